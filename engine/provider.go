@@ -1,0 +1,197 @@
+package engine
+
+import (
+	"context"
+	"errors"
+
+	"github.com/flowplan/flowplan/spec"
+)
+
+// Provider discovers live state and carries out changes. providers/aws
+// implements it over aws-sdk-go-v2; enginetest has an in-memory fake. The
+// engine drives concurrency (bounded by --parallelism) and calls Discover*
+// once per scope; a Provider must be safe for concurrent use.
+//
+// Discovery is read-only and must report "not found" as absence, never as
+// an error. Errors are per scope: one failing account-region never stops the
+// others.
+type Provider interface {
+	// Accounts resolves the spec's static accounts and, when the spec has an
+	// organization block, its member accounts (skipping suspended and
+	// excluded ones). Problems with individual accounts are returned as
+	// ScopeErrors; err is for failures that stop everything.
+	Accounts(ctx context.Context, s *spec.Spec) (accounts []Account, problems []ScopeError, err error)
+
+	// DiscoverAccount reads an account's global state: the named delivery
+	// roles and their inline policies.
+	DiscoverAccount(ctx context.Context, q AccountQuery) (*AccountState, error)
+
+	// DiscoverRegion reads one account-region: the targets of the kinds asked
+	// for, every flow log, and the log groups asked for.
+	DiscoverRegion(ctx context.Context, q RegionQuery) (*RegionState, error)
+
+	// DiscoverBucket reads one S3 bucket's policy with the bucket owner's
+	// credentials.
+	DiscoverBucket(ctx context.Context, q BucketQuery) (*BucketState, error)
+
+	// Apply carries out a batch of changes that share an account, region,
+	// kind and operation, and returns one Outcome per change, in order. It
+	// batches API calls where AWS allows (CreateFlowLogs takes up to 1000
+	// resource IDs, 25 for transit gateway types). It never returns fewer
+	// outcomes than changes.
+	Apply(ctx context.Context, b *Batch) []Outcome
+}
+
+// AccountQuery says what to read in one account's global scope.
+type AccountQuery struct {
+	Account Account
+	// RoleNames are the delivery roles to read (GetRole, then GetRolePolicy
+	// for each of PolicyNames).
+	RoleNames []string
+	// PolicyNames are the inline policy names flowplan manages on its roles.
+	PolicyNames []string
+	// ListPathPrefixes, when set, also lists roles under these IAM paths so
+	// that pruning can find delivery roles the spec no longer names.
+	ListPathPrefixes []string
+}
+
+// AccountState is an account's discovered global state.
+type AccountState struct {
+	// Roles are iam_role resources with their tags.
+	Roles []*Resource
+	// RolePolicies are iam_role_policy resources.
+	RolePolicies []*Resource
+}
+
+// RegionQuery says what to read in one account-region.
+type RegionQuery struct {
+	Account Account
+	Region  string
+	// TargetKinds are the kinds the spec targets here; other kinds are not
+	// read at all.
+	TargetKinds []spec.TargetKind
+	// LogGroupNames are the exact log group names the spec wants here; the
+	// provider reads them (by prefix) with their tags.
+	LogGroupNames []string
+}
+
+// RegionState is one account-region's discovered state.
+type RegionState struct {
+	Targets []Target
+	// FlowLogs are every flow log in the account-region, managed or not.
+	FlowLogs []*Resource
+	// LogGroups are the log groups that exist among those asked for.
+	LogGroups []*Resource
+}
+
+// BucketQuery says which bucket policy to read.
+type BucketQuery struct {
+	// Account owns the bucket; its credentials are used.
+	Account Account
+	Bucket  string
+}
+
+// BucketState is a bucket's discovered policy.
+type BucketState struct {
+	// Exists is false when the bucket does not exist or cannot be seen.
+	Exists bool
+	// Policy is the raw bucket policy JSON, empty when there is none.
+	Policy string
+}
+
+// Op is the operation a Batch performs.
+type Op string
+
+// The operations a provider performs. A replace is a Create followed, after
+// the create succeeded, by a Delete of the old resource; an adopt is a
+// TagOwnership of an existing flow log.
+const (
+	OpCreate Op = "create"
+	OpUpdate Op = "update"
+	OpDelete Op = "delete"
+	OpAdopt  Op = "adopt"
+)
+
+// Batch is a group of changes a provider applies together.
+type Batch struct {
+	Account Account
+	// Region is GlobalRegion for IAM roles, role policies and bucket policies.
+	Region string
+	Kind   Kind
+	Op     Op
+	// Changes all have this Batch's account, region and kind. For OpCreate
+	// and OpUpdate the provider works from Change.After; for OpDelete from
+	// Change.Before; for OpAdopt it adds After's ownership tags to Before.
+	Changes []*Change
+	// ClientTokenSeed makes CreateFlowLogs client tokens stable across
+	// retries and re-runs of the same saved plan.
+	ClientTokenSeed string
+}
+
+// Outcome is the result of one change in a Batch.
+type Outcome struct {
+	Change *Change
+	// Resource is the resource as it now exists (a created flow log carries
+	// its new ID and Status); nil after a delete or a failure.
+	Resource *Resource
+	// Err is nil on success. Providers wrap AWS errors so that errors.Is
+	// works with ErrAlreadyExists and ErrNotFound.
+	Err error
+}
+
+// Sentinel errors providers wrap so that the engine can branch on them.
+var (
+	// ErrAlreadyExists means AWS refused a create as a duplicate
+	// (FlowLogAlreadyExists). The engine falls back to delete-then-create for
+	// replacements.
+	ErrAlreadyExists = errors.New("engine: already exists")
+	// ErrNotFound means the resource is already gone; deletes treat it as
+	// success.
+	ErrNotFound = errors.New("engine: not found")
+)
+
+// ScopeError is a failure confined to one account, account-region or bucket.
+type ScopeError struct {
+	// Scope is "<account>", "<account>/<region>" or "<account>/s3/<bucket>".
+	Scope string `json:"scope"`
+	// Code is the AWS error code when there is one (AccessDenied, ...).
+	Code string `json:"code,omitempty"`
+	// Message says what failed.
+	Message string `json:"message"`
+}
+
+func (e ScopeError) Error() string {
+	if e.Code != "" {
+		return e.Scope + ": " + e.Code + ": " + e.Message
+	}
+	return e.Scope + ": " + e.Message
+}
+
+// Reporter receives progress events from the engine and providers. It must
+// be safe for concurrent use. A nil Reporter is allowed everywhere.
+type Reporter interface {
+	Report(Event)
+}
+
+// Event is one progress event.
+type Event struct {
+	// Type is one of the Event* constants.
+	Type EventType
+	// Scope is "<account>/<region>" or "<account>/global".
+	Scope string
+	// Message is human-readable detail, already free of secrets.
+	Message string
+}
+
+// EventType classifies progress events.
+type EventType string
+
+// Progress event types.
+const (
+	EventScopeStarted EventType = "scope_started"
+	EventScopeDone    EventType = "scope_done"
+	EventCall         EventType = "call"
+	EventThrottled    EventType = "throttled"
+	EventIAMWait      EventType = "iam_wait"
+	EventChangeDone   EventType = "change_done"
+)
