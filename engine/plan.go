@@ -96,8 +96,12 @@ const PlanFormatVersion = "1.0"
 // Plan is the result of diffing current against desired state. Every output
 // format renders from it, and `plan --out` saves it as JSON.
 type Plan struct {
-	FormatVersion string  `json:"format_version"`
-	Spec          SpecRef `json:"spec"`
+	FormatVersion string `json:"format_version"`
+	// ID is a random identifier made when the plan is made. It seeds
+	// CreateFlowLogs client tokens, so retries and re-runs of the same saved
+	// plan are idempotent while a later plan never reuses a token.
+	ID   string  `json:"id"`
+	Spec SpecRef `json:"spec"`
 	// Accounts are the accounts the plan covers (no external IDs).
 	Accounts []Account `json:"accounts"`
 	// Targets are the address prefixes (--target) the plan was limited to.

@@ -123,8 +123,9 @@ type Batch struct {
 	// and OpUpdate the provider works from Change.After; for OpDelete from
 	// Change.Before; for OpAdopt it adds After's ownership tags to Before.
 	Changes []*Change
-	// ClientTokenSeed makes CreateFlowLogs client tokens stable across
-	// retries and re-runs of the same saved plan.
+	// ClientTokenSeed is the plan's ID. Providers derive CreateFlowLogs
+	// client tokens from it and the batch's addresses, so tokens are stable
+	// across retries and re-runs of the same saved plan, and unique to it.
 	ClientTokenSeed string
 }
 
