@@ -1,0 +1,683 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// Diff compares the current state with the desired one and returns the
+// plan: one Change per desired or deletable resource (no-ops included),
+// sorted by address, with DependsOn and Fingerprint filled, and Notes for
+// what it leaves alone. It is pure: both sides are normalised first, and
+// nothing is read or written. The plan's ID is left empty (see NewPlanID).
+func Diff(current, desired *State) *Plan {
+	if current == nil {
+		current = NewState()
+	}
+	if desired == nil {
+		desired = NewState()
+	}
+	d := &differ{
+		spec:    desired.Spec.Name,
+		prune:   desired.Prune,
+		cur:     normalizeAll(current.Resources),
+		des:     normalizeAll(desired.Resources),
+		changes: map[Addr]*Change{},
+		taken:   map[Addr]bool{},
+	}
+	d.flowLogs()
+	d.logGroups()
+	d.bucketStatements()
+	d.roles()
+	d.bucketPolicySizes(current.Buckets)
+	d.dependencies()
+	idx := newCurrentIndex(current)
+	for _, c := range d.changes {
+		c.Fingerprint = idx.fingerprint(c)
+	}
+	notes := append(append([]Note(nil), desired.Notes...), d.notes...)
+	return &Plan{
+		FormatVersion: PlanFormatVersion,
+		Spec:          desired.Spec,
+		Accounts:      append([]Account(nil), current.Accounts...),
+		Changes:       sortedChanges(d.changes),
+		Notes:         sortedNotes(notes),
+		Errors:        sortedErrors(current.Errors),
+	}
+}
+
+type differ struct {
+	spec     string
+	prune    bool
+	cur, des map[Addr]*Resource
+	changes  map[Addr]*Change
+	notes    []Note
+	// taken are the addresses changes and leftover flow logs already use.
+	taken map[Addr]bool
+}
+
+func normalizeAll(in map[Addr]*Resource) map[Addr]*Resource {
+	out := make(map[Addr]*Resource, len(in))
+	for a, r := range in {
+		out[a] = Normalize(r)
+	}
+	return out
+}
+
+func (d *differ) add(c *Change) {
+	d.changes[c.Addr] = c
+	d.taken[c.Addr] = true
+}
+
+func (d *differ) note(kind NoteKind, a Addr, r *Resource, format string, args ...any) {
+	d.notes = append(d.notes, Note{Kind: kind, Addr: a, Message: fmt.Sprintf(format, args...), Resource: r})
+}
+
+// owns reports whether the spec manages r.
+func (d *differ) owns(r *Resource) bool {
+	if r.BucketPolicyStatement != nil {
+		return OwnsSid(d.spec, r.BucketPolicyStatement.Sid)
+	}
+	return r.Tags[TagSpec] == d.spec
+}
+
+// OwnsSid reports whether a bucket policy statement Sid is one spec specName
+// writes: exactly "flowplan-<spec>-aclcheck" or "flowplan-<spec>-write-<8
+// hex>". A prefix test alone would let spec "prod" claim spec "prod-eu"'s
+// statements.
+func OwnsSid(specName, sid string) bool {
+	rest, ok := strings.CutPrefix(sid, "flowplan-"+specName+"-")
+	if !ok {
+		return false
+	}
+	if rest == "aclcheck" {
+		return true
+	}
+	h, ok := strings.CutPrefix(rest, "write-")
+	if !ok || len(h) != 8 {
+		return false
+	}
+	for _, c := range h {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return false
+		}
+	}
+	return true
+}
+
+// resourcesOfKind returns m's resources of kind k, sorted by address.
+func resourcesOfKind(m map[Addr]*Resource, k Kind) []*Resource {
+	var out []*Resource
+	for a, r := range m {
+		if a.Kind == k {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Addr.Less(out[j].Addr) })
+	return out
+}
+
+// --- flow logs ---
+
+// flowLogGroup is every desired and current flow log on one resource.
+type flowLogGroup struct {
+	desired []*Resource
+	current []*Resource
+}
+
+func flowLogKey(a Addr, f *FlowLog) string { return a.Account + "/" + a.Region + "/" + f.ResourceID }
+
+func (d *differ) flowLogs() {
+	groups := map[string]*flowLogGroup{}
+	get := func(k string) *flowLogGroup {
+		g := groups[k]
+		if g == nil {
+			g = &flowLogGroup{}
+			groups[k] = g
+		}
+		return g
+	}
+	for _, r := range resourcesOfKind(d.des, KindFlowLog) {
+		g := get(flowLogKey(r.Addr, r.FlowLog))
+		g.desired = append(g.desired, r)
+	}
+	for _, r := range resourcesOfKind(d.cur, KindFlowLog) {
+		g := get(flowLogKey(r.Addr, r.FlowLog))
+		g.current = append(g.current, r)
+	}
+	for _, g := range groups {
+		sort.Slice(g.current, func(i, j int) bool { return g.current[i].ID < g.current[j].ID })
+	}
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		d.flowLogGroup(groups[k])
+	}
+}
+
+// flowLogGroup matches the desired flow logs on one resource with the
+// current ones, in passes from the closest match to the loosest, so that a
+// flow log is never replaced or duplicated when one that would do exists:
+//  1. managed, same rule, same configuration: no-op (or a tag update);
+//  2. managed, other rule, same configuration: a rule rename, updated in place;
+//  3. managed, same rule, other configuration: replace;
+//  4. unmanaged (and not another spec's), same configuration: adopt;
+//  5. otherwise create.
+//
+// Managed flow logs left over are deleted under prune, orphaned otherwise;
+// unmanaged ones left over are reported.
+func (d *differ) flowLogGroup(g *flowLogGroup) {
+	used := map[*Resource]bool{}
+	matched := map[*Resource]bool{}
+	var managed, unmanaged []*Resource
+	for _, c := range g.current {
+		if d.owns(c) {
+			managed = append(managed, c)
+		} else {
+			unmanaged = append(unmanaged, c)
+		}
+	}
+	pass := func(pool []*Resource, match func(want, have *Resource) bool, act func(want, have *Resource)) {
+		for _, want := range g.desired {
+			if matched[want] {
+				continue
+			}
+			for _, have := range pool {
+				if !used[have] && match(want, have) {
+					used[have], matched[want] = true, true
+					act(want, have)
+					break
+				}
+			}
+		}
+	}
+	sameRule := func(want, have *Resource) bool { return have.Tags[TagRule] == want.Tags[TagRule] }
+	sameConfig := func(want, have *Resource) bool { return len(flowLogDiffs(have.FlowLog, want.FlowLog)) == 0 }
+
+	pass(managed, func(w, h *Resource) bool { return sameRule(w, h) && sameConfig(w, h) }, d.flowLogInPlace)
+	pass(managed, sameConfig, d.flowLogInPlace)
+	pass(managed, sameRule, d.flowLogReplace)
+	pass(unmanaged, func(w, h *Resource) bool { return h.Tags[TagSpec] == "" && sameConfig(w, h) }, d.flowLogAdopt)
+
+	conflicted := map[*Resource]bool{}
+	for _, want := range g.desired {
+		if matched[want] {
+			continue
+		}
+		d.add(&Change{Addr: want.Addr, Action: Create, After: want, Reason: "no flow log with this configuration on " + want.FlowLog.ResourceID})
+		for _, u := range unmanaged {
+			if !used[u] && u.FlowLog.DestinationType == want.FlowLog.DestinationType && u.FlowLog.Destination == want.FlowLog.Destination {
+				conflicted[u] = true
+				d.note(NoteConflict, u.Addr, u, "unmanaged flow log %s on %s delivers to the same destination with a different configuration (%s); AWS may refuse %s as a duplicate",
+					u.ID, u.FlowLog.ResourceID, summarize(flowLogDiffs(u.FlowLog, want.FlowLog)), want.Addr)
+			}
+		}
+	}
+	for _, m := range managed {
+		if !used[m] {
+			d.leftoverFlowLog(m)
+		}
+	}
+	if len(g.desired) == 0 {
+		return
+	}
+	for _, u := range unmanaged {
+		if used[u] || conflicted[u] {
+			continue
+		}
+		owner := "no flowplan ownership tags"
+		if s := u.Tags[TagSpec]; s != "" {
+			owner = "managed by spec " + strconv.Quote(s)
+		}
+		d.note(NoteUnmanaged, u.Addr, u, "flow log %s on %s is not managed by this spec (%s); never modified", u.ID, u.FlowLog.ResourceID, owner)
+	}
+}
+
+// flowLogInPlace handles a managed flow log whose configuration is already
+// the desired one: nothing to do, or a tag update (which also renames the
+// rule it belongs to).
+func (d *differ) flowLogInPlace(want, have *Resource) {
+	diffs := tagDiffs(have.Tags, want.Tags)
+	c := &Change{Addr: want.Addr, Action: NoOp, Before: have, After: withID(want, have.ID), Diffs: diffs}
+	if len(diffs) > 0 {
+		c.Action = Update
+		c.Reason = summarize(diffs) + " in place"
+		if old := have.Tags[TagRule]; old != want.Tags[TagRule] {
+			c.Reason = fmt.Sprintf("rule renamed: flow log %s of rule %q matches; %s", have.ID, old, c.Reason)
+		}
+	}
+	d.add(c)
+}
+
+func (d *differ) flowLogReplace(want, have *Resource) {
+	diffs := append(flowLogDiffs(have.FlowLog, want.FlowLog), tagDiffs(have.Tags, want.Tags)...)
+	sortDiffs(diffs)
+	d.add(&Change{
+		Addr: want.Addr, Action: Replace, Before: have, After: want, Diffs: diffs,
+		Reason: summarize(forcing(diffs)) + " forces replacement; the new flow log is created before " + have.ID +
+			" is deleted (if AWS refuses it as a duplicate, " + have.ID + " is deleted first)",
+	})
+}
+
+func (d *differ) flowLogAdopt(want, have *Resource) {
+	d.add(&Change{
+		Addr: want.Addr, Action: Adopt, Before: have, After: withID(want, have.ID), Diffs: tagDiffs(have.Tags, want.Tags),
+		Reason: "unmanaged flow log " + have.ID + " already has this configuration; adding ownership tags instead of creating a duplicate",
+	})
+}
+
+// leftoverFlowLog handles a managed flow log no desired one matched.
+func (d *differ) leftoverFlowLog(m *Resource) {
+	a := m.Addr
+	a.Name = m.FlowLog.ResourceID + "/" + m.ID
+	if rule := m.Tags[TagRule]; rule != "" {
+		a.Name = rule + "/" + m.FlowLog.ResourceID
+	}
+	if d.taken[a] {
+		a.Name = m.FlowLog.ResourceID + "/" + m.ID
+	}
+	d.taken[a] = true
+	if !d.prune {
+		d.note(NoteOrphan, a, m, "flow log %s is no longer wanted by the spec; orphaned, kept (prune is off)", m.ID)
+		return
+	}
+	d.add(&Change{Addr: a, Action: Delete, Before: m, Reason: "flow log " + m.ID + " is no longer wanted by the spec (prune)"})
+}
+
+func withID(r *Resource, id string) *Resource {
+	c := *r
+	c.ID = id
+	return &c
+}
+
+// flowLogDiffs compares two normalised flow logs' immutable attributes.
+// Every difference forces replacement.
+func flowLogDiffs(before, after *FlowLog) []AttrDiff {
+	var out []AttrDiff
+	str := func(attr, b, a string) {
+		if b != a {
+			out = append(out, AttrDiff{Attr: attr, Before: b, After: a, ForcesReplacement: true})
+		}
+	}
+	str("deliver_cross_account_role", before.DeliverCrossAccountRole, after.DeliverCrossAccountRole)
+	str("deliver_logs_permission_arn", before.DeliverLogsPermissionARN, after.DeliverLogsPermissionARN)
+	str("destination", before.Destination, after.Destination)
+	str("destination_type", before.DestinationType, after.DestinationType)
+	str("file_format", before.FileFormat, after.FileFormat)
+	str("hive_compatible_partitions", strconv.FormatBool(before.HiveCompatiblePartitions), strconv.FormatBool(after.HiveCompatiblePartitions))
+	str("log_format", before.LogFormat, after.LogFormat)
+	str("max_aggregation_interval", strconv.Itoa(before.MaxAggregationInterval), strconv.Itoa(after.MaxAggregationInterval))
+	str("per_hour_partition", strconv.FormatBool(before.PerHourPartition), strconv.FormatBool(after.PerHourPartition))
+	str("resource_id", before.ResourceID, after.ResourceID)
+	str("resource_type", before.ResourceType, after.ResourceType)
+	if !cmp.Equal(before.TagFieldSpecifications, after.TagFieldSpecifications) {
+		str("tag_field_specifications", tagFieldString(before), tagFieldString(after))
+	}
+	str("traffic_type", before.TrafficType, after.TrafficType)
+	return out
+}
+
+func tagFieldString(f *FlowLog) string {
+	var parts []string
+	for _, t := range f.TagFieldSpecifications {
+		parts = append(parts, t.ResourceType+"="+strings.Join(t.TagKeys, ","))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// tagDiffs lists the desired tags whose value differs. Tags present only on
+// the current resource are left alone: other tools (cost allocation, tag
+// policies) add tags, and fighting them would be a perpetual diff.
+func tagDiffs(current, desired map[string]string) []AttrDiff {
+	var out []AttrDiff
+	for k, v := range desired {
+		if got, ok := current[k]; !ok || got != v {
+			out = append(out, AttrDiff{Attr: "tags." + k, Before: got, After: v})
+		}
+	}
+	sortDiffs(out)
+	return out
+}
+
+func sortDiffs(ds []AttrDiff) { sort.Slice(ds, func(i, j int) bool { return ds[i].Attr < ds[j].Attr }) }
+
+func forcing(ds []AttrDiff) []AttrDiff {
+	var out []AttrDiff
+	for _, d := range ds {
+		if d.ForcesReplacement {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// summarize renders diffs for a Reason: "traffic_type: REJECT → ALL; ...".
+// Long values (policies, formats) are named without their values.
+func summarize(ds []AttrDiff) string {
+	parts := make([]string, 0, len(ds))
+	for _, d := range ds {
+		if len(d.Before) > 40 || len(d.After) > 40 {
+			parts = append(parts, d.Attr+" changes")
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s: %s → %s", d.Attr, display(d.Before), display(d.After)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func display(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// --- log groups ---
+
+func (d *differ) logGroups() {
+	for _, want := range resourcesOfKind(d.des, KindLogGroup) {
+		have := d.cur[want.Addr]
+		switch {
+		case have == nil:
+			d.add(&Change{Addr: want.Addr, Action: Create, After: want, Reason: "log group does not exist"})
+		case !d.owns(have):
+			diffs := logGroupDiffs(have, want)
+			msg := "log group exists without flowplan:spec=" + d.spec + "; used as it is, never modified"
+			if len(diffs) > 0 {
+				msg += "; it differs from the spec: " + summarize(diffs)
+			}
+			d.note(NoteConflict, want.Addr, have, "%s", msg)
+		default:
+			d.inPlace(want, have, logGroupDiffs(have, want))
+		}
+	}
+	for _, have := range resourcesOfKind(d.cur, KindLogGroup) {
+		if d.des[have.Addr] == nil && d.owns(have) {
+			d.note(NoteOrphan, have.Addr, have, "log group is no longer used by the spec; kept: flowplan never deletes log groups")
+		}
+	}
+}
+
+func logGroupDiffs(have, want *Resource) []AttrDiff {
+	var out []AttrDiff
+	b, a := have.LogGroup, want.LogGroup
+	if b.KMSKeyARN != a.KMSKeyARN {
+		out = append(out, AttrDiff{Attr: "kms_key_arn", Before: b.KMSKeyARN, After: a.KMSKeyARN})
+	}
+	if b.RetentionDays != a.RetentionDays {
+		out = append(out, AttrDiff{Attr: "retention_days", Before: retention(b.RetentionDays), After: retention(a.RetentionDays)})
+	}
+	out = append(out, tagDiffs(have.Tags, want.Tags)...)
+	sortDiffs(out)
+	return out
+}
+
+func retention(days int) string {
+	if days == 0 {
+		return "never expire"
+	}
+	return strconv.Itoa(days)
+}
+
+// inPlace records a no-op or an in-place update of a managed resource.
+func (d *differ) inPlace(want, have *Resource, diffs []AttrDiff) {
+	c := &Change{Addr: want.Addr, Action: NoOp, Before: have, After: withID(want, have.ID), Diffs: diffs}
+	if len(diffs) > 0 {
+		c.Action = Update
+		c.Reason = summarize(diffs) + " in place"
+	}
+	d.add(c)
+}
+
+// --- bucket policy statements ---
+
+func (d *differ) bucketStatements() {
+	for _, want := range resourcesOfKind(d.des, KindBucketPolicyStatement) {
+		have := d.cur[want.Addr]
+		if have == nil {
+			d.add(&Change{Addr: want.Addr, Action: Create, After: want, Reason: "statement " + want.BucketPolicyStatement.Sid + " is not in the bucket policy"})
+			continue
+		}
+		var diffs []AttrDiff
+		if have.BucketPolicyStatement.Statement != want.BucketPolicyStatement.Statement {
+			diffs = []AttrDiff{{Attr: "statement", Before: have.BucketPolicyStatement.Statement, After: want.BucketPolicyStatement.Statement}}
+		}
+		d.inPlace(want, have, diffs)
+	}
+	for _, have := range resourcesOfKind(d.cur, KindBucketPolicyStatement) {
+		if d.des[have.Addr] != nil || !d.owns(have) {
+			continue
+		}
+		if !d.prune {
+			d.note(NoteOrphan, have.Addr, have, "bucket policy statement is no longer wanted by the spec; orphaned, kept (prune is off)")
+			continue
+		}
+		d.add(&Change{Addr: have.Addr, Action: Delete, Before: have, Reason: "statement is no longer wanted by the spec (prune)"})
+	}
+}
+
+// bucketPolicySizes warns when a bucket policy would come near S3's 20 KB
+// limit once this plan's statements are written.
+func (d *differ) bucketPolicySizes(buckets map[string]*BucketState) {
+	const warnAt, limit = 16 * 1024, 20 * 1024
+	type acc struct {
+		owner string
+		size  int
+		ours  bool
+	}
+	sizes := map[string]*acc{}
+	for name, b := range buckets {
+		if b != nil && b.Exists {
+			sizes[name] = &acc{size: len(b.Policy)}
+		}
+	}
+	adjust := func(r *Resource, sign int) {
+		a := sizes[r.BucketPolicyStatement.Bucket]
+		if a == nil {
+			return
+		}
+		a.owner, a.ours = r.Addr.Account, true
+		a.size += sign * (len(r.BucketPolicyStatement.Statement) + 1)
+	}
+	for _, r := range d.cur {
+		if r.BucketPolicyStatement != nil && d.owns(r) {
+			adjust(r, -1)
+		}
+	}
+	for _, r := range d.des {
+		if r.BucketPolicyStatement != nil {
+			adjust(r, +1)
+		}
+	}
+	for name, a := range sizes {
+		if a.ours && a.size > warnAt {
+			d.note(NoteWarning, Addr{Account: a.owner, Region: GlobalRegion, Kind: KindBucketPolicyStatement, Name: name},
+				nil, "the policy of bucket %s would be about %d bytes after this plan; S3 refuses bucket policies over %d bytes", name, a.size, limit)
+		}
+	}
+}
+
+// --- roles and their policies ---
+
+func (d *differ) roles() {
+	replaced := map[Addr]bool{}
+	unowned := map[Addr]bool{}
+	for _, want := range resourcesOfKind(d.des, KindRole) {
+		have := d.cur[want.Addr]
+		switch {
+		case have == nil:
+			d.add(&Change{Addr: want.Addr, Action: Create, After: want, Reason: "delivery role does not exist"})
+		case !d.owns(have):
+			unowned[want.Addr] = true
+			diffs := roleDiffs(have, want)
+			msg := "role exists without flowplan:spec=" + d.spec + "; used as it is, and neither it nor its policies are ever modified"
+			if len(diffs) > 0 {
+				msg += "; it differs from the spec: " + summarize(diffs)
+			}
+			d.note(NoteConflict, want.Addr, have, "%s", msg)
+		default:
+			diffs := roleDiffs(have, want)
+			if len(forcing(diffs)) > 0 {
+				replaced[want.Addr] = true
+				d.add(&Change{Addr: want.Addr, Action: Replace, Before: have, After: want, Diffs: diffs,
+					Reason: summarize(forcing(diffs)) + " forces replacement; the role is deleted, then created again"})
+				continue
+			}
+			d.inPlace(want, have, diffs)
+		}
+	}
+	for _, want := range resourcesOfKind(d.des, KindRolePolicy) {
+		role := roleAddrOf(want.Addr)
+		have := d.cur[want.Addr]
+		switch {
+		case unowned[role]:
+			// Reported with the role.
+		case have == nil:
+			d.add(&Change{Addr: want.Addr, Action: Create, After: want, Reason: "inline policy does not exist"})
+		case replaced[role]:
+			d.add(&Change{Addr: want.Addr, Action: Replace, Before: have, After: want,
+				Reason: "its role is replaced; the policy is written again on the new role"})
+		default:
+			var diffs []AttrDiff
+			if have.RolePolicy.Document != want.RolePolicy.Document {
+				diffs = []AttrDiff{{Attr: "document", Before: have.RolePolicy.Document, After: want.RolePolicy.Document}}
+			}
+			d.inPlace(want, have, diffs)
+		}
+	}
+	d.leftoverRoles()
+}
+
+func roleDiffs(have, want *Resource) []AttrDiff {
+	var out []AttrDiff
+	b, a := have.Role, want.Role
+	if b.Path != a.Path {
+		out = append(out, AttrDiff{Attr: "path", Before: b.Path, After: a.Path, ForcesReplacement: true})
+	}
+	if b.AssumeRolePolicy != a.AssumeRolePolicy {
+		out = append(out, AttrDiff{Attr: "assume_role_policy", Before: b.AssumeRolePolicy, After: a.AssumeRolePolicy})
+	}
+	if b.PermissionsBoundary != a.PermissionsBoundary {
+		out = append(out, AttrDiff{Attr: "permissions_boundary", Before: b.PermissionsBoundary, After: a.PermissionsBoundary})
+	}
+	out = append(out, tagDiffs(have.Tags, want.Tags)...)
+	sortDiffs(out)
+	return out
+}
+
+// roleAddrOf returns the role address of a role policy address.
+func roleAddrOf(a Addr) Addr {
+	name, _, _ := strings.Cut(a.Name, "/")
+	return Addr{Account: a.Account, Region: GlobalRegion, Kind: KindRole, Name: name}
+}
+
+// RoleARN returns the ARN of a role from its account, path and name.
+func RoleARN(account, path, name string) string {
+	if path == "" {
+		path = "/"
+	}
+	return "arn:aws:iam::" + account + ":role" + path + name
+}
+
+func roleARNOf(r *Resource) string {
+	if strings.HasPrefix(r.ID, "arn:") {
+		return r.ID
+	}
+	return RoleARN(r.Addr.Account, r.Role.Path, r.Role.Name)
+}
+
+// leftoverRoles deletes (under prune) managed roles the spec no longer
+// wants, with their policies, unless a flow log that stays still uses them.
+func (d *differ) leftoverRoles() {
+	stays := d.flowLogsThatStay()
+	for _, have := range resourcesOfKind(d.cur, KindRole) {
+		if d.des[have.Addr] != nil || !d.owns(have) {
+			continue
+		}
+		arn := roleARNOf(have)
+		var users []string
+		for _, f := range stays {
+			if f.FlowLog.DeliverLogsPermissionARN == arn || f.FlowLog.DeliverCrossAccountRole == arn {
+				users = append(users, f.ID)
+			}
+		}
+		policies := d.policiesOf(have.Addr)
+		switch {
+		case !d.prune:
+			d.note(NoteOrphan, have.Addr, have, "delivery role is no longer wanted by the spec; orphaned, kept (prune is off)")
+		case len(users) > 0:
+			d.note(NoteOrphan, have.Addr, have, "delivery role is no longer wanted by the spec but flow logs still use it (%s); kept", strings.Join(users, ", "))
+		default:
+			d.add(&Change{Addr: have.Addr, Action: Delete, Before: have, Reason: "no flow log uses this delivery role any more (prune)"})
+			for _, p := range policies {
+				d.add(&Change{Addr: p.Addr, Action: Delete, Before: p, Reason: "its role is deleted (prune)"})
+			}
+		}
+	}
+}
+
+// flowLogsThatStay are the current flow logs this plan neither deletes nor
+// replaces.
+func (d *differ) flowLogsThatStay() []*Resource {
+	gone := map[string]bool{}
+	for _, c := range d.changes {
+		if c.Before != nil && c.Before.FlowLog != nil && (c.Action == Delete || c.Action == Replace) {
+			gone[c.Before.ID] = true
+		}
+	}
+	var out []*Resource
+	for _, r := range resourcesOfKind(d.cur, KindFlowLog) {
+		if !gone[r.ID] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (d *differ) policiesOf(role Addr) []*Resource {
+	var out []*Resource
+	for _, p := range resourcesOfKind(d.cur, KindRolePolicy) {
+		if roleAddrOf(p.Addr) == role && p.RolePolicy.PolicyName == DeliveryPolicyName {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// --- output order ---
+
+func sortedChanges(m map[Addr]*Change) []*Change {
+	out := make([]*Change, 0, len(m))
+	for _, c := range m {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Addr.Less(out[j].Addr) })
+	return out
+}
+
+func sortedNotes(ns []Note) []Note {
+	out := append([]Note(nil), ns...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Addr != out[j].Addr {
+			return out[i].Addr.Less(out[j].Addr)
+		}
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind < out[j].Kind
+		}
+		return out[i].Message < out[j].Message
+	})
+	return out
+}
+
+func sortedErrors(es []ScopeError) []ScopeError {
+	out := append([]ScopeError(nil), es...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Scope < out[j].Scope })
+	return out
+}

@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// A change's fingerprint digests the discovered state it was planned from.
+// A saved plan is applied only if re-discovery gives every change the same
+// fingerprint (CheckStale).
+//
+//   - A flow log change depends on its target (ID, tags, state: the selector
+//     chose it) and on every flow log on that resource, since any of them
+//     can decide between create, adopt, replace and no-op.
+//   - Any other change depends on the resource at its address, or on its
+//     absence.
+//
+// Values are normalised first, and observed-only data (delivery status) is
+// left out, so that a fingerprint changes only when the decision could.
+
+type currentIndex struct {
+	resources map[Addr]*Resource
+	flowLogs  map[string][]*Resource // flowLogKey → flow logs sorted by ID
+	targets   map[string]Target      // "<account>/<region>/<id>"
+}
+
+func newCurrentIndex(s *State) *currentIndex {
+	idx := &currentIndex{resources: map[Addr]*Resource{}, flowLogs: map[string][]*Resource{}, targets: map[string]Target{}}
+	for a, r := range s.Resources {
+		n := Normalize(r)
+		if n.FlowLog != nil {
+			fl := *n.FlowLog
+			fl.Status = nil
+			n.FlowLog = &fl
+			k := flowLogKey(a, n.FlowLog)
+			idx.flowLogs[k] = append(idx.flowLogs[k], n)
+		}
+		idx.resources[a] = n
+	}
+	for _, list := range idx.flowLogs {
+		sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+	}
+	for scope, ts := range s.Targets {
+		for _, t := range ts {
+			idx.targets[scope+"/"+t.ID] = t
+		}
+	}
+	return idx
+}
+
+func (idx *currentIndex) fingerprint(c *Change) string {
+	h := sha256.New()
+	write := func(v any) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			// Resources are plain data; this cannot happen. Hash the
+			// error text so that the fingerprint still differs.
+			b = []byte(err.Error())
+		}
+		h.Write(b)
+		h.Write([]byte{'\n'})
+	}
+	if id := changedResourceID(c); c.Addr.Kind == KindFlowLog && id != "" {
+		write("flow_log " + c.Addr.Scope() + " " + id)
+		if t, ok := idx.targets[c.Addr.Scope()+"/"+id]; ok {
+			write(t)
+		} else {
+			write("no target")
+		}
+		for _, r := range idx.flowLogs[c.Addr.Scope()+"/"+id] {
+			write(fingerprintView(r))
+		}
+	} else {
+		write(c.Addr.String())
+		if r := idx.resources[c.Addr]; r != nil {
+			write(fingerprintView(r))
+		} else {
+			write("absent")
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// fingerprintView is the part of a resource that fingerprints cover: all of
+// it but its address, which for discovered flow logs depends on their
+// neighbours.
+func fingerprintView(r *Resource) any {
+	c := *r
+	c.Addr = Addr{}
+	return &c
+}
+
+func changedResourceID(c *Change) string {
+	for _, r := range []*Resource{c.After, c.Before} {
+		if r != nil && r.FlowLog != nil {
+			return r.FlowLog.ResourceID
+		}
+	}
+	return ""
+}
+
+// StaleError lists the changes of a saved plan whose discovered state is no
+// longer what the plan was made from.
+type StaleError struct {
+	// Changed are the addresses, sorted, with why for each.
+	Changed []StaleChange
+}
+
+// StaleChange is one stale address.
+type StaleChange struct {
+	Addr Addr
+	// Why is "changed since the plan was made" or the discovery failure.
+	Why string
+}
+
+func (e *StaleError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "plan is stale: %d of its changes depend on state that is no longer what the plan was made from; run plan again:", len(e.Changed))
+	for _, c := range e.Changed {
+		fmt.Fprintf(&b, "\n  %s: %s", c.Addr, c.Why)
+	}
+	return b.String()
+}
+
+// CheckStale re-checks a saved plan against freshly discovered state: every
+// change that does something must have the fingerprint it was planned with,
+// and its scope must have been discovered. It returns a *StaleError naming
+// every address that fails, or nil.
+func CheckStale(saved *Plan, current *State) error {
+	idx := newCurrentIndex(current)
+	var stale []StaleChange
+	for _, c := range saved.Changes {
+		if c.Action == NoOp {
+			continue
+		}
+		if why := scopeFailure(c, current); why != "" {
+			stale = append(stale, StaleChange{Addr: c.Addr, Why: why})
+			continue
+		}
+		if idx.fingerprint(c) != c.Fingerprint {
+			stale = append(stale, StaleChange{Addr: c.Addr, Why: "changed since the plan was made"})
+		}
+	}
+	if len(stale) == 0 {
+		return nil
+	}
+	sort.Slice(stale, func(i, j int) bool { return stale[i].Addr.Less(stale[j].Addr) })
+	return &StaleError{Changed: stale}
+}
+
+// scopeFailure explains why a change's scope could not be re-discovered, or
+// returns "".
+func scopeFailure(c *Change, current *State) string {
+	scopes := []string{c.Addr.Account, c.Addr.Scope()}
+	if st := statementOf(c); c.Addr.Kind == KindBucketPolicyStatement && st != nil {
+		scopes = append(scopes, c.Addr.Account+"/s3/"+st.Bucket)
+	}
+	for _, e := range current.Errors {
+		for _, s := range scopes {
+			if e.Scope == s {
+				return "could not be discovered again: " + e.Error()
+			}
+		}
+	}
+	if c.Addr.Region != GlobalRegion {
+		if _, ok := current.Targets[c.Addr.Scope()]; !ok {
+			return "its account-region was not discovered again"
+		}
+	}
+	return ""
+}
