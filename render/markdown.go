@@ -1,0 +1,493 @@
+package render
+
+import (
+	"fmt"
+	"html"
+	"strings"
+
+	"github.com/flowplan/flowplan/engine"
+)
+
+// markdownHandler renders a PR comment. Tools such as Atlantis cut long
+// comments from the top, so the summary comes last, and details are cut
+// to fit Options.MarkdownLimit, never the summary.
+type markdownHandler struct {
+	out
+	opts Options
+}
+
+var _ handler = (*markdownHandler)(nil)
+
+func (h *markdownHandler) flush() error { return h.err }
+
+// noticeReserve is room kept for the note saying what was cut.
+const noticeReserve = 512
+
+// section is a run of items with an opening and a closing written only when
+// at least one item is kept.
+type section struct {
+	open, close string
+	items       []string
+	// what names the items in the truncation notice: "changes", "notes".
+	what string
+	kept int
+}
+
+// fit keeps as many items, in order, as the budget allows, and takes their
+// cost from it.
+func (s *section) fit(budget *int) {
+	for _, it := range s.items {
+		cost := len(it)
+		if s.kept == 0 {
+			cost += len(s.open) + len(s.close)
+		}
+		if cost > *budget {
+			return
+		}
+		*budget -= cost
+		s.kept++
+	}
+}
+
+func (s *section) String() string {
+	if s.kept == 0 {
+		return ""
+	}
+	return s.open + strings.Join(s.items[:s.kept], "") + s.close
+}
+
+// omitted sums what the sections left out, by what they hold, in order.
+func omitted(sections ...*section) string {
+	type tally struct{ left, total int }
+	var order []string
+	byWhat := map[string]*tally{}
+	for _, s := range sections {
+		if byWhat[s.what] == nil {
+			byWhat[s.what] = &tally{}
+			order = append(order, s.what)
+		}
+		byWhat[s.what].left += len(s.items) - s.kept
+		byWhat[s.what].total += len(s.items)
+	}
+	var parts []string
+	for _, w := range order {
+		if t := byWhat[w]; t.left > 0 {
+			parts = append(parts, fmt.Sprintf("%d of %d %s", t.left, t.total, w))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// layout writes the sections in output order, after fitting them to the
+// limit in priority order, then the notice of what was cut, then the
+// summary.
+func (h *markdownHandler) layout(header string, output, priority []*section, summary string) {
+	budget := h.opts.markdownLimit() - len(header) - len(summary) - noticeReserve
+	for _, s := range priority {
+		s.fit(&budget)
+	}
+	h.print(header)
+	for _, s := range output {
+		h.print(s.String())
+	}
+	if cut := omitted(output...); cut != "" {
+		h.printf("> [!NOTE]\n> Not shown, to keep this comment under %d characters: %s. "+
+			"Run `flowplan show %s` to see everything.\n\n", h.opts.markdownLimit(), cut, mdText(h.opts.planFile()))
+	}
+	h.print(summary)
+}
+
+func (h *markdownHandler) plan(p *engine.Plan) {
+	aliases := accountAliases(p.Accounts)
+	changes := h.changeSection(p, aliases)
+	kinds, groups := notesByKind(p.Notes)
+	var notes, urgentNotes []*section
+	for _, k := range kinds {
+		s := noteSection(k, groups[k])
+		notes = append(notes, s)
+		if k != engine.NoteUnmanaged && k != engine.NoteOrphan {
+			urgentNotes = append(urgentNotes, s)
+		}
+	}
+	errs := errorSection(p.Errors)
+
+	output := append(append([]*section{changes}, notes...), errs)
+	priority := append(append([]*section{errs}, urgentNotes...), changes)
+	for _, s := range notes {
+		if !contains(urgentNotes, s) {
+			priority = append(priority, s)
+		}
+	}
+	summary := "### Summary\n\n" + planTable(scopeSummaries(p), aliases, h.opts.markdownLimit()/2) +
+		"\n**" + mdText(planSummary(p)) + "**\n"
+	h.layout(planHeader(p), output, priority, summary)
+}
+
+func contains(ss []*section, s *section) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// planHeader names the spec, the accounts and the targets.
+func planHeader(p *engine.Plan) string {
+	var b strings.Builder
+	b.WriteString("### flowplan plan")
+	if p.Spec.Name != "" {
+		b.WriteString(" for spec " + mdCode(p.Spec.Name, false))
+	}
+	b.WriteString("\n\n")
+	var facts []string
+	if p.Spec.File != "" {
+		facts = append(facts, "Spec file "+mdCode(p.Spec.File, false))
+	}
+	facts = append(facts, plural(len(p.Accounts), "account", "accounts"),
+		plural(accountRegions(p.Accounts), "account-region", "account-regions"))
+	if len(p.Targets) > 0 {
+		var ts []string
+		for _, t := range p.Targets {
+			ts = append(ts, mdCode(t, false))
+		}
+		facts = append(facts, "limited to --target "+strings.Join(ts, ", "))
+	}
+	b.WriteString(strings.Join(facts, " · ") + "\n\n")
+	return b.String()
+}
+
+// accountAliases maps account IDs to their aliases.
+func accountAliases(accounts []engine.Account) map[string]string {
+	m := map[string]string{}
+	for _, a := range accounts {
+		if a.Alias != "" {
+			m[a.ID] = a.Alias
+		}
+	}
+	return m
+}
+
+// accountLabel is an account ID in code with its alias after it.
+func accountLabel(id string, aliases map[string]string, inTable bool) string {
+	s := mdCode(id, inTable)
+	if a := aliases[id]; a != "" {
+		s += " (" + mdText(a) + ")"
+	}
+	return s
+}
+
+// changeSection holds one <details> block per pending change, grouped by
+// account × region under a heading, in address order.
+func (h *markdownHandler) changeSection(p *engine.Plan, aliases map[string]string) *section {
+	s := &section{what: "changes"}
+	scope := ""
+	for _, c := range sortedChanges(p.Changes) {
+		if c.Action == engine.NoOp {
+			continue
+		}
+		var b strings.Builder
+		if sc := c.Addr.Account + "/" + c.Addr.Region; sc != scope {
+			scope = sc
+			fmt.Fprintf(&b, "#### %s · %s\n\n", accountLabel(c.Addr.Account, aliases, false), mdCode(c.Addr.Region, false))
+		}
+		b.WriteString(changeDetails(c))
+		s.items = append(s.items, b.String())
+	}
+	return s
+}
+
+// changeDetails is one change as a folded <details> block.
+func changeDetails(c *engine.Change) string {
+	st := style(c.Action)
+	var b strings.Builder
+	fmt.Fprintf(&b, "<details><summary><code>%s</code> <code>%s</code> %s</summary>\n\n",
+		htmlText(st.symbol), htmlText(c.Addr.String()), htmlText(st.wording))
+	if c.Reason != "" {
+		b.WriteString("Reason: " + mdText(c.Reason) + "\n\n")
+	}
+	if id := resourceID(c); id != "" {
+		b.WriteString("ID: " + mdCode(id, false) + "\n\n")
+	}
+	if body := changeBody(c); len(body) > 0 {
+		lines := make([]string, len(body))
+		for i, l := range body {
+			lines[i] = l.mark + " " + l.text
+		}
+		b.WriteString(mdFence("diff", lines))
+	}
+	if c.Action == engine.Replace && c.Addr.Kind == engine.KindFlowLog {
+		b.WriteString("Note: " + mdText(fallbackNote) + "\n\n")
+	}
+	b.WriteString("</details>\n\n")
+	return b.String()
+}
+
+// noteSection lists one kind of note. Unmanaged and orphaned resources,
+// which can be many, are folded; conflicts and warnings are not.
+func noteSection(k engine.NoteKind, notes []engine.Note) *section {
+	s := &section{what: "notes"}
+	heading := fmt.Sprintf("%s: %d", noteHeading(k), len(notes))
+	if k == engine.NoteUnmanaged || k == engine.NoteOrphan {
+		s.open = "<details><summary>" + htmlText(heading) + "</summary>\n\n"
+		s.close = "\n</details>\n\n"
+	} else {
+		s.open = "**" + mdText(heading) + "**\n\n"
+		s.close = "\n"
+	}
+	for _, n := range notes {
+		s.items = append(s.items, "- "+mdCode(n.Addr.String(), false)+": "+mdText(n.Message)+"\n")
+	}
+	return s
+}
+
+// errorSection lists discovery errors.
+func errorSection(errs []engine.ScopeError) *section {
+	s := &section{
+		what:  "discovery errors",
+		open:  "**Discovery errors** (nothing is planned in these scopes)\n\n",
+		close: "\n",
+	}
+	for _, e := range sortedErrors(errs) {
+		msg := e.Message
+		if e.Code != "" {
+			msg = e.Code + ": " + msg
+		}
+		s.items = append(s.items, "- "+mdCode(e.Scope, false)+": "+mdText(msg)+"\n")
+	}
+	return s
+}
+
+// planTable is the per account × region summary table with a total row.
+func planTable(rows []ScopeSummary, aliases map[string]string, limit int) string {
+	head := "| account | region | create | update | replace | delete | adopt | unchanged |\n" +
+		"|---|---|--:|--:|--:|--:|--:|--:|\n"
+	cells := make([]string, len(rows))
+	quiet := make([]bool, len(rows))
+	var total Counts
+	for i, r := range rows {
+		cells[i] = scopeRow(r, aliases)
+		quiet[i] = r.pending() == 0 && !r.DiscoveryFailed
+		total = total.plus(r.Counts)
+	}
+	fold := func(idx []int) string {
+		var n Counts
+		for _, i := range idx {
+			n = n.plus(rows[i].Counts)
+		}
+		return countRow(moreRows(len(idx)), "", n)
+	}
+	return fitTable(head, cells, quiet, fold, countRow("**total**", "", total), limit)
+}
+
+// moreRows labels a row that stands for folded rows.
+func moreRows(n int) string {
+	return "_" + plural(n, "more account-region", "more account-regions") + "_"
+}
+
+// fitTable writes a table in at most limit bytes: when the rows do not
+// fit, the quiet ones are folded into one row made by fold, then, if need
+// be, the last ones. The head and the total row are always written.
+func fitTable(head string, rows []string, quiet []bool, fold func(idx []int) string, total string, limit int) string {
+	size := len(head) + len(total)
+	for _, r := range rows {
+		size += len(r)
+	}
+	keep := make([]bool, len(rows))
+	for i := range rows {
+		keep[i] = size <= limit || !quiet[i]
+	}
+	all := make([]int, len(rows))
+	for i := range all {
+		all[i] = i
+	}
+	budget := limit - len(head) - len(total) - len(fold(all))
+	for i, r := range rows {
+		if keep[i] {
+			keep[i] = len(r) <= budget
+			budget -= len(r)
+		}
+	}
+	var b strings.Builder
+	b.WriteString(head)
+	var folded []int
+	for i, r := range rows {
+		if keep[i] {
+			b.WriteString(r)
+		} else {
+			folded = append(folded, i)
+		}
+	}
+	if len(folded) > 0 {
+		b.WriteString(fold(folded))
+	}
+	b.WriteString(total)
+	return b.String()
+}
+
+// scopeRow is one account-region's row.
+func scopeRow(r ScopeSummary, aliases map[string]string) string {
+	region := mdCode(r.Region, true)
+	if r.DiscoveryFailed {
+		region += " (discovery failed)"
+	}
+	return countRow(accountLabel(r.Account, aliases, true), region, r.Counts)
+}
+
+func countRow(account, region string, n Counts) string {
+	return fmt.Sprintf("| %s | %s | %d | %d | %d | %d | %d | %d |\n",
+		account, region, n.Create, n.Update, n.Replace, n.Delete, n.Adopt, n.NoOp)
+}
+
+func (h *markdownHandler) result(r *engine.Result, p *engine.Plan) {
+	var aliases map[string]string
+	header := "### flowplan apply\n"
+	if p != nil {
+		aliases = accountAliases(p.Accounts)
+		if p.Spec.Name != "" {
+			header = "### flowplan apply for spec " + mdCode(p.Spec.Name, false) + "\n"
+		}
+	}
+	s := &section{what: "changes", close: "\n"}
+	scope := ""
+	type key struct{ account, region string }
+	var order []key
+	rows := map[key]*[3]int{}
+	for _, cr := range sortedResults(r.Changes) {
+		if cr.Action == engine.NoOp {
+			continue
+		}
+		k := key{cr.Addr.Account, cr.Addr.Region}
+		if rows[k] == nil {
+			rows[k] = &[3]int{}
+			order = append(order, k)
+		}
+		switch cr.Status {
+		case engine.StatusApplied:
+			rows[k][0]++
+		case engine.StatusFailed:
+			rows[k][1]++
+		case engine.StatusSkipped:
+			rows[k][2]++
+		}
+		var b strings.Builder
+		if sc := k.account + "/" + k.region; sc != scope {
+			scope = sc
+			fmt.Fprintf(&b, "\n#### %s · %s\n\n", accountLabel(k.account, aliases, false), mdCode(k.region, false))
+		}
+		b.WriteString(resultItem(cr))
+		s.items = append(s.items, b.String())
+	}
+	head := "| account | region | applied | failed | skipped |\n|---|---|--:|--:|--:|\n"
+	cells := make([]string, len(order))
+	quiet := make([]bool, len(order))
+	var total [3]int
+	for i, k := range order {
+		n := rows[k]
+		cells[i] = resultRow(accountLabel(k.account, aliases, true), mdCode(k.region, true), *n)
+		quiet[i] = n[1] == 0 && n[2] == 0
+		for j := range total {
+			total[j] += n[j]
+		}
+	}
+	fold := func(idx []int) string {
+		var n [3]int
+		for _, i := range idx {
+			for j := range n {
+				n[j] += rows[order[i]][j]
+			}
+		}
+		return resultRow(moreRows(len(idx)), "", n)
+	}
+	table := fitTable(head, cells, quiet, fold, resultRow("**total**", "", total), h.opts.markdownLimit()/2)
+	summary := "\n### Summary\n\n" + table + "\n**" + mdText(resultSummary(r)) + "**\n"
+	h.layout(header, []*section{s}, []*section{s}, summary)
+}
+
+// resultRow is one row of the apply summary table.
+func resultRow(account, region string, n [3]int) string {
+	return fmt.Sprintf("| %s | %s | %d | %d | %d |\n", account, region, n[0], n[1], n[2])
+}
+
+// resultItem is one change's outcome as a list item, its detail indented
+// under it.
+func resultItem(cr engine.ChangeResult) string {
+	st := style(cr.Action)
+	s := fmt.Sprintf("- **%s** %s %s", mdText(string(cr.Status)), mdText(st.verb), mdCode(cr.Addr.String(), false))
+	switch {
+	case cr.Status == engine.StatusApplied && cr.Resource != nil && cr.Resource.ID != "" && cr.Action != engine.Delete:
+		s += " (" + mdCode(cr.Resource.ID, false) + ")"
+	case cr.Error != "":
+		s += ": " + mdText(cr.Error)
+	}
+	if cr.Detail != "" {
+		s += "\n  " + mdText(cr.Detail)
+	}
+	return s + "\n"
+}
+
+// htmlText escapes s for an HTML block, such as a <summary>, where
+// Markdown is not parsed.
+func htmlText(s string) string { return html.EscapeString(oneLine(s)) }
+
+// mdCode is s as an inline code span. In a table cell, pipes are escaped
+// too: GitHub splits cells before it parses code spans.
+func mdCode(s string, inTable bool) string {
+	s = oneLine(s)
+	fence := strings.Repeat("`", longestRun(s, '`')+1)
+	pad := ""
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || s == "" {
+		pad = " "
+	}
+	out := fence + pad + s + pad + fence
+	if inTable {
+		out = strings.ReplaceAll(out, "|", `\|`)
+	}
+	return out
+}
+
+// mdText escapes s as Markdown text, on one line.
+func mdText(s string) string {
+	var b strings.Builder
+	for _, r := range oneLine(s) {
+		switch r {
+		case '\\', '`', '*', '_', '[', ']', '|', '~', '#', '!':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// mdFence is a fenced code block whose fence is longer than any run of
+// backticks inside it.
+func mdFence(lang string, lines []string) string {
+	n := 2
+	for _, l := range lines {
+		n = max(n, longestRun(l, '`'))
+	}
+	fence := strings.Repeat("`", n+1)
+	return fence + lang + "\n" + strings.Join(lines, "\n") + "\n" + fence + "\n\n"
+}
+
+// longestRun is the length of the longest run of c in s.
+func longestRun(s string, c byte) int {
+	best, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			run++
+			best = max(best, run)
+		} else {
+			run = 0
+		}
+	}
+	return best
+}

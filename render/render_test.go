@@ -1,0 +1,340 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/flowplan/flowplan/engine"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// ext is each format's golden file extension.
+var ext = map[Format]string{Text: "txt", JSON: "json", Markdown: "md"}
+
+type planCase struct {
+	name string
+	plan *engine.Plan
+	opts Options
+}
+
+func planCases() []planCase {
+	return []planCase{
+		{"full", fullPlan(), Options{}},
+		{"unchanged", unchangedPlan(), Options{}},
+		{"empty", emptyPlan(), Options{}},
+		{"many", manyPlan(6, 4, 1), Options{}},
+		{"truncated", manyPlan(6, 4, 3), Options{MarkdownLimit: 6000, PlanFile: "plan.json"}},
+		{"escaping", escapingPlan(), Options{}},
+	}
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./render -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", path, diff)
+	}
+}
+
+func TestPlanGolden(t *testing.T) {
+	for _, tc := range planCases() {
+		for _, f := range Formats {
+			if tc.name == "truncated" && f != Markdown {
+				continue
+			}
+			t.Run(tc.name+"/"+string(f), func(t *testing.T) {
+				var b bytes.Buffer
+				if err := Plan(&b, tc.plan, f, tc.opts); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, tc.name+"."+ext[f]+".golden", b.Bytes())
+			})
+		}
+	}
+}
+
+func TestPlanColorGolden(t *testing.T) {
+	var b bytes.Buffer
+	if err := Plan(&b, fullPlan(), Text, Options{Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "full.color.txt.golden", b.Bytes())
+}
+
+func TestResultGolden(t *testing.T) {
+	cases := []struct {
+		name   string
+		result *engine.Result
+		plan   *engine.Plan
+	}{
+		{"result", fullResult(), fullPlan()},
+		{"result_noplan", fullResult(), nil},
+		{"result_empty", &engine.Result{}, emptyPlan()},
+	}
+	for _, tc := range cases {
+		for _, f := range Formats {
+			t.Run(tc.name+"/"+string(f), func(t *testing.T) {
+				var b bytes.Buffer
+				if err := Result(&b, tc.result, tc.plan, f, Options{}); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, tc.name+"."+ext[f]+".golden", b.Bytes())
+			})
+		}
+	}
+}
+
+func TestTextSummaryLast(t *testing.T) {
+	for _, tc := range planCases() {
+		var b bytes.Buffer
+		if err := Plan(&b, tc.plan, Text, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+		last := lines[len(lines)-1]
+		if !strings.HasPrefix(last, "Plan: ") && !strings.HasPrefix(last, "No changes") {
+			t.Errorf("%s: last line is %q, want the summary", tc.name, last)
+		}
+	}
+}
+
+func TestNoExternalID(t *testing.T) {
+	for _, tc := range planCases() {
+		for _, f := range Formats {
+			var b bytes.Buffer
+			if err := Plan(&b, tc.plan, f, tc.opts); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(b.String(), secretExternalID) {
+				t.Errorf("%s in %s contains the external ID", tc.name, f)
+			}
+			if err := Result(&b, fullResult(), tc.plan, f, tc.opts); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(b.String(), secretExternalID) {
+				t.Errorf("result of %s in %s contains the external ID", tc.name, f)
+			}
+		}
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	for _, tc := range planCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := Plan(&b, tc.plan, JSON, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			var got PlanJSON
+			dec := json.NewDecoder(bytes.NewReader(b.Bytes()))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&got); err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			want := planJSON(tc.plan)
+			for i := range want.Accounts {
+				want.Accounts[i].ExternalID = ""
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("round trip (-want +got):\n%s", diff)
+			}
+			// A saved-plan reader accepts the output too.
+			var saved engine.Plan
+			if err := json.Unmarshal(b.Bytes(), &saved); err != nil {
+				t.Fatalf("decode as engine.Plan: %v", err)
+			}
+			if diff := cmp.Diff(want.Changes, saved.Changes); diff != "" {
+				t.Errorf("changes as engine.Plan (-want +got):\n%s", diff)
+			}
+			if saved.FormatVersion != engine.PlanFormatVersion || saved.ID != tc.plan.ID {
+				t.Errorf("format_version %q id %q, want %q %q", saved.FormatVersion, saved.ID, engine.PlanFormatVersion, tc.plan.ID)
+			}
+		})
+	}
+}
+
+func TestJSONSummary(t *testing.T) {
+	got := planJSON(fullPlan()).Summary
+	want := Counts{Create: 6, Update: 4, Replace: 1, Delete: 2, Adopt: 1, NoOp: 2}
+	if diff := cmp.Diff(want, got.Counts); diff != "" {
+		t.Errorf("counts (-want +got):\n%s", diff)
+	}
+	if !got.HasChanges || got.Errors != 2 || got.Notes != (NoteCounts{Unmanaged: 2, Orphan: 1, Conflict: 1, Warning: 1}) {
+		t.Errorf("summary = %+v", got)
+	}
+	var sum Counts
+	for _, s := range got.Scopes {
+		sum = sum.plus(s.Counts)
+	}
+	if sum != got.Counts {
+		t.Errorf("scope counts add up to %+v, want %+v", sum, got.Counts)
+	}
+	if planJSON(unchangedPlan()).Summary.HasChanges {
+		t.Error("a plan of no-ops has changes")
+	}
+}
+
+func TestResultJSONRoundTrip(t *testing.T) {
+	var b bytes.Buffer
+	if err := Result(&b, fullResult(), fullPlan(), JSON, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var got ResultJSON
+	dec := json.NewDecoder(&b)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(sortedResults(fullResult().Changes), got.Changes); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+	if want := (ResultSummary{Applied: 6, Failed: 2, Skipped: 1}); got.Summary != want {
+		t.Errorf("summary = %+v, want %+v", got.Summary, want)
+	}
+}
+
+var (
+	detailsRE = regexp.MustCompile(`(?m)^<details><summary><code>`)
+	omittedRE = regexp.MustCompile(`Not shown, to keep this comment under \d+ characters: (\d+) of (\d+) changes`)
+)
+
+func TestMarkdownLimit(t *testing.T) {
+	p := manyPlan(60, 12, 6) // 60 roles + 60×12×6 flow logs, a third of them no-ops
+	pending := 0
+	for _, c := range p.Changes {
+		if c.Action != engine.NoOp {
+			pending++
+		}
+	}
+	for _, limit := range []int{0, 20000} {
+		t.Run(strconv.Itoa(limit), func(t *testing.T) {
+			var b bytes.Buffer
+			if err := Plan(&b, p, Markdown, Options{MarkdownLimit: limit}); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			max := limit
+			if max == 0 {
+				max = GitHubCommentLimit
+			}
+			if len(out) > max {
+				t.Errorf("output is %d bytes, limit %d", len(out), max)
+			}
+			if !strings.HasSuffix(out, "**"+mdText(planSummary(p))+"**\n") {
+				t.Errorf("output does not end with the totals line:\n%s", out[len(out)-300:])
+			}
+			if !strings.Contains(out, "| **total** |") {
+				t.Error("no total row")
+			}
+			m := omittedRE.FindStringSubmatch(out)
+			if m == nil {
+				t.Fatal("no note about omitted changes")
+			}
+			shown := len(detailsRE.FindAllString(out, -1))
+			left, _ := strconv.Atoi(m[1])
+			total, _ := strconv.Atoi(m[2])
+			if total != pending || shown+left != pending || shown == 0 {
+				t.Errorf("shown %d + omitted %d of %d, want %d pending", shown, left, total, pending)
+			}
+			if !strings.Contains(out, "flowplan show PLANFILE") {
+				t.Error("no hint to see everything")
+			}
+		})
+	}
+}
+
+func TestMarkdownTableFolds(t *testing.T) {
+	p := manyPlan(60, 12, 1)
+	table := planTable(scopeSummaries(p), nil, 4000)
+	if len(table) > 4000 {
+		t.Errorf("table is %d bytes, limit 4000", len(table))
+	}
+	// Every account-region is counted once, in a row or a fold row.
+	rowRE := regexp.MustCompile(`(?m)^\| [^*_]`)
+	foldRE := regexp.MustCompile(`_(\d+) more account-regions?_`)
+	rows := len(rowRE.FindAllString(table, -1)) - 1 // the header
+	folded := 0
+	for _, m := range foldRE.FindAllStringSubmatch(table, -1) {
+		n, _ := strconv.Atoi(m[1])
+		folded += n
+	}
+	if want := len(scopeSummaries(p)); rows+folded != want || folded == 0 {
+		t.Errorf("%d rows + %d folded, want %d scopes with some folded:\n%s", rows, folded, want, table)
+	}
+	// 60 roles and 60×12 flow logs, the last account's 13 all no-ops.
+	if !strings.Contains(table, "| **total** |  | 767 | 0 | 0 | 0 | 0 | 13 |") {
+		t.Errorf("wrong total row:\n%s", table)
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for _, s := range []string{"text", "json", "markdown"} {
+		if f, err := ParseFormat(s); err != nil || string(f) != s {
+			t.Errorf("ParseFormat(%q) = %q, %v", s, f, err)
+		}
+	}
+	for _, s := range []string{"", "JSON", "md", "yaml"} {
+		_, err := ParseFormat(s)
+		if err == nil || !strings.Contains(err.Error(), "text, json, markdown") {
+			t.Errorf("ParseFormat(%q) error = %v, want one listing the formats", s, err)
+		}
+	}
+	if err := Plan(&bytes.Buffer{}, emptyPlan(), Format("yaml"), Options{}); err == nil {
+		t.Error("Plan accepted format yaml")
+	}
+}
+
+type failWriter struct{ n int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	w.n++
+	return 0, errors.New("disk full")
+}
+
+func TestWriteErrorKept(t *testing.T) {
+	for _, f := range Formats {
+		w := &failWriter{}
+		err := Plan(w, fullPlan(), f, Options{})
+		if err == nil || !strings.Contains(err.Error(), "disk full") {
+			t.Errorf("%s: error = %v, want disk full", f, err)
+		}
+		if w.n != 1 {
+			t.Errorf("%s: %d writes after the first failure, want none", f, w.n-1)
+		}
+		w = &failWriter{}
+		if err := Result(w, fullResult(), nil, f, Options{}); err == nil {
+			t.Errorf("%s: result error is nil", f)
+		}
+	}
+}
+
+func TestNilInput(t *testing.T) {
+	if err := Plan(&bytes.Buffer{}, nil, Text, Options{}); err == nil {
+		t.Error("Plan(nil) succeeded")
+	}
+	if err := Result(&bytes.Buffer{}, nil, nil, Text, Options{}); err == nil {
+		t.Error("Result(nil) succeeded")
+	}
+}

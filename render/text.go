@@ -1,0 +1,249 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/flowplan/flowplan/engine"
+)
+
+// textHandler renders for people at a terminal or in a CI log,
+// Terraform-like, with the summary line last.
+type textHandler struct {
+	out
+	color bool
+}
+
+var _ handler = (*textHandler)(nil)
+
+func (h *textHandler) flush() error { return h.err }
+
+// paint colours s when colour is on.
+func (h *textHandler) paint(color, s string) string {
+	if !h.color || color == "" {
+		return s
+	}
+	return color + s + ansiReset
+}
+
+// markColor is the colour of a body line's mark.
+func markColor(mark string) string {
+	switch mark {
+	case "+":
+		return ansiGreen
+	case "-":
+		return ansiRed
+	case "~":
+		return ansiYellow
+	}
+	return ""
+}
+
+func (h *textHandler) plan(p *engine.Plan) {
+	h.planHeader(p)
+	var pending []*engine.Change
+	for _, c := range sortedChanges(p.Changes) {
+		if c.Action != engine.NoOp {
+			pending = append(pending, c)
+		}
+	}
+	if len(pending) > 0 {
+		h.legend(pending)
+		h.print("flowplan will perform the following actions:\n")
+		for _, c := range pending {
+			h.print("\n")
+			h.change(c)
+		}
+	}
+	h.notes(p.Notes)
+	h.errors(p.Errors)
+	h.print("\n")
+	h.print(h.paint(ansiBold, planSummary(p)) + "\n")
+}
+
+// planHeader names the spec, the accounts and the targets.
+func (h *textHandler) planHeader(p *engine.Plan) {
+	if p.Spec.Name != "" {
+		h.printf("Spec %q (%s): %s, %s.\n", p.Spec.Name, p.Spec.File,
+			plural(len(p.Accounts), "account", "accounts"),
+			plural(accountRegions(p.Accounts), "account-region", "account-regions"))
+	}
+	if len(p.Targets) > 0 {
+		h.printf("Limited to --target %s.\n", strings.Join(p.Targets, ", "))
+	}
+	h.print("\n")
+}
+
+// accountRegions counts the account-regions the accounts cover.
+func accountRegions(accounts []engine.Account) int {
+	n := 0
+	for _, a := range accounts {
+		n += len(a.Regions)
+	}
+	return n
+}
+
+// legend explains the symbols the plan uses, in summary order.
+func (h *textHandler) legend(changes []*engine.Change) {
+	used := map[engine.Action]bool{}
+	for _, c := range changes {
+		used[c.Action] = true
+	}
+	h.print("Actions are shown with these symbols:\n")
+	for _, a := range orderedActions(used) {
+		s := style(a)
+		h.printf("  %s %s\n", h.paint(s.color, fmt.Sprintf("%-3s", s.symbol)), s.legend)
+	}
+	h.print("\n")
+}
+
+// change renders one planned change: its header, reason, ID and body.
+func (h *textHandler) change(c *engine.Change) {
+	s := style(c.Action)
+	h.printf("%s %s %s\n", h.paint(s.color, fmt.Sprintf("%-3s", s.symbol)), c.Addr, s.wording)
+	if c.Reason != "" {
+		h.printf("    reason: %s\n", oneLine(c.Reason))
+	}
+	if id := resourceID(c); id != "" {
+		h.printf("    id: %s\n", id)
+	}
+	for _, l := range changeBody(c) {
+		h.printf("    %s %s\n", h.paint(markColor(l.mark), l.mark), l.text)
+	}
+	if c.Action == engine.Replace && c.Addr.Kind == engine.KindFlowLog {
+		h.printf("    note: %s\n", fallbackNote)
+	}
+}
+
+// notes lists notes grouped by kind.
+func (h *textHandler) notes(notes []engine.Note) {
+	if len(notes) == 0 {
+		return
+	}
+	h.print("\nNotes:\n")
+	kinds, groups := notesByKind(notes)
+	for _, k := range kinds {
+		color := ""
+		if k == engine.NoteConflict || k == engine.NoteWarning {
+			color = ansiYellow
+		}
+		h.printf("  %s:\n", h.paint(color, noteHeading(k)))
+		for _, n := range groups[k] {
+			h.printf("    %s: %s\n", n.Addr, oneLine(n.Message))
+		}
+	}
+}
+
+// errors lists discovery errors by scope.
+func (h *textHandler) errors(errs []engine.ScopeError) {
+	if len(errs) == 0 {
+		return
+	}
+	h.printf("\n%s\n", h.paint(ansiRed, "Discovery errors (nothing is planned in these scopes):"))
+	for _, e := range sortedErrors(errs) {
+		h.printf("  %s\n", oneLine(e.Error()))
+	}
+}
+
+// planSummary is the last line of a plan in text and Markdown.
+func planSummary(p *engine.Plan) string {
+	var s string
+	if p.Empty() {
+		s = "No changes. Your flow logs match the spec."
+		if len(p.Errors) > 0 {
+			s = "No changes in the scopes flowplan could discover."
+		}
+	} else {
+		n := p.Counts()
+		s = fmt.Sprintf("Plan: %d to create, %d to update, %d to replace, %d to delete, %d to adopt, %d unchanged.",
+			n[engine.Create], n[engine.Update], n[engine.Replace], n[engine.Delete], n[engine.Adopt], n[engine.NoOp])
+	}
+	if len(p.Errors) > 0 {
+		s += " " + plural(len(p.Errors), "scope", "scopes") + " could not be discovered; see the errors above."
+	}
+	return s
+}
+
+func (h *textHandler) result(r *engine.Result, p *engine.Plan) {
+	// gap separates the header from the first change.
+	gap := false
+	if p != nil && p.Spec.Name != "" {
+		h.printf("Apply of spec %q (%s):\n", p.Spec.Name, p.Spec.File)
+		gap = true
+	}
+	for _, cr := range sortedResults(r.Changes) {
+		if cr.Action == engine.NoOp {
+			continue
+		}
+		if gap {
+			h.print("\n")
+			gap = false
+		}
+		s := style(cr.Action)
+		h.printf("%s %s: %s\n", h.paint(s.color, fmt.Sprintf("%-3s", s.symbol)), cr.Addr, h.paint(statusColor(cr.Status), statusText(cr)))
+		if cr.Detail != "" {
+			h.printf("    %s\n", oneLine(cr.Detail))
+		}
+	}
+	h.print("\n")
+	h.print(h.paint(ansiBold, resultSummary(r)) + "\n")
+}
+
+// statusColor colours a change's status.
+func statusColor(s engine.ChangeStatus) string {
+	switch s {
+	case engine.StatusApplied:
+		return ansiGreen
+	case engine.StatusFailed:
+		return ansiRed
+	case engine.StatusSkipped:
+		return ansiYellow
+	}
+	return ""
+}
+
+// statusText says what happened to a change and why: "applied (created
+// fl-0abc)", "failed: <error>", "skipped: <why>".
+func statusText(cr engine.ChangeResult) string {
+	switch cr.Status {
+	case engine.StatusApplied:
+		s := "applied (" + style(cr.Action).done
+		if cr.Resource != nil && cr.Resource.ID != "" && cr.Action != engine.Delete {
+			s += " " + cr.Resource.ID
+		}
+		return s + ")"
+	default:
+		if cr.Error != "" {
+			return string(cr.Status) + ": " + oneLine(cr.Error)
+		}
+		return string(cr.Status)
+	}
+}
+
+// resultCounts counts applied, failed and skipped changes, no-ops left out.
+func resultCounts(r *engine.Result) map[engine.ChangeStatus]int {
+	n := map[engine.ChangeStatus]int{}
+	for _, cr := range r.Changes {
+		if cr.Action != engine.NoOp {
+			n[cr.Status]++
+		}
+	}
+	return n
+}
+
+// resultSummary is the last line of an apply result.
+func resultSummary(r *engine.Result) string {
+	n := resultCounts(r)
+	return fmt.Sprintf("Apply complete: %d applied, %d failed, %d skipped.",
+		n[engine.StatusApplied], n[engine.StatusFailed], n[engine.StatusSkipped])
+}
+
+// oneLine folds a message onto one line, so that a stray newline cannot
+// break the layout.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
