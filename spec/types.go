@@ -1,5 +1,7 @@
 package spec
 
+import "github.com/flowplan/flowplan/spec/logformat"
+
 // This file holds the validated, defaulted form of a flowplan spec. Load
 // produces it; the engine, the AWS provider and the reports read it. Every
 // string here is already checked, and every default already applied, so
@@ -207,6 +209,22 @@ func (t Targets) Get(k TargetKind) *Selector {
 	return nil
 }
 
+// set stores the selector for kind k.
+func (t *Targets) set(k TargetKind, s *Selector) {
+	switch k {
+	case TargetVPC:
+		t.VPCs = s
+	case TargetSubnet:
+		t.Subnets = s
+	case TargetNetworkInterface:
+		t.NetworkInterfaces = s
+	case TargetTransitGateway:
+		t.TransitGateways = s
+	case TargetTransitGatewayAttachment:
+		t.TransitGatewayAttachments = s
+	}
+}
+
 // Kinds returns the kinds that have a selector, in TargetKinds order.
 func (t Targets) Kinds() []TargetKind {
 	var out []TargetKind
@@ -254,6 +272,26 @@ type Rule struct {
 	Tags map[string]string
 	// Pos is where the rule is declared.
 	Pos Pos
+}
+
+// IsTransitGateway reports whether the rule targets transit gateways or
+// their attachments. A rule never mixes those with VPC, subnet or network
+// interface kinds.
+func (r *Rule) IsTransitGateway() bool {
+	for _, k := range r.Targets.Kinds() {
+		if k.IsTransitGateway() {
+			return true
+		}
+	}
+	return false
+}
+
+// Family returns the log format family of the rule's targets.
+func (r *Rule) Family() logformat.Target {
+	if r.IsTransitGateway() {
+		return logformat.TargetTransitGateway
+	}
+	return logformat.TargetVPC
 }
 
 // Destination is exactly one of CloudWatchLogs, S3 or Firehose.

@@ -115,12 +115,20 @@ var fields = concat(
 		"ecs-task-id"),
 	// Version 8.
 	vpc(8, "reject-reason"),
-	// Versions 9 and 10: seen in third-party parsers only; AWS's page could
-	// not be checked. Accepted so that users are not blocked, and flagged.
+	// Version 9: the regional NAT gateway ID. Its version comes from
+	// third-party material only (AWS's table could not be read).
 	unverified(vpc(9, "resource-id")),
+	// Version 10: VPC Encryption Controls. AWS's "Enforce VPC encryption in
+	// transit" page documents the field; its version number comes from
+	// third-party material only.
 	unverified(vpc(10, "encryption-status")),
-	// Version 11: tag fields; they need TagFieldSpecifications.
+	// Version 11: tag fields; they need TagFieldSpecifications (the EC2 API
+	// added TagFieldSpecifications to CreateFlowLogs on 2026-06-09).
 	tags(vpc(11, "instance-tag", "instance-tag-2", "interface-tag", "interface-tag-2", "asg-tag", "asg-tag-2")),
+	// Version 11 as well: interface type and next-hop metadata, announced
+	// with the tag fields; known from a third-party write-up only.
+	unverified(vpc(11, "interface-type", "next-hop-interface-id", "next-hop-subnet-id", "next-hop-az-id",
+		"next-hop-vpc-id", "next-hop-interface-type")),
 )
 
 func concat(groups ...[]Field) []Field {
@@ -199,10 +207,28 @@ func Default(t Target) string {
 	return DefaultVPC
 }
 
-// Error is a problem with a log format. Field is the offending field name,
-// when there is one.
+// ErrorKind classifies a log format problem, so that callers can report
+// syntax and unknown fields once but target mismatches per flow log.
+type ErrorKind int
+
+const (
+	// ErrSyntax is a malformed format string.
+	ErrSyntax ErrorKind = iota
+	// ErrUnknown is a field name AWS does not define.
+	ErrUnknown
+	// ErrDuplicate is a field listed more than once.
+	ErrDuplicate
+	// ErrTarget is a field that does not fit the flow log's target family.
+	ErrTarget
+)
+
+// Error is a problem with a log format. Field is the offending field name and
+// Index its position among the fields, when there is one (Index is -1 for
+// syntax errors).
 type Error struct {
+	Kind  ErrorKind
 	Field string
+	Index int
 	Msg   string
 }
 
@@ -221,31 +247,31 @@ func Parse(s string) ([]string, error) {
 			break
 		}
 		if strings.HasPrefix(rest, "$${") {
-			return nil, &Error{Msg: `"$${" is Terraform's escape; write "${field}" in a flowplan spec`}
+			return nil, &Error{Index: -1, Msg: `"$${" is Terraform's escape; write "${field}" in a flowplan spec`}
 		}
 		if !strings.HasPrefix(rest, "${") {
 			word := rest
 			if i := strings.IndexAny(word, " \t\r\n"); i >= 0 {
 				word = word[:i]
 			}
-			return nil, &Error{Field: word, Msg: fmt.Sprintf("%q is not a ${field} reference", word)}
+			return nil, &Error{Field: word, Index: -1, Msg: fmt.Sprintf("%q is not a ${field} reference", word)}
 		}
 		end := strings.IndexByte(rest, '}')
 		if end < 0 {
-			return nil, &Error{Msg: fmt.Sprintf("unterminated reference %q: missing \"}\"", rest)}
+			return nil, &Error{Index: -1, Msg: fmt.Sprintf("unterminated reference %q: missing \"}\"", rest)}
 		}
 		name := rest[2:end]
 		if name == "" {
-			return nil, &Error{Msg: "empty reference \"${}\""}
+			return nil, &Error{Index: -1, Msg: "empty reference \"${}\""}
 		}
 		names = append(names, name)
 		rest = rest[end+1:]
 		if rest != "" && !strings.ContainsAny(rest[:1], " \t\r\n") {
-			return nil, &Error{Msg: fmt.Sprintf("references must be separated by spaces, found %q after ${%s}", rest[:1], name)}
+			return nil, &Error{Index: -1, Msg: fmt.Sprintf("references must be separated by spaces, found %q after ${%s}", rest[:1], name)}
 		}
 	}
 	if len(names) == 0 {
-		return nil, &Error{Msg: "a log format needs at least one field"}
+		return nil, &Error{Index: -1, Msg: "a log format needs at least one field"}
 	}
 	return names, nil
 }
@@ -277,13 +303,17 @@ type Format struct {
 // String returns the canonical format string.
 func (f Format) String() string { return Join(f.Fields) }
 
-// Check validates field names for target t: every field must be known, fit
-// the target, and appear once. It returns every problem found.
+// Check validates field names for target t: there must be at least one,
+// every field must be known, fit the target, and appear once. It returns
+// every problem found.
 func Check(names []string, t Target) (Format, []error) {
+	if len(names) == 0 {
+		return Format{}, []error{&Error{Index: -1, Msg: "a log format needs at least one field"}}
+	}
 	var errs []error
 	out := Format{Fields: names}
 	seen := make(map[string]bool, len(names))
-	for _, n := range names {
+	for i, n := range names {
 		f, ok := byName[n]
 		switch {
 		case !ok:
@@ -291,16 +321,17 @@ func Check(names []string, t Target) (Format, []error) {
 			if s := Suggest(n, Names()); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}
-			errs = append(errs, &Error{Field: n, Msg: msg})
+			errs = append(errs, &Error{Kind: ErrUnknown, Field: n, Index: i, Msg: msg})
 			continue
 		case seen[n]:
-			errs = append(errs, &Error{Field: n, Msg: fmt.Sprintf("log format field %q appears more than once", n)})
+			errs = append(errs, &Error{Kind: ErrDuplicate, Field: n, Index: i, Msg: fmt.Sprintf("log format field %q appears more than once", n)})
 		case !f.Fits(t):
 			other := TargetTransitGateway
 			if t == TargetTransitGateway {
 				other = TargetVPC
 			}
-			errs = append(errs, &Error{Field: n, Msg: fmt.Sprintf("log format field %q is only valid on %s flow logs, not on %s flow logs", n, other, t)})
+			errs = append(errs, &Error{Kind: ErrTarget, Field: n, Index: i,
+				Msg: fmt.Sprintf("log format field %q is only valid on %s flow logs, not on %s flow logs", n, other, t)})
 		}
 		seen[n] = true
 		if f.Version > out.Version {

@@ -1,0 +1,319 @@
+package spec
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+var (
+	destinationKeys = []string{"cloudwatch_logs", "s3", "firehose"}
+	cloudWatchKeys  = []string{"log_group", "retention_days", "kms_key_arn", "delivery_role"}
+	s3Keys          = []string{"bucket_arn", "prefix", "file_format", "hive_compatible_partitions", "per_hour_partition", "manage_bucket_policy", "bucket_account"}
+	firehoseKeys    = []string{"delivery_stream_arn", "cross_account_role"}
+	// FileFormats are the values of destination.s3.file_format.
+	FileFormats = []string{"plain-text", "parquet"}
+)
+
+// maxLogGroupName is CloudWatch Logs' limit on log group names.
+const maxLogGroupName = 512
+
+func (l *loader) readDestination(rs *ruleSrc, n *yaml.Node) {
+	path := rs.path + ".destination"
+	e, ok := l.mapping(n, path, destinationKeys, map[string]string{
+		"cloudwatch":  `did you mean "cloudwatch_logs"?`,
+		"kinesis":     `did you mean "firehose"?`,
+		"log_group":   "log_group belongs under destination.cloudwatch_logs",
+		"bucket_arn":  "bucket_arn belongs under destination.s3",
+		"kinesis_arn": "use firehose.delivery_stream_arn",
+	})
+	if !ok {
+		return
+	}
+	var chosen []string
+	for _, k := range destinationKeys {
+		if e.has(k) {
+			chosen = append(chosen, k)
+		}
+	}
+	switch {
+	case len(chosen) == 0:
+		l.errorf(n, "%s needs exactly one of cloudwatch_logs, s3, firehose", path)
+		return
+	case len(chosen) > 1:
+		l.errorf(e[chosen[1]].key, "%s has both %s and %s: a rule sends to exactly one destination; split it into two rules", path, chosen[0], chosen[1])
+		return
+	}
+	switch chosen[0] {
+	case "cloudwatch_logs":
+		l.readCloudWatch(rs, e["cloudwatch_logs"].val, path+".cloudwatch_logs")
+	case "s3":
+		l.readS3(rs, e["s3"].val, path+".s3")
+	case "firehose":
+		l.readFirehose(rs, e["firehose"].val, path+".firehose")
+	}
+}
+
+func (l *loader) readCloudWatch(rs *ruleSrc, n *yaml.Node, path string) {
+	e, ok := l.mapping(n, path, cloudWatchKeys, map[string]string{
+		"log_group_name": `did you mean "log_group"?`,
+		"retention":      `did you mean "retention_days"?`,
+		"kms_key_id":     "CloudWatch Logs needs a key ARN: use kms_key_arn",
+		"role_arn":       "use delivery_role: a delivery_roles name or a role ARN",
+	})
+	if !ok {
+		return
+	}
+	cw := &CloudWatchLogs{}
+	rs.Destination.CloudWatchLogs = cw
+	if v, ok := e["log_group"]; !ok {
+		l.errorf(n, "%s: log_group is required: the log group name, which may use {account_id} {account_alias} {region} {rule} {resource_id}", path)
+	} else if s, ok := l.str(v.val, path+".log_group"); ok {
+		if msg := checkLogGroup(rs, s); msg != "" {
+			l.errorf(v.val, "%s.log_group: %s", path, msg)
+		} else {
+			cw.LogGroup = s
+		}
+	}
+	if v, ok := e["retention_days"]; ok {
+		if d, ok := l.integer(v.val, path+".retention_days"); ok {
+			if !slices.Contains(RetentionDays, d) {
+				l.errorf(v.val, "%s.retention_days: %d is not a retention CloudWatch Logs offers; use one of %s, or remove the key to keep logs forever", path, d, joinInts(RetentionDays))
+			} else {
+				cw.RetentionDays = d
+			}
+		}
+	}
+	if v, ok := e["kms_key_arn"]; ok {
+		cw.KMSKeyARN = l.readKMSKey(rs, v.val, path+".kms_key_arn")
+	}
+	if v, ok := e["delivery_role"]; !ok {
+		l.errorf(n, "%s: delivery_role is required: a delivery_roles name, or the ARN of an existing role that lets vpc-flow-logs.amazonaws.com write to the log group", path)
+	} else if s, ok := l.str(v.val, path+".delivery_role"); ok {
+		l.readDeliveryRoleRef(rs, cw, v.val, path+".delivery_role", s)
+	}
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprint(x)
+	}
+	return strings.Join(s, ", ")
+}
+
+// checkLogGroup checks a log group template: known placeholders, allowed
+// characters, and a length that fits once the placeholders are expanded with
+// the longest plausible values for this rule.
+func checkLogGroup(rs *ruleSrc, tmpl string) string {
+	if tmpl == "" {
+		return "the log group name must not be empty"
+	}
+	if _, msg := templatePlaceholders(tmpl, placeholderNames); msg != "" {
+		return msg
+	}
+	literal := Expand(tmpl, Placeholders{})
+	for _, c := range literal {
+		if !strings.ContainsRune(".-_/#", c) && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') {
+			return fmt.Sprintf("%q: the character %q is not allowed in a log group name (allowed: letters, digits and . - _ / #)", tmpl, c)
+		}
+	}
+	if strings.HasPrefix(tmpl, "aws/") {
+		return fmt.Sprintf("%q: log group names starting with aws/ are reserved for AWS", tmpl)
+	}
+	longest := ""
+	for _, p := range rs.samplePlaceholders() {
+		if name := Expand(tmpl, p); len(name) > len(longest) {
+			longest = name
+		}
+	}
+	if len(longest) > maxLogGroupName {
+		return fmt.Sprintf("%q can expand to %d characters, for example %q; CloudWatch Logs allows %d", tmpl, len(longest), longest, maxLogGroupName)
+	}
+	return ""
+}
+
+func (l *loader) readKMSKey(rs *ruleSrc, n *yaml.Node, path string) string {
+	s, ok := l.str(n, path)
+	if !ok {
+		return ""
+	}
+	key, msg := parseKMSKeyARN(s)
+	if msg != "" {
+		l.errorf(n, "%s: %s", path, msg)
+		return ""
+	}
+	if others := rs.regionsOtherThan(key.Region); len(others) > 0 {
+		l.errorf(n, "%s: the key is in %s, but this rule also creates log groups in %s: CloudWatch Logs needs a key in the log group's own region; split the rule by region",
+			path, key.Region, strings.Join(others, ", "))
+		return ""
+	}
+	return s
+}
+
+func (l *loader) readDeliveryRoleRef(rs *ruleSrc, cw *CloudWatchLogs, n *yaml.Node, path, s string) {
+	if strings.HasPrefix(s, "arn:") {
+		arn, msg := parseRoleARN(s, true)
+		if msg != "" {
+			l.errorf(n, "%s: %s", path, msg)
+			return
+		}
+		if l.checkRoleAccount(rs, n, path, arn, "the delivery role") {
+			cw.DeliveryRole, cw.DeliveryRoleARN = s, s
+		}
+		return
+	}
+	if _, ok := l.spec.DeliveryRoleByName(s); ok {
+		cw.DeliveryRole = s
+		return
+	}
+	var names []string
+	for _, r := range l.spec.DeliveryRoles {
+		names = append(names, r.Name)
+	}
+	msg := fmt.Sprintf("%s: %q is not in delivery_roles", path, s)
+	if sug := suggest(s, names); sug != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", sug)
+	} else if len(names) > 0 {
+		msg += fmt.Sprintf(" (it has %s)", strings.Join(names, ", "))
+	}
+	l.errorf(n, "%s; give a delivery_roles name, or an IAM role ARN like arn:aws:iam::{account_id}:role/NAME", msg)
+}
+
+// checkRoleAccount checks that a role ARN with a literal account ID is used
+// only by a rule whose one account is that account: AWS wants the role in
+// the flow log's own account.
+func (l *loader) checkRoleAccount(rs *ruleSrc, n *yaml.Node, path string, arn roleARN, what string) bool {
+	if arn.Account == "{account_id}" {
+		return true
+	}
+	if rs.explicit && len(rs.Accounts) == 1 {
+		if rs.Accounts[0] == arn.Account {
+			return true
+		}
+		l.errorf(n, "%s: %s is in account %s, but this rule's flow logs are in account %s; it must be in the flow log's account", path, what, arn.Account, rs.Accounts[0])
+		return false
+	}
+	l.errorf(n, "%s: %s names account %s, but this rule creates flow logs in %s; write arn:aws:iam::{account_id}:role/%s so that each account uses its own role",
+		path, what, arn.Account, rs.accountsLabel(), arn.Name)
+	return false
+}
+
+func (l *loader) readS3(rs *ruleSrc, n *yaml.Node, path string) {
+	e, ok := l.mapping(n, path, s3Keys, map[string]string{
+		"delivery_role": "S3 delivery takes no delivery role: the bucket policy grants access (see manage_bucket_policy)",
+		"kms_key_arn":   "S3 encryption is the bucket's own setting; flowplan does not manage it",
+		"bucket":        `did you mean "bucket_arn"?`,
+		"folder":        `did you mean "prefix"?`,
+	})
+	if !ok {
+		return
+	}
+	s3 := &S3{FileFormat: "plain-text"}
+	rs.Destination.S3 = s3
+	if v, ok := e["bucket_arn"]; !ok {
+		l.errorf(n, "%s: bucket_arn is required, like arn:aws:s3:::my-flow-logs", path)
+	} else if s, ok := l.str(v.val, path+".bucket_arn"); ok {
+		if msg := checkBucketARN(s); msg != "" {
+			l.errorf(v.val, "%s.bucket_arn: %s", path, msg)
+		} else {
+			s3.BucketARN = s
+		}
+	}
+	if v, ok := e["prefix"]; ok {
+		if s, ok := l.str(v.val, path+".prefix"); ok {
+			if msg := checkPrefix(s); msg != "" {
+				l.errorf(v.val, "%s.prefix: %s", path, msg)
+			} else {
+				s3.Prefix = s
+			}
+		}
+	}
+	if v, ok := e["file_format"]; ok {
+		if s, ok := l.enum(v.val, path+".file_format", FileFormats); ok {
+			s3.FileFormat = s
+		}
+	}
+	for key, dst := range map[string]*bool{
+		"hive_compatible_partitions": &s3.HiveCompatiblePartitions,
+		"per_hour_partition":         &s3.PerHourPartition,
+		"manage_bucket_policy":       &s3.ManageBucketPolicy,
+	} {
+		if v, ok := e[key]; ok {
+			*dst, _ = l.boolean(v.val, path+"."+key)
+		}
+	}
+	if v, ok := e["bucket_account"]; ok {
+		s3.BucketAccount = l.readBucketAccount(v.val, path+".bucket_account")
+	} else if s3.ManageBucketPolicy {
+		l.errorf(e["manage_bucket_policy"].key, "%s: manage_bucket_policy: true needs bucket_account, the account (from accounts) that owns the bucket: flowplan edits the bucket policy with its credentials", path)
+	}
+}
+
+// readBucketAccount resolves bucket_account, which must be a static account.
+func (l *loader) readBucketAccount(n *yaml.Node, path string) string {
+	ref, ok := l.accountRef(n, path)
+	if !ok {
+		return ""
+	}
+	if a, ok := l.spec.AccountByRef(ref); ok {
+		return a.ID
+	}
+	var known []string
+	for _, a := range l.spec.Accounts {
+		known = append(known, a.ID)
+		if a.Alias != "" {
+			known = append(known, a.Alias)
+		}
+	}
+	msg := fmt.Sprintf("%s: %q is not one of accounts; name the bucket owner's account by ID or alias, and list it under accounts so that flowplan has its credentials", path, ref)
+	if s := suggest(ref, known); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	l.errorf(n, "%s", msg)
+	return ""
+}
+
+func (l *loader) readFirehose(rs *ruleSrc, n *yaml.Node, path string) {
+	e, ok := l.mapping(n, path, firehoseKeys, map[string]string{
+		"delivery_role": "Firehose delivery takes no delivery role; for a stream in another account use cross_account_role",
+		"stream_arn":    `did you mean "delivery_stream_arn"?`,
+	})
+	if !ok {
+		return
+	}
+	fh := &Firehose{}
+	rs.Destination.Firehose = fh
+	var st stream
+	if v, ok := e["delivery_stream_arn"]; !ok {
+		l.errorf(n, "%s: delivery_stream_arn is required, like arn:aws:firehose:us-east-1:111111111111:deliverystream/flow-logs", path)
+	} else if s, ok := l.str(v.val, path+".delivery_stream_arn"); ok {
+		var msg string
+		if st, msg = parseFirehoseARN(s); msg != "" {
+			l.errorf(v.val, "%s.delivery_stream_arn: %s", path, msg)
+		} else {
+			fh.DeliveryStreamARN = s
+		}
+	}
+	if v, ok := e["cross_account_role"]; ok {
+		if s, ok := l.str(v.val, path+".cross_account_role"); ok {
+			arn, msg := parseRoleARN(s, true)
+			switch {
+			case msg != "":
+				l.errorf(v.val, "%s.cross_account_role: %s", path, msg)
+			case l.checkRoleAccount(rs, v.val, path+".cross_account_role", arn, "the cross-account role"):
+				fh.CrossAccountRole = s
+			}
+		}
+		return
+	}
+	if fh.DeliveryStreamARN == "" {
+		return
+	}
+	if others := rs.accountsOtherThan(st.Account); len(others) > 0 {
+		l.errorf(n, "%s: the delivery stream is in account %s, but this rule creates flow logs in %s: delivery to another account needs cross_account_role, like arn:aws:iam::{account_id}:role/FlowplanFirehoseDelivery",
+			path, st.Account, strings.Join(others, ", "))
+	}
+}
