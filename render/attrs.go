@@ -53,6 +53,20 @@ var styles = map[engine.Action]actionStyle{
 	engine.NoOp: {" ", "is unchanged", "unchanged", "unchanged", "unchanged", ""},
 }
 
+// replaceDeleteFirst presents the replacement of anything but a flow log:
+// IAM names are unique, so the old one goes first.
+var replaceDeleteFirst = actionStyle{"-/+", "must be replaced: it is deleted, then created again", "replace",
+	"replace (delete the old one, then create the new one)", "replaced", ansiMagenta}
+
+// styleOf returns the presentation of a change. Only flow logs are
+// replaced zero-gap, creating the new one before deleting the old one.
+func styleOf(a engine.Action, k engine.Kind) actionStyle {
+	if a == engine.Replace && k != engine.KindFlowLog {
+		return replaceDeleteFirst
+	}
+	return style(a)
+}
+
 // style returns an action's presentation, with a plain fallback for an
 // action this package does not know.
 func style(a engine.Action) actionStyle {
@@ -63,9 +77,9 @@ func style(a engine.Action) actionStyle {
 }
 
 // fallbackNote is shown with every flow log replacement.
-const fallbackNote = "The new flow log is created first, then the old one is deleted, so logging never stops. " +
-	"If AWS refuses the new one as a duplicate, flowplan deletes the old one first and then creates the new one, " +
-	"leaving a short gap in logging."
+const fallbackNote = "zero-gap: the new flow log is created before the old one is deleted. " +
+	"If AWS refuses the new one as a duplicate, flowplan falls back to deleting the old one first, " +
+	"then creating the new one, which leaves a short gap in logging."
 
 // line is one line of a change's body: a mark ("+", "-", "~" or " ") and
 // the text after it.

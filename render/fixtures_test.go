@@ -144,6 +144,11 @@ func fullPlan() *engine.Plan {
 	oldRole := &engine.Resource{Addr: addr(a2, engine.GlobalRegion, engine.KindRole, "flowplan-old"),
 		ID: roleARN(a2, "flowplan-old"), Tags: ownerTags("retired"),
 		Role: &engine.Role{Name: "flowplan-old", Path: "/flowplan/", AssumeRolePolicy: trustPolicy("us-east-1")}}
+	movedBefore := &engine.Resource{Addr: addr(a2, engine.GlobalRegion, engine.KindRole, "flowplan-flow-logs"),
+		ID: roleARN(a2, "flowplan-flow-logs"), Tags: ownerTags("tgw"),
+		Role: &engine.Role{Name: "flowplan-flow-logs", Path: "/", AssumeRolePolicy: trustPolicy("us-east-1")}}
+	movedAfter := &engine.Resource{Addr: movedBefore.Addr, Tags: ownerTags("tgw"),
+		Role: &engine.Role{Name: "flowplan-flow-logs", Path: "/flowplan/", AssumeRolePolicy: trustPolicy("us-east-1")}}
 	writeSid := "flowplan-prod-write-3f2a9c1e"
 	aclSid := "flowplan-prod-aclcheck"
 	stmtAddr := addr(a3, engine.GlobalRegion, engine.KindBucketPolicyStatement, "org-flow-logs/"+writeSid)
@@ -213,6 +218,9 @@ func fullPlan() *engine.Plan {
 		{Addr: addr(a2, "us-east-1", engine.KindFlowLog, "prod-vpcs/vpc-0999"), Action: engine.NoOp},
 		{Addr: eni.Addr, Action: engine.Create, After: eni, Reason: "ENI eni-0abc matches rule eni-firehose"},
 		{Addr: oldRole.Addr, Action: engine.Delete, Before: oldRole, Reason: "no flow log uses this role any more and prune is on"},
+		{Addr: movedBefore.Addr, Action: engine.Replace, Before: movedBefore, After: movedAfter,
+			Diffs:  []engine.AttrDiff{{Attr: "path", Before: "/", After: "/flowplan/", ForcesReplacement: true}},
+			Reason: "path: / → /flowplan/ forces replacement; the role is deleted, then created again"},
 	}
 	return &engine.Plan{
 		FormatVersion: engine.PlanFormatVersion,

@@ -199,7 +199,7 @@ func (h *markdownHandler) changeSection(p *engine.Plan, aliases map[string]strin
 
 // changeDetails is one change as a folded <details> block.
 func changeDetails(c *engine.Change) string {
-	st := style(c.Action)
+	st := styleOf(c.Action, c.Addr.Kind)
 	var b strings.Builder
 	fmt.Fprintf(&b, "<details><summary><code>%s</code> <code>%s</code> %s</summary>\n\n",
 		htmlText(st.symbol), htmlText(c.Addr.String()), htmlText(st.wording))
@@ -412,7 +412,7 @@ func resultRow(account, region string, n [3]int) string {
 // resultItem is one change's outcome as a list item, its detail indented
 // under it.
 func resultItem(cr engine.ChangeResult) string {
-	st := style(cr.Action)
+	st := styleOf(cr.Action, cr.Addr.Kind)
 	s := fmt.Sprintf("- **%s** %s %s", mdText(string(cr.Status)), mdText(st.verb), mdCode(cr.Addr.String(), false))
 	switch {
 	case cr.Status == engine.StatusApplied && cr.Resource != nil && cr.Resource.ID != "" && cr.Action != engine.Delete:

@@ -177,7 +177,7 @@ func TestJSONRoundTrip(t *testing.T) {
 
 func TestJSONSummary(t *testing.T) {
 	got := planJSON(fullPlan()).Summary
-	want := Counts{Create: 6, Update: 4, Replace: 1, Delete: 2, Adopt: 1, NoOp: 2}
+	want := Counts{Create: 6, Update: 4, Replace: 2, Delete: 2, Adopt: 1, NoOp: 2}
 	if diff := cmp.Diff(want, got.Counts); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
 	}

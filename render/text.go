@@ -85,21 +85,28 @@ func accountRegions(accounts []engine.Account) int {
 
 // legend explains the symbols the plan uses, in summary order.
 func (h *textHandler) legend(changes []*engine.Change) {
-	used := map[engine.Action]bool{}
+	actions := map[engine.Action]bool{}
+	used := map[string]bool{}
 	for _, c := range changes {
-		used[c.Action] = true
+		actions[c.Action] = true
+		used[styleOf(c.Action, c.Addr.Kind).symbol] = true
 	}
 	h.print("Actions are shown with these symbols:\n")
-	for _, a := range orderedActions(used) {
-		s := style(a)
-		h.printf("  %s %s\n", h.paint(s.color, fmt.Sprintf("%-3s", s.symbol)), s.legend)
+	for _, a := range orderedActions(actions) {
+		// A replacement has two presentations: flow logs and the rest.
+		for _, s := range []actionStyle{styleOf(a, engine.KindFlowLog), styleOf(a, engine.KindRole)} {
+			if used[s.symbol] {
+				h.printf("  %s %s\n", h.paint(s.color, fmt.Sprintf("%-3s", s.symbol)), s.legend)
+				delete(used, s.symbol)
+			}
+		}
 	}
 	h.print("\n")
 }
 
 // change renders one planned change: its header, reason, ID and body.
 func (h *textHandler) change(c *engine.Change) {
-	s := style(c.Action)
+	s := styleOf(c.Action, c.Addr.Kind)
 	h.printf("%s %s %s\n", h.paint(s.color, fmt.Sprintf("%-3s", s.symbol)), c.Addr, s.wording)
 	if c.Reason != "" {
 		h.printf("    reason: %s\n", oneLine(c.Reason))
@@ -179,7 +186,7 @@ func (h *textHandler) result(r *engine.Result, p *engine.Plan) {
 			h.print("\n")
 			gap = false
 		}
-		s := style(cr.Action)
+		s := styleOf(cr.Action, cr.Addr.Kind)
 		h.printf("%s %s: %s\n", h.paint(s.color, fmt.Sprintf("%-3s", s.symbol)), cr.Addr, h.paint(statusColor(cr.Status), statusText(cr)))
 		if cr.Detail != "" {
 			h.printf("    %s\n", oneLine(cr.Detail))
