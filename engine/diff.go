@@ -359,17 +359,22 @@ func forcing(ds []AttrDiff) []AttrDiff {
 }
 
 // summarize renders diffs for a Reason: "traffic_type: REJECT → ALL; ...".
-// Long values (policies, formats) are named without their values.
+// Documents and formats are named without their values, which the Diffs
+// carry in full.
 func summarize(ds []AttrDiff) string {
 	parts := make([]string, 0, len(ds))
 	for _, d := range ds {
-		if len(d.Before) > 40 || len(d.After) > 40 {
+		if bulky(d.Before) || bulky(d.After) {
 			parts = append(parts, d.Attr+" changes")
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("%s: %s → %s", d.Attr, display(d.Before), display(d.After)))
 	}
 	return strings.Join(parts, "; ")
+}
+
+func bulky(s string) bool {
+	return len(s) > 120 || strings.ContainsAny(s, "{}")
 }
 
 func display(s string) string {

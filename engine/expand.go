@@ -1,0 +1,374 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/flowplan/flowplan/spec"
+)
+
+// MaxTagValue is AWS's limit on a tag value's length.
+const MaxTagValue = 256
+
+// Expand turns a spec and the discovered state into the desired state.
+// Selectors resolve against the discovered targets of each account-region,
+// so a VPC that appeared yesterday gets a desired flow log today. An
+// account-region whose discovery failed (absent from current.Targets)
+// produces nothing, and so does a bucket whose discovery failed.
+//
+// It returns an error naming both rules when two rules send the same
+// resource to the same destination, and when rules disagree about a log
+// group they share; the state is then incomplete and must not be diffed.
+func Expand(s *spec.Spec, accounts []Account, current *State) (*State, error) {
+	if s == nil {
+		return nil, errors.New("expand: no spec")
+	}
+	if current == nil {
+		current = NewState()
+	}
+	e := &expander{
+		s: s, cur: current, out: NewState(),
+		pairs:     map[string]string{},
+		logGroups: map[Addr]*logGroupUse{},
+		roles:     map[Addr]*roleUse{},
+		buckets:   map[string]*bucketUse{},
+	}
+	e.out.Spec = SpecRef{Name: s.Name, File: s.File, SHA256: s.SHA256}
+	e.out.Prune = s.Prune
+	for i := range s.Rules {
+		for _, a := range accounts {
+			e.rule(&s.Rules[i], a)
+		}
+	}
+	e.addLogGroups()
+	e.addRoles()
+	e.addBuckets()
+	if len(e.errs) > 0 {
+		sort.Strings(e.errs)
+		errs := make([]error, len(e.errs))
+		for i, m := range e.errs {
+			errs[i] = errors.New(m)
+		}
+		return nil, errors.Join(errs...)
+	}
+	return e.out, nil
+}
+
+type expander struct {
+	s   *spec.Spec
+	cur *State
+	out *State
+	// pairs maps "<account>/<region>/<resource>/<destination>" to the rule
+	// that sends that resource there.
+	pairs     map[string]string
+	logGroups map[Addr]*logGroupUse
+	roles     map[Addr]*roleUse
+	buckets   map[string]*bucketUse
+	errs      []string
+}
+
+type logGroupUse struct {
+	rules     map[string]*spec.Rule
+	retention map[int][]string // retention days → rules
+	kms       map[string][]string
+}
+
+type roleUse struct {
+	role      spec.DeliveryRole
+	rules     map[string]bool
+	regions   []string
+	logGroups []string // ARNs
+}
+
+type bucketUse struct {
+	owner   string
+	writers []BucketWriter
+	rules   map[string]bool
+}
+
+func (e *expander) errorf(format string, args ...any) {
+	e.errs = append(e.errs, fmt.Sprintf(format, args...))
+}
+
+func (e *expander) rule(r *spec.Rule, a Account) {
+	if len(r.Accounts) > 0 && !contains(r.Accounts, a.ID) {
+		return
+	}
+	for _, region := range a.Regions {
+		if len(r.Regions) > 0 && !contains(r.Regions, region) {
+			continue
+		}
+		targets, discovered := e.cur.Targets[scopeKey(a.ID, region)]
+		if !discovered {
+			continue
+		}
+		for _, kind := range r.Targets.Kinds() {
+			sel := r.Targets.Get(kind)
+			for _, t := range targets {
+				if t.Kind == kind && usable(t, a.ID) && sel.Matches(t.ID, t.Tags) {
+					e.flowLog(r, a, region, kind, t)
+				}
+			}
+		}
+	}
+}
+
+// usable reports whether a flow log can be attached to t from account: it
+// must be owned by the account (subnets shared through RAM belong to their
+// owner's flow logs) and not on its way out.
+func usable(t Target, account string) bool {
+	if t.OwnerID != "" && t.OwnerID != account {
+		return false
+	}
+	switch t.State {
+	case "deleting", "deleted", "failing", "failed", "rejected":
+		return false
+	}
+	return true
+}
+
+func (e *expander) flowLog(r *spec.Rule, a Account, region string, kind spec.TargetKind, t Target) {
+	fl := &FlowLog{
+		ResourceID:             t.ID,
+		ResourceType:           kind.ResourceType(),
+		TrafficType:            r.TrafficType,
+		DestinationType:        r.Destination.Type(),
+		LogFormat:              r.LogFormat,
+		MaxAggregationInterval: r.MaxAggregationInterval,
+		TagFieldSpecifications: r.TagFieldSpecifications,
+	}
+	if kind.IsTransitGateway() {
+		fl.TrafficType, fl.MaxAggregationInterval = "", TransitGatewayInterval
+	}
+	switch d := r.Destination; {
+	case d.CloudWatchLogs != nil:
+		if !e.cloudWatch(fl, r, a, region, t.ID) {
+			return
+		}
+	case d.S3 != nil:
+		fl.Destination = d.S3.BucketARN + "/" + d.S3.Prefix
+		fl.FileFormat, fl.HiveCompatiblePartitions, fl.PerHourPartition = d.S3.FileFormat, d.S3.HiveCompatiblePartitions, d.S3.PerHourPartition
+		if d.S3.ManageBucketPolicy {
+			e.bucketWriter(r, a.ID, d.S3)
+		}
+	case d.Firehose != nil:
+		fl.Destination = d.Firehose.DeliveryStreamARN
+		fl.DeliverCrossAccountRole = strings.ReplaceAll(d.Firehose.CrossAccountRole, "{account_id}", a.ID)
+	default:
+		e.errorf("rule %q: no destination", r.Name)
+		return
+	}
+	pair := scopeKey(a.ID, region) + "/" + t.ID + "/" + fl.DestinationType + "/" + NormalizeDestination(fl.DestinationType, fl.Destination)
+	if other, ok := e.pairs[pair]; ok {
+		if other != r.Name {
+			e.errorf("rules %q and %q both send %s in %s/%s to %s; a resource may go to a destination through one rule only",
+				other, r.Name, t.ID, a.ID, region, fl.Destination)
+		}
+		return
+	}
+	e.pairs[pair] = r.Name
+	tags := make(map[string]string, len(r.Tags)+2)
+	for k, v := range r.Tags {
+		tags[k] = v
+	}
+	tags[TagSpec], tags[TagRule] = e.s.Name, r.Name
+	e.out.Add(&Resource{
+		Addr:    Addr{Account: a.ID, Region: region, Kind: KindFlowLog, Name: r.Name + "/" + t.ID},
+		Tags:    tags,
+		FlowLog: fl,
+	})
+}
+
+// cloudWatch fills a CloudWatch Logs flow log's destination and role, and
+// records the log group and delivery role it needs.
+func (e *expander) cloudWatch(fl *FlowLog, r *spec.Rule, a Account, region, resourceID string) bool {
+	c := r.Destination.CloudWatchLogs
+	name := expandTemplate(c.LogGroup, a, region, r.Name, resourceID)
+	fl.Destination = "arn:aws:logs:" + region + ":" + a.ID + ":log-group:" + name
+	e.useLogGroup(Addr{Account: a.ID, Region: region, Kind: KindLogGroup, Name: name}, r)
+	if c.DeliveryRoleARN != "" {
+		fl.DeliverLogsPermissionARN = strings.ReplaceAll(c.DeliveryRoleARN, "{account_id}", a.ID)
+		return true
+	}
+	role, ok := e.s.DeliveryRoleByName(c.DeliveryRole)
+	if !ok {
+		e.errorf("rule %q: delivery role %q is not declared in delivery_roles", r.Name, c.DeliveryRole)
+		return false
+	}
+	addr := Addr{Account: a.ID, Region: GlobalRegion, Kind: KindRole, Name: role.Name}
+	fl.DeliverLogsPermissionARN = RoleARN(a.ID, role.Path, role.Name)
+	if have := e.cur.Resources[addr]; have != nil && have.Role != nil && have.Tags[TagSpec] != e.s.Name && strings.HasPrefix(have.ID, "arn:") {
+		// A role of that name exists and is not ours: it is used as it is,
+		// so its real ARN (whatever its path) is the one to use.
+		fl.DeliverLogsPermissionARN = have.ID
+	}
+	u := e.roles[addr]
+	if u == nil {
+		u = &roleUse{role: role, rules: map[string]bool{}}
+		e.roles[addr] = u
+	}
+	u.rules[r.Name] = true
+	u.regions = append(u.regions, region)
+	u.logGroups = append(u.logGroups, LogGroupARN(a.ID, region, expandTemplate(c.LogGroup, a, region, r.Name, "{resource_id}")))
+	return true
+}
+
+func (e *expander) useLogGroup(addr Addr, r *spec.Rule) {
+	u := e.logGroups[addr]
+	if u == nil {
+		u = &logGroupUse{rules: map[string]*spec.Rule{}, retention: map[int][]string{}, kms: map[string][]string{}}
+		e.logGroups[addr] = u
+	}
+	if u.rules[r.Name] != nil {
+		return
+	}
+	u.rules[r.Name] = r
+	c := r.Destination.CloudWatchLogs
+	u.retention[c.RetentionDays] = append(u.retention[c.RetentionDays], r.Name)
+	u.kms[c.KMSKeyARN] = append(u.kms[c.KMSKeyARN], r.Name)
+}
+
+func (e *expander) bucketWriter(r *spec.Rule, account string, s3 *spec.S3) {
+	bucket := strings.TrimPrefix(s3.BucketARN, "arn:aws:s3:::")
+	if s3.BucketAccount == "" {
+		e.errorf("rule %q: manage_bucket_policy needs bucket_account, the account that owns bucket %s", r.Name, bucket)
+		return
+	}
+	u := e.buckets[bucket]
+	if u == nil {
+		u = &bucketUse{owner: s3.BucketAccount, rules: map[string]bool{}}
+		e.buckets[bucket] = u
+	}
+	if u.owner != s3.BucketAccount {
+		e.errorf("bucket %s: rules disagree about its bucket_account (%s and %s)", bucket, u.owner, s3.BucketAccount)
+		return
+	}
+	u.rules[r.Name] = true
+	u.writers = append(u.writers, BucketWriter{Account: account, Prefix: s3.Prefix, Hive: s3.HiveCompatiblePartitions})
+}
+
+func (e *expander) addLogGroups() {
+	for addr, u := range e.logGroups {
+		if len(u.retention) > 1 {
+			e.errorf("log group %s: rules disagree about retention_days (%s)", addr, describeSplit(u.retention, retention))
+			continue
+		}
+		if len(u.kms) > 1 {
+			e.errorf("log group %s: rules disagree about kms_key_arn (%s)", addr, describeSplit(u.kms, display))
+			continue
+		}
+		rules := sortedKeys(u.rules)
+		tags := map[string]string{}
+		for _, name := range rules {
+			for k, v := range u.rules[name].Tags {
+				tags[k] = v
+			}
+		}
+		tags[TagSpec], tags[TagRule] = e.s.Name, JoinRules(rules)
+		c := u.rules[rules[0]].Destination.CloudWatchLogs
+		e.out.Add(&Resource{Addr: addr, Tags: tags, LogGroup: &LogGroup{Name: addr.Name, RetentionDays: c.RetentionDays, KMSKeyARN: c.KMSKeyARN}})
+	}
+}
+
+// describeSplit renders "30 (rules a, b) vs 90 (rule c)".
+func describeSplit[K comparable](m map[K][]string, show func(K) string) string {
+	var parts []string
+	for v, rules := range m {
+		parts = append(parts, show(v)+" for "+strings.Join(sortedUnique(rules), ", "))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " vs ")
+}
+
+func (e *expander) addRoles() {
+	for addr, u := range e.roles {
+		tags := map[string]string{TagSpec: e.s.Name, TagRule: JoinRules(sortedKeys(u.rules))}
+		e.out.Add(&Resource{Addr: addr, Tags: tags, Role: &Role{
+			Name:                u.role.Name,
+			Path:                u.role.Path,
+			AssumeRolePolicy:    TrustPolicy(addr.Account, u.regions),
+			PermissionsBoundary: u.role.PermissionsBoundary,
+		}})
+		e.out.Add(&Resource{
+			Addr:       Addr{Account: addr.Account, Region: GlobalRegion, Kind: KindRolePolicy, Name: u.role.Name + "/" + DeliveryPolicyName},
+			RolePolicy: &RolePolicy{RoleName: u.role.Name, PolicyName: DeliveryPolicyName, Document: DeliveryPolicy(u.logGroups)},
+		})
+	}
+}
+
+func (e *expander) addBuckets() {
+	for _, bucket := range sortedKeys(e.buckets) {
+		u := e.buckets[bucket]
+		b, discovered := e.cur.Buckets[bucket]
+		if !discovered {
+			continue // its discovery failed; the plan lists the error
+		}
+		addr := Addr{Account: u.owner, Region: GlobalRegion, Kind: KindBucketPolicyStatement, Name: bucket}
+		if !b.Exists {
+			e.out.Notes = append(e.out.Notes, Note{Kind: NoteWarning, Addr: addr, Message: fmt.Sprintf(
+				"bucket %s does not exist or cannot be seen from account %s; its policy is not planned and flow logs to it will fail (rules %s)",
+				bucket, u.owner, strings.Join(sortedKeys(u.rules), ", "))})
+			continue
+		}
+		for sid, stmt := range BucketStatements(e.s.Name, bucket, u.writers) {
+			a := addr
+			a.Name = bucket + "/" + sid
+			e.out.Add(&Resource{Addr: a, BucketPolicyStatement: &BucketPolicyStatement{Bucket: bucket, Sid: sid, Statement: stmt}})
+		}
+	}
+}
+
+// expandTemplate fills a log group name template's placeholders. An
+// account without an alias uses its ID for {account_alias}.
+func expandTemplate(tmpl string, a Account, region, rule, resourceID string) string {
+	alias := a.Alias
+	if alias == "" {
+		alias = a.ID
+	}
+	return strings.NewReplacer(
+		"{account_id}", a.ID,
+		"{account_alias}", alias,
+		"{region}", region,
+		"{rule}", rule,
+		"{resource_id}", resourceID,
+	).Replace(tmpl)
+}
+
+// JoinRules renders the flowplan:rule tag of a resource several rules use:
+// the names sorted and comma-joined, cut with ",+N" (N names left out) to
+// fit AWS's 256-character tag values.
+func JoinRules(rules []string) string {
+	rules = sortedUnique(rules)
+	full := strings.Join(rules, ",")
+	if len(full) <= MaxTagValue {
+		return full
+	}
+	for n := len(rules) - 1; n > 0; n-- {
+		s := strings.Join(rules[:n], ",") + ",+" + strconv.Itoa(len(rules)-n)
+		if len(s) <= MaxTagValue {
+			return s
+		}
+	}
+	return "+" + strconv.Itoa(len(rules))
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
