@@ -508,11 +508,11 @@ func TestDiffDependencies(t *testing.T) {
 			wantFL("prod", "vpc-1"), wantFL("s3", "vpc-2", s3want)), stmts...)
 		p := Diff(state(), desired)
 		wantDeps := map[string][]string{
-			policyAddr:       {roleAddr},
+			policyAddr:        {roleAddr},
 			fl + "prod/vpc-1": {roleAddr, policyAddr, groupAddr},
 			fl + "s3/vpc-2":   {aclAddr, writeAddr},
-			roleAddr:         nil,
-			groupAddr:        nil,
+			roleAddr:          nil,
+			groupAddr:         nil,
 		}
 		checkDeps(t, p, wantDeps)
 	})
@@ -526,10 +526,10 @@ func TestDiffDependencies(t *testing.T) {
 			haveFL("vpc-1", "fl-1", ours("prod")), haveFL("vpc-2", "fl-2", ours("s3"), s3want)), stmts...)
 		p := Diff(current, desiredState(true))
 		checkDeps(t, p, map[string][]string{
-			roleAddr:         {policyAddr, fl + "prod/vpc-1"},
-			policyAddr:       {fl + "prod/vpc-1"},
-			aclAddr:          {fl + "s3/vpc-2"},
-			writeAddr:        {fl + "s3/vpc-2"},
+			roleAddr:          {policyAddr, fl + "prod/vpc-1"},
+			policyAddr:        {fl + "prod/vpc-1"},
+			aclAddr:           {fl + "s3/vpc-2"},
+			writeAddr:         {fl + "s3/vpc-2"},
 			fl + "prod/vpc-1": nil,
 		})
 	})
