@@ -1,0 +1,419 @@
+package engine
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/flowplan/flowplan/spec"
+	"github.com/flowplan/flowplan/spec/logformat"
+)
+
+const (
+	a1 = "111111111111"
+	a2 = "222222222222"
+)
+
+func testAccounts() []Account {
+	return []Account{
+		{ID: a1, Alias: "prod", Regions: []string{"us-east-1", "eu-west-1"}, Source: "accounts"},
+		{ID: a2, Regions: []string{"us-east-1"}, Source: "organization"},
+	}
+}
+
+func cwlRule(name, logGroup string, targets spec.Targets) spec.Rule {
+	return spec.Rule{
+		Name: name, Targets: targets, TrafficType: "ALL", MaxAggregationInterval: 600, LogFormat: logformat.DefaultVPC,
+		Destination: spec.Destination{CloudWatchLogs: &spec.CloudWatchLogs{LogGroup: logGroup, RetentionDays: 30, DeliveryRole: "flowplan-flow-logs"}},
+		Tags:        map[string]string{"owner": "net"},
+	}
+}
+
+func testSpec(rules ...spec.Rule) *spec.Spec {
+	return &spec.Spec{
+		Name: "org", File: "org.yaml", SHA256: "abc", Version: 1,
+		DeliveryRoles: []spec.DeliveryRole{{Name: "flowplan-flow-logs", Path: "/"}},
+		Rules:         rules,
+	}
+}
+
+func allVPCs() spec.Targets { return spec.Targets{VPCs: &spec.Selector{All: true}} }
+
+// world is discovered targets: every account-region in accounts gets the
+// targets listed for its scope (missing scopes failed discovery).
+func world(targets map[string][]Target) *State {
+	s := NewState()
+	for scope, ts := range targets {
+		s.Targets[scope] = ts
+	}
+	return s
+}
+
+func vpc(id string, tags ...string) Target {
+	t := Target{Kind: spec.TargetVPC, ID: id, State: "available", Tags: map[string]string{}}
+	for i := 0; i+1 < len(tags); i += 2 {
+		t.Tags[tags[i]] = tags[i+1]
+	}
+	return t
+}
+
+func addrList(s *State) []string {
+	var out []string
+	for a := range s.Resources {
+		out = append(out, a.String())
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestExpandCloudWatch(t *testing.T) {
+	s := testSpec(cwlRule("prod-vpcs", "/vpc/{account_alias}/{region}", allVPCs()))
+	cur := world(map[string][]Target{
+		a1 + "/us-east-1": {vpc("vpc-1"), vpc("vpc-2")},
+		a1 + "/eu-west-1": {vpc("vpc-3")},
+		a2 + "/us-east-1": {vpc("vpc-4"), {Kind: spec.TargetSubnet, ID: "subnet-1"}},
+	})
+	got, err := Expand(s, testAccounts(), cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		a1 + "/eu-west-1/flow_log/prod-vpcs/vpc-3",
+		a1 + "/eu-west-1/log_group//vpc/prod/eu-west-1",
+		a1 + "/global/iam_role/flowplan-flow-logs",
+		a1 + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery",
+		a1 + "/us-east-1/flow_log/prod-vpcs/vpc-1",
+		a1 + "/us-east-1/flow_log/prod-vpcs/vpc-2",
+		a1 + "/us-east-1/log_group//vpc/prod/us-east-1",
+		a2 + "/global/iam_role/flowplan-flow-logs",
+		a2 + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery",
+		a2 + "/us-east-1/flow_log/prod-vpcs/vpc-4",
+		// {account_alias} falls back to the account ID.
+		a2 + "/us-east-1/log_group//vpc/222222222222/us-east-1",
+	}
+	if d := cmp.Diff(want, addrList(got)); d != "" {
+		t.Fatalf("addresses (-want +got):\n%s", d)
+	}
+	f := got.Resources[mustAddr(t, a1+"/us-east-1/flow_log/prod-vpcs/vpc-1")]
+	wantFL := &FlowLog{
+		ResourceID: "vpc-1", ResourceType: "VPC", TrafficType: "ALL", DestinationType: DestCloudWatchLogs,
+		Destination:              "arn:aws:logs:us-east-1:111111111111:log-group:/vpc/prod/us-east-1",
+		DeliverLogsPermissionARN: "arn:aws:iam::111111111111:role/flowplan-flow-logs",
+		LogFormat:                logformat.DefaultVPC, MaxAggregationInterval: 600,
+	}
+	if d := cmp.Diff(wantFL, f.FlowLog); d != "" {
+		t.Errorf("flow log (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(map[string]string{"owner": "net", TagSpec: "org", TagRule: "prod-vpcs"}, f.Tags); d != "" {
+		t.Errorf("flow log tags (-want +got):\n%s", d)
+	}
+	role := got.Resources[mustAddr(t, a1+"/global/iam_role/flowplan-flow-logs")]
+	if role.Role.AssumeRolePolicy != TrustPolicy(a1, []string{"eu-west-1", "us-east-1"}) {
+		t.Errorf("trust policy = %s", role.Role.AssumeRolePolicy)
+	}
+	if d := cmp.Diff(map[string]string{TagSpec: "org", TagRule: "prod-vpcs"}, role.Tags); d != "" {
+		t.Errorf("role tags (-want +got):\n%s", d)
+	}
+	pol := got.Resources[mustAddr(t, a1+"/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery")]
+	wantDoc := DeliveryPolicy([]string{LogGroupARN(a1, "us-east-1", "/vpc/prod/us-east-1"), LogGroupARN(a1, "eu-west-1", "/vpc/prod/eu-west-1")})
+	if pol.RolePolicy.Document != wantDoc {
+		t.Errorf("delivery policy = %s\nwant %s", pol.RolePolicy.Document, wantDoc)
+	}
+	lg := got.Resources[mustAddr(t, a1+"/us-east-1/log_group//vpc/prod/us-east-1")]
+	if lg.LogGroup.RetentionDays != 30 || lg.Tags[TagRule] != "prod-vpcs" || lg.Tags["owner"] != "net" {
+		t.Errorf("log group = %+v tags %v", lg.LogGroup, lg.Tags)
+	}
+	if got.Spec != (SpecRef{Name: "org", File: "org.yaml", SHA256: "abc"}) {
+		t.Errorf("spec ref = %+v", got.Spec)
+	}
+}
+
+func mustAddr(t *testing.T, s string) Addr {
+	t.Helper()
+	a, err := ParseAddr(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestExpandSelection(t *testing.T) {
+	targets := map[string][]Target{
+		a1 + "/us-east-1": {
+			vpc("vpc-1", "env", "prod"), vpc("vpc-2", "env", "dev"), vpc("vpc-3", "env", "prod", "skip", "yes"),
+			{Kind: spec.TargetVPC, ID: "vpc-4", State: "deleting", Tags: map[string]string{"env": "prod"}},
+			{Kind: spec.TargetSubnet, ID: "subnet-1", VPCID: "vpc-1", OwnerID: a2},
+			{Kind: spec.TargetSubnet, ID: "subnet-2", VPCID: "vpc-1", OwnerID: a1},
+			{Kind: spec.TargetTransitGateway, ID: "tgw-1"},
+		},
+		a1 + "/eu-west-1": {vpc("vpc-5", "env", "prod")},
+		a2 + "/us-east-1": {vpc("vpc-6", "env", "prod")},
+	}
+	tests := []struct {
+		name  string
+		rule  func(*spec.Rule)
+		flows []string
+	}{
+		{"tag selector with exclusion; deleting VPCs are skipped", func(r *spec.Rule) {
+			r.Targets = spec.Targets{VPCs: &spec.Selector{Tags: map[string]string{"env": "prod"}, ExcludeTags: map[string]string{"skip": "yes"}}}
+		}, []string{a1 + "/eu-west-1/vpc-5", a1 + "/us-east-1/vpc-1", a2 + "/us-east-1/vpc-6"}},
+		{"explicit IDs", func(r *spec.Rule) {
+			r.Targets = spec.Targets{VPCs: &spec.Selector{IDs: []string{"vpc-2", "vpc-6"}}}
+		}, []string{a1 + "/us-east-1/vpc-2", a2 + "/us-east-1/vpc-6"}},
+		{"rule limited to an account", func(r *spec.Rule) { r.Accounts = []string{a2} }, []string{a2 + "/us-east-1/vpc-6"}},
+		{"rule limited to a region", func(r *spec.Rule) { r.Regions = []string{"eu-west-1"} }, []string{a1 + "/eu-west-1/vpc-5"}},
+		{"subnets shared through RAM belong to their owner", func(r *spec.Rule) {
+			r.Targets = spec.Targets{Subnets: &spec.Selector{All: true}}
+		}, []string{a1 + "/us-east-1/subnet-2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := cwlRule("r", "/vpc/{region}", spec.Targets{VPCs: &spec.Selector{Tags: map[string]string{"env": "*"}}})
+			tt.rule(&r)
+			got, err := Expand(testSpec(r), testAccounts(), world(targets))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var flows []string
+			for _, res := range got.Sorted() {
+				if res.FlowLog != nil {
+					flows = append(flows, res.Addr.Scope()+"/"+res.FlowLog.ResourceID)
+				}
+			}
+			if d := cmp.Diff(tt.flows, flows); d != "" {
+				t.Errorf("flow logs (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestExpandFailedDiscoveryProducesNothing(t *testing.T) {
+	s := testSpec(cwlRule("r", "/vpc/{region}", allVPCs()))
+	// eu-west-1 of a1 and all of a2 failed discovery: they are absent.
+	got, err := Expand(s, testAccounts(), world(map[string][]Target{a1 + "/us-east-1": {vpc("vpc-1")}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrList(got) {
+		if strings.Contains(a, "eu-west-1") || strings.HasPrefix(a, a2) {
+			t.Errorf("resource %s in a scope whose discovery failed", a)
+		}
+	}
+	role := got.Resources[mustAddr(t, a1+"/global/iam_role/flowplan-flow-logs")]
+	if role == nil || role.Role.AssumeRolePolicy != TrustPolicy(a1, []string{"us-east-1"}) {
+		t.Errorf("role = %+v, want one trusting us-east-1 only", role)
+	}
+}
+
+func TestExpandResourceIDTemplate(t *testing.T) {
+	s := testSpec(cwlRule("per-vpc", "/vpc/{rule}/{resource_id}", allVPCs()))
+	got, err := Expand(s, testAccounts()[:1], world(map[string][]Target{a1 + "/us-east-1": {vpc("vpc-1"), vpc("vpc-2")}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"/vpc/per-vpc/vpc-1", "/vpc/per-vpc/vpc-2"} {
+		if got.Resources[Addr{Account: a1, Region: "us-east-1", Kind: KindLogGroup, Name: name}] == nil {
+			t.Errorf("no log group %s; have %v", name, addrList(got))
+		}
+	}
+	pol := got.Resources[mustAddr(t, a1+"/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery")]
+	if want := DeliveryPolicy([]string{"arn:aws:logs:us-east-1:111111111111:log-group:/vpc/per-vpc/*:*"}); pol.RolePolicy.Document != want {
+		t.Errorf("policy = %s\nwant %s", pol.RolePolicy.Document, want)
+	}
+}
+
+func TestExpandErrors(t *testing.T) {
+	targets := world(map[string][]Target{a1 + "/us-east-1": {vpc("vpc-1"), {Kind: spec.TargetSubnet, ID: "subnet-1"}}})
+	tests := []struct {
+		name  string
+		rules []spec.Rule
+		want  []string
+	}{
+		{"two rules send a resource to one destination", []spec.Rule{
+			cwlRule("first", "/vpc/shared", allVPCs()), cwlRule("second", "/vpc/shared", allVPCs()),
+		}, []string{`rules "first" and "second" both send vpc-1 in 111111111111/us-east-1 to arn:aws:logs:us-east-1:111111111111:log-group:/vpc/shared`}},
+		{"rules disagree about a shared log group", []spec.Rule{
+			cwlRule("a", "/vpc/shared", allVPCs()),
+			func() spec.Rule {
+				r := cwlRule("b", "/vpc/shared", spec.Targets{Subnets: &spec.Selector{All: true}})
+				r.Destination.CloudWatchLogs.RetentionDays = 90
+				return r
+			}(),
+		}, []string{"log group 111111111111/us-east-1/log_group//vpc/shared: rules disagree about retention_days (30 for a vs 90 for b)"}},
+		{"undeclared delivery role", []spec.Rule{func() spec.Rule {
+			r := cwlRule("a", "/vpc", allVPCs())
+			r.Destination.CloudWatchLogs.DeliveryRole = "nope"
+			return r
+		}()}, []string{`rule "a": delivery role "nope" is not declared in delivery_roles`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Expand(testSpec(tt.rules...), testAccounts()[:1], targets)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+	ok := []spec.Rule{cwlRule("a", "/vpc/one", allVPCs()), cwlRule("b", "/vpc/two", allVPCs())}
+	if _, err := Expand(testSpec(ok...), testAccounts()[:1], targets); err != nil {
+		t.Errorf("two rules to two destinations: %v", err)
+	}
+}
+
+func TestExpandS3AndBucketStatements(t *testing.T) {
+	r := spec.Rule{
+		Name: "central", Targets: allVPCs(), TrafficType: "REJECT", MaxAggregationInterval: 60, LogFormat: logformat.DefaultVPC,
+		Destination: spec.Destination{S3: &spec.S3{BucketARN: "arn:aws:s3:::org-logs", Prefix: "vpc/", FileFormat: "parquet",
+			HiveCompatiblePartitions: true, ManageBucketPolicy: true, BucketAccount: "999999999999"}},
+	}
+	targets := map[string][]Target{a1 + "/us-east-1": {vpc("vpc-1")}, a2 + "/us-east-1": {vpc("vpc-2")}}
+	tests := []struct {
+		name    string
+		bucket  *BucketState
+		want    []string
+		warning bool
+	}{
+		{"bucket discovered", &BucketState{Exists: true}, []string{
+			"999999999999/global/s3_bucket_policy_statement/org-logs/flowplan-org-aclcheck",
+			"999999999999/global/s3_bucket_policy_statement/org-logs/flowplan-org-" + WriteStatementKind("vpc/"),
+		}, false},
+		{"bucket discovery failed", nil, nil, false},
+		{"bucket missing", &BucketState{Exists: false}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cur := world(targets)
+			if tt.bucket != nil {
+				cur.Buckets["org-logs"] = tt.bucket
+			}
+			got, err := Expand(testSpec(r), testAccounts(), cur)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stmts []string
+			for _, res := range got.Sorted() {
+				if res.BucketPolicyStatement != nil {
+					stmts = append(stmts, res.Addr.String())
+				}
+				if res.Role != nil || res.LogGroup != nil {
+					t.Errorf("S3 rule made %s", res.Addr)
+				}
+			}
+			if d := cmp.Diff(tt.want, stmts); d != "" {
+				t.Errorf("statements (-want +got):\n%s", d)
+			}
+			if (len(got.Notes) > 0) != tt.warning {
+				t.Errorf("notes = %+v, want warning %v", got.Notes, tt.warning)
+			}
+			f := got.Resources[mustAddr(t, a2+"/us-east-1/flow_log/central/vpc-2")].FlowLog
+			if f.Destination != "arn:aws:s3:::org-logs/vpc/" || f.FileFormat != "parquet" || !f.HiveCompatiblePartitions || f.DeliverLogsPermissionARN != "" {
+				t.Errorf("s3 flow log = %+v", f)
+			}
+		})
+	}
+	cur := world(targets)
+	cur.Buckets["org-logs"] = &BucketState{Exists: true}
+	got, _ := Expand(testSpec(r), testAccounts(), cur)
+	write := got.Resources[mustAddr(t, "999999999999/global/s3_bucket_policy_statement/org-logs/flowplan-org-"+WriteStatementKind("vpc/"))]
+	for _, want := range []string{"arn:aws:s3:::org-logs/vpc/AWSLogs/aws-account-id=111111111111/*", "arn:aws:s3:::org-logs/vpc/AWSLogs/aws-account-id=222222222222/*"} {
+		if !strings.Contains(write.BucketPolicyStatement.Statement, want) {
+			t.Errorf("write statement lacks %s: %s", want, write.BucketPolicyStatement.Statement)
+		}
+	}
+}
+
+func TestExpandRoles(t *testing.T) {
+	targets := map[string][]Target{a1 + "/us-east-1": {vpc("vpc-1")}}
+	t.Run("existing role ARN: no managed role", func(t *testing.T) {
+		r := cwlRule("a", "/vpc", allVPCs())
+		r.Destination.CloudWatchLogs.DeliveryRole = ""
+		r.Destination.CloudWatchLogs.DeliveryRoleARN = "arn:aws:iam::{account_id}:role/existing"
+		got, err := Expand(testSpec(r), testAccounts()[:1], world(targets))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff([]string{a1 + "/us-east-1/flow_log/a/vpc-1", a1 + "/us-east-1/log_group//vpc"}, addrList(got)); d != "" {
+			t.Errorf("(-want +got):\n%s", d)
+		}
+		if f := got.Resources[mustAddr(t, a1+"/us-east-1/flow_log/a/vpc-1")].FlowLog; f.DeliverLogsPermissionARN != "arn:aws:iam::111111111111:role/existing" {
+			t.Errorf("role ARN = %s", f.DeliverLogsPermissionARN)
+		}
+	})
+	t.Run("role path in the ARN", func(t *testing.T) {
+		s := testSpec(cwlRule("a", "/vpc", allVPCs()))
+		s.DeliveryRoles[0].Path = "/flowplan/"
+		got, _ := Expand(s, testAccounts()[:1], world(targets))
+		if f := got.Resources[mustAddr(t, a1+"/us-east-1/flow_log/a/vpc-1")].FlowLog; f.DeliverLogsPermissionARN != "arn:aws:iam::111111111111:role/flowplan/flowplan-flow-logs" {
+			t.Errorf("role ARN = %s", f.DeliverLogsPermissionARN)
+		}
+	})
+	t.Run("an unmanaged role of that name is used with its real ARN", func(t *testing.T) {
+		cur := world(targets)
+		cur.Add(&Resource{Addr: mustAddr(t, a1+"/global/iam_role/flowplan-flow-logs"), ID: "arn:aws:iam::111111111111:role/legacy/flowplan-flow-logs",
+			Role: &Role{Name: "flowplan-flow-logs", Path: "/legacy/"}})
+		got, _ := Expand(testSpec(cwlRule("a", "/vpc", allVPCs())), testAccounts()[:1], cur)
+		if f := got.Resources[mustAddr(t, a1+"/us-east-1/flow_log/a/vpc-1")].FlowLog; f.DeliverLogsPermissionARN != "arn:aws:iam::111111111111:role/legacy/flowplan-flow-logs" {
+			t.Errorf("role ARN = %s", f.DeliverLogsPermissionARN)
+		}
+	})
+	t.Run("shared role names every rule using it", func(t *testing.T) {
+		got, _ := Expand(testSpec(cwlRule("b", "/vpc/b", allVPCs()), cwlRule("a", "/vpc/a", allVPCs())), testAccounts()[:1], world(targets))
+		if role := got.Resources[mustAddr(t, a1+"/global/iam_role/flowplan-flow-logs")]; role.Tags[TagRule] != "a,b" {
+			t.Errorf("rule tag = %q", role.Tags[TagRule])
+		}
+	})
+}
+
+func TestExpandTransitGatewayAndFirehose(t *testing.T) {
+	r := spec.Rule{
+		Name: "tgw", Targets: spec.Targets{TransitGateways: &spec.Selector{All: true}}, MaxAggregationInterval: 60, LogFormat: logformat.DefaultTransitGateway,
+		Destination: spec.Destination{Firehose: &spec.Firehose{DeliveryStreamARN: "arn:aws:firehose:us-east-1:999999999999:deliverystream/flows",
+			CrossAccountRole: "arn:aws:iam::{account_id}:role/AWSLogDeliveryFirehoseCrossAccountRole"}},
+	}
+	got, err := Expand(testSpec(r), testAccounts()[:1], world(map[string][]Target{a1 + "/us-east-1": {{Kind: spec.TargetTransitGateway, ID: "tgw-1"}, vpc("vpc-1")}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &FlowLog{ResourceID: "tgw-1", ResourceType: "TransitGateway", DestinationType: DestFirehose,
+		Destination:             "arn:aws:firehose:us-east-1:999999999999:deliverystream/flows",
+		DeliverCrossAccountRole: "arn:aws:iam::111111111111:role/AWSLogDeliveryFirehoseCrossAccountRole",
+		LogFormat:               logformat.DefaultTransitGateway, MaxAggregationInterval: 60}
+	if d := cmp.Diff([]string{a1 + "/us-east-1/flow_log/tgw/tgw-1"}, addrList(got)); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(want, got.Resources[mustAddr(t, a1+"/us-east-1/flow_log/tgw/tgw-1")].FlowLog); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+func TestJoinRules(t *testing.T) {
+	long := func(n int, prefix string) []string {
+		var out []string
+		for i := 0; i < n; i++ {
+			out = append(out, prefix+strings.Repeat("x", 20)+string(rune('a'+i%26))+string(rune('a'+i/26)))
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		rules []string
+		check func(string) bool
+	}{
+		{"sorted and unique", []string{"b", "a", "b"}, func(s string) bool { return s == "a,b" }},
+		{"fits as it is", long(10, "r"), func(s string) bool { return len(s) <= 256 && !strings.Contains(s, "+") }},
+		{"cut with +N", long(40, "r"), func(s string) bool { return len(s) <= 256 && strings.HasSuffix(s, ",+30") }},
+		{"a single huge name", []string{strings.Repeat("x", 300)}, func(s string) bool { return s == "+1" }},
+	}
+	for _, tt := range tests {
+		if got := JoinRules(tt.rules); !tt.check(got) {
+			t.Errorf("%s: JoinRules = %q (%d chars)", tt.name, got, len(got))
+		}
+	}
+}
