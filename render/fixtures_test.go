@@ -177,7 +177,7 @@ func fullPlan() *engine.Plan {
 				LogGroup: &engine.LogGroup{Name: lgUS.Name, RetentionDays: 90}},
 			Diffs: []engine.AttrDiff{{Attr: "retention_days", Before: "30", After: "90"}}},
 		{Addr: cwFlowLog(a1, "us-east-1", "prod-vpcs", "vpc-0aaa", "", "").Addr, Action: engine.Create,
-			After: cwFlowLog(a1, "us-east-1", "prod-vpcs", "vpc-0aaa", "", "ALL"),
+			After:  cwFlowLog(a1, "us-east-1", "prod-vpcs", "vpc-0aaa", "", "ALL"),
 			Reason: "VPC vpc-0aaa (env=prod) matches rule prod-vpcs", DependsOn: []engine.Addr{policyAddr, lgUS}},
 		{Addr: replaceBefore.Addr, Action: engine.Replace, Before: replaceBefore, After: replaceAfter,
 			Diffs: []engine.AttrDiff{
