@@ -1,0 +1,151 @@
+package aws
+
+import (
+	"context"
+	"slices"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+
+	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/spec"
+)
+
+// orgPageSize is the largest page Organizations returns.
+const orgPageSize = 20
+
+// Accounts returns the spec's static accounts, in file order, followed by
+// the organisation's active member accounts sorted by ID. A static account
+// wins over the same account found in the organisation. An include_ous OU
+// that cannot be listed is a problem for that OU; failing to list the
+// organisation at all stops everything.
+func (p *Provider) Accounts(ctx context.Context, s *spec.Spec) ([]engine.Account, []engine.ScopeError, error) {
+	var out []engine.Account
+	seen := map[string]bool{}
+	for _, a := range s.Accounts {
+		out = append(out, engine.Account{
+			ID:         a.ID,
+			Alias:      a.Alias,
+			Regions:    slices.Clone(a.Regions),
+			AssumeRole: a.AssumeRole,
+			ExternalID: a.ExternalID,
+			Source:     "accounts",
+		})
+		seen[a.ID] = true
+	}
+	if s.Organization == nil {
+		return out, nil, nil
+	}
+	members, problems, err := p.orgMembers(ctx, s.Organization)
+	if err != nil {
+		return nil, problems, err
+	}
+	org := s.Organization
+	for _, m := range members {
+		if seen[m.id] || slices.Contains(org.ExcludeAccounts, m.id) || !m.active {
+			continue
+		}
+		seen[m.id] = true
+		out = append(out, engine.Account{
+			ID:         m.id,
+			Regions:    slices.Clone(org.Regions),
+			AssumeRole: "arn:" + partition(p.opts.Region) + ":iam::" + m.id + ":role/" + org.AssumeRoleName,
+			ExternalID: org.ExternalID,
+			Source:     "organization",
+		})
+	}
+	return out, problems, nil
+}
+
+// orgMember is one organisation account as listed.
+type orgMember struct {
+	id     string
+	active bool
+}
+
+// orgMembers lists the whole organisation, or the accounts under the
+// include_ous OUs recursively, sorted by ID.
+func (p *Provider) orgMembers(ctx context.Context, org *spec.Organization) ([]orgMember, []engine.ScopeError, error) {
+	c := p.organizations()
+	var members []orgMember
+	if len(org.IncludeOUs) == 0 {
+		pg := organizations.NewListAccountsPaginator(c, &organizations.ListAccountsInput{MaxResults: aws.Int32(orgPageSize)})
+		for pg.HasMorePages() {
+			page, err := pg.NextPage(ctx)
+			if err != nil {
+				return nil, nil, wrap("list accounts of", "the organization", err)
+			}
+			members = appendMembers(members, page.Accounts)
+		}
+		return sortMembers(members), nil, nil
+	}
+	var problems []engine.ScopeError
+	for _, ou := range org.IncludeOUs {
+		got, err := p.ouMembers(ctx, c, ou)
+		if err != nil {
+			problems = append(problems, scopeError(ou, err))
+			continue
+		}
+		members = append(members, got...)
+	}
+	return sortMembers(members), problems, nil
+}
+
+// ouMembers lists the accounts under an OU (or root) and, recursively, its
+// child OUs.
+func (p *Provider) ouMembers(ctx context.Context, c *organizations.Client, parent string) ([]orgMember, error) {
+	var members []orgMember
+	apg := organizations.NewListAccountsForParentPaginator(c, &organizations.ListAccountsForParentInput{
+		ParentId: aws.String(parent), MaxResults: aws.Int32(orgPageSize),
+	})
+	for apg.HasMorePages() {
+		page, err := apg.NextPage(ctx)
+		if err != nil {
+			return nil, wrap("list accounts of", parent, err)
+		}
+		members = appendMembers(members, page.Accounts)
+	}
+	opg := organizations.NewListOrganizationalUnitsForParentPaginator(c, &organizations.ListOrganizationalUnitsForParentInput{
+		ParentId: aws.String(parent), MaxResults: aws.Int32(orgPageSize),
+	})
+	for opg.HasMorePages() {
+		page, err := opg.NextPage(ctx)
+		if err != nil {
+			return nil, wrap("list organizational units of", parent, err)
+		}
+		for _, ou := range page.OrganizationalUnits {
+			got, err := p.ouMembers(ctx, c, aws.ToString(ou.Id))
+			if err != nil {
+				return nil, err
+			}
+			members = append(members, got...)
+		}
+	}
+	return members, nil
+}
+
+func appendMembers(dst []orgMember, accounts []orgtypes.Account) []orgMember {
+	for _, a := range accounts {
+		dst = append(dst, orgMember{id: aws.ToString(a.Id), active: accountActive(a)})
+	}
+	return dst
+}
+
+// accountActive reports whether an account can be managed: its State is
+// ACTIVE, or, from endpoints that only send the older Status, that is
+// ACTIVE. SUSPENDED, PENDING_CLOSURE, CLOSED and PENDING_ACTIVATION
+// accounts are skipped.
+func accountActive(a orgtypes.Account) bool {
+	if a.State != "" {
+		return a.State == orgtypes.AccountStateActive
+	}
+	return a.Status == orgtypes.AccountStatusActive
+}
+
+// sortMembers sorts by ID and drops repeats (an account under two listed OUs).
+func sortMembers(m []orgMember) []orgMember {
+	sort.Slice(m, func(i, j int) bool { return m[i].id < m[j].id })
+	return slices.CompactFunc(m, func(a, b orgMember) bool { return a.id == b.id })
+}

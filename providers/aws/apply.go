@@ -1,0 +1,176 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/flowplan/flowplan/engine"
+)
+
+// Apply carries out one batch and returns an outcome per change, in order.
+// Errors are wrapped with the operation and the change's address.
+func (p *Provider) Apply(ctx context.Context, b *engine.Batch) []engine.Outcome {
+	out := make([]engine.Outcome, len(b.Changes))
+	for i, c := range b.Changes {
+		out[i].Change = c
+	}
+	s, err := p.session(ctx, b.Account)
+	if err != nil {
+		failAll(out, err)
+		return out
+	}
+	a := &applier{p: p, s: s, b: b, out: out}
+	switch b.Kind {
+	case engine.KindFlowLog:
+		a.flowLogs(ctx)
+	case engine.KindRole:
+		a.each(ctx, a.role)
+	case engine.KindRolePolicy:
+		a.each(ctx, a.rolePolicy)
+	case engine.KindLogGroup:
+		a.each(ctx, a.logGroup)
+	case engine.KindBucketPolicyStatement:
+		a.bucketStatements(ctx)
+	default:
+		failAll(out, fmt.Errorf("apply: unknown kind %q", b.Kind))
+	}
+	return out
+}
+
+// applier carries one batch through Apply.
+type applier struct {
+	p   *Provider
+	s   *session
+	b   *engine.Batch
+	out []engine.Outcome
+}
+
+// each applies the batch's changes one by one; for the kinds AWS has no
+// batch calls for.
+func (a *applier) each(ctx context.Context, fn func(context.Context, *engine.Change) (*engine.Resource, error)) {
+	for i, c := range a.b.Changes {
+		res, err := fn(ctx, c)
+		a.out[i].Resource, a.out[i].Err = res, a.wrap(c, err)
+	}
+}
+
+// wrap names the operation and address: "create flow log <addr>: ...".
+func (a *applier) wrap(c *engine.Change, err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Addr == c.Addr.String() {
+		return err
+	}
+	return &Error{Op: string(a.b.Op) + " " + kindNoun(a.b.Kind), Addr: c.Addr.String(), Err: err}
+}
+
+func failAll(out []engine.Outcome, err error) {
+	for i := range out {
+		out[i].Err = err
+	}
+}
+
+// kindNoun is how error messages name a kind.
+func kindNoun(k engine.Kind) string {
+	switch k {
+	case engine.KindFlowLog:
+		return "flow log"
+	case engine.KindRole:
+		return "role"
+	case engine.KindRolePolicy:
+		return "role policy"
+	case engine.KindLogGroup:
+		return "log group"
+	case engine.KindBucketPolicyStatement:
+		return "bucket policy statement"
+	}
+	return string(k)
+}
+
+// errNotManaged refuses to change a resource without this spec's
+// ownership tag; the engine never plans that, so this is a last defence.
+var errNotManaged = errors.New("refusing to change a resource flowplan does not manage (no flowplan:spec tag)")
+
+// checkManaged verifies that the change's Before is managed by After's spec
+// (or, for a delete, by some spec).
+func checkManaged(c *engine.Change) error {
+	if c.Before == nil {
+		return errors.New("change has no discovered resource")
+	}
+	owner, _ := c.Before.Owner()
+	if owner == "" {
+		return errNotManaged
+	}
+	if c.After != nil {
+		if want, _ := c.After.Owner(); want != owner {
+			return fmt.Errorf("refusing to change a resource of spec %q for spec %q", owner, want)
+		}
+	}
+	return nil
+}
+
+// tagDiff returns the tags to set (new or changed) and the keys to remove
+// to turn have into want. Tags with the reserved aws: prefix are neither
+// set nor removed.
+func tagDiff(have, want map[string]string) (set map[string]string, remove []string) {
+	set = map[string]string{}
+	for k, v := range want {
+		if reservedTag(k) {
+			continue
+		}
+		if old, ok := have[k]; !ok || old != v {
+			set[k] = v
+		}
+	}
+	for k := range have {
+		if _, ok := want[k]; !ok && !reservedTag(k) {
+			remove = append(remove, k)
+		}
+	}
+	slices.Sort(remove)
+	return set, remove
+}
+
+func reservedTag(k string) bool { return strings.HasPrefix(k, "aws:") }
+
+// resultTags is want plus the reserved tags have carries: the tags a
+// resource has after tagDiff's changes.
+func resultTags(have, want map[string]string) map[string]string {
+	out := maps.Clone(want)
+	for k, v := range have {
+		if reservedTag(k) {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// waitIAM sleeps before another try while IAM propagates a change, if the
+// deadline allows, reporting the wait. It doubles *wait up to 16 s.
+func (a *applier) waitIAM(ctx context.Context, deadline time.Time, wait *time.Duration, what string) bool {
+	if time.Now().Add(*wait).After(deadline) {
+		return false
+	}
+	scope := scopeName(a.b.Account.ID, a.b.Region)
+	a.p.report(engine.EventIAMWait, scope, fmt.Sprintf("waiting %s for IAM to propagate (%s)", wait.Round(time.Second), what))
+	a.p.opts.Logger.InfoContext(ctx, "waiting for IAM propagation", "scope", scope, "wait", *wait, "what", what)
+	t := time.NewTimer(*wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	}
+	*wait = min(*wait*2, 16*time.Second)
+	return true
+}

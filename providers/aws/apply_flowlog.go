@@ -1,0 +1,451 @@
+package aws
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/flowplan/flowplan/engine"
+)
+
+// CreateFlowLogs and DeleteFlowLogs limits.
+const (
+	maxFlowLogResources    = 1000
+	maxTGWFlowLogResources = 25
+	maxFlowLogIDs          = 1000
+	// maxTagResources bounds the resource IDs of one CreateTags/DeleteTags
+	// call, as EC2 asks of every ID list.
+	maxTagResources = 1000
+)
+
+// iamPropagationMessage is how EC2 refuses a delivery role IAM has not
+// propagated yet (and a role that does not trust the service at all).
+const iamPropagationMessage = "Unable to assume given IAM role"
+
+func (a *applier) flowLogs(ctx context.Context) {
+	switch a.b.Op {
+	case engine.OpCreate:
+		a.createFlowLogs(ctx)
+	case engine.OpDelete:
+		a.deleteFlowLogs(ctx)
+	case engine.OpUpdate, engine.OpAdopt:
+		a.tagFlowLogs(ctx)
+	default:
+		for i, c := range a.b.Changes {
+			a.out[i].Err = a.wrap(c, fmt.Errorf("unknown operation %q", a.b.Op))
+		}
+	}
+}
+
+// createCall is one CreateFlowLogs call: changes (indexes into the batch)
+// sharing one configuration and tag set, each resource at most once.
+type createCall struct {
+	changes []int
+}
+
+// flowLogKey is everything CreateFlowLogs takes once per call: the
+// configuration but the resource ID, and the tags.
+type flowLogKey struct {
+	engine.FlowLog
+	Tags map[string]string
+}
+
+// groupCreates groups the changes into CreateFlowLogs calls: changes with
+// identical configuration and tags share calls of at most 1000 resources
+// (25 for transit gateway types), in the order of their first change. A
+// resource repeated within a group goes to a later call. Changes without a
+// flow log are returned as errors.
+func groupCreates(changes []*engine.Change) ([]createCall, map[int]error) {
+	errs := map[int]error{}
+	var keys []string
+	groups := map[string][]int{}
+	for i, c := range changes {
+		if c.After == nil || c.After.FlowLog == nil {
+			errs[i] = errors.New("change has no desired flow log")
+			continue
+		}
+		k := configKey(c.After)
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	var calls []createCall
+	for _, k := range keys {
+		calls = append(calls, chunkCreates(changes, groups[k])...)
+	}
+	return calls, errs
+}
+
+func configKey(r *engine.Resource) string {
+	k := flowLogKey{FlowLog: *r.FlowLog, Tags: r.Tags}
+	k.ResourceID, k.Status = "", nil
+	b, _ := json.Marshal(k) // map keys are sorted: equal keys, equal bytes
+	return string(b)
+}
+
+// chunkCreates splits one group into calls, each under the limit of its
+// resource type and free of repeated resources.
+func chunkCreates(changes []*engine.Change, idx []int) []createCall {
+	limit := maxFlowLogResources
+	if isTGWType(changes[idx[0]].After.FlowLog.ResourceType) {
+		limit = maxTGWFlowLogResources
+	}
+	var calls []createCall
+	var seen []map[string]bool
+	for _, i := range idx {
+		id := changes[i].After.FlowLog.ResourceID
+		placed := false
+		for n := range calls {
+			if len(calls[n].changes) < limit && !seen[n][id] {
+				calls[n].changes = append(calls[n].changes, i)
+				seen[n][id] = true
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			calls = append(calls, createCall{changes: []int{i}})
+			seen = append(seen, map[string]bool{id: true})
+		}
+	}
+	return calls
+}
+
+func isTGWType(t string) bool {
+	return t == string(ec2types.FlowLogsResourceTypeTransitGateway) || t == string(ec2types.FlowLogsResourceTypeTransitGatewayAttachment)
+}
+
+// clientToken derives a CreateFlowLogs ClientToken from the plan's ID and
+// the addresses in the call (and a retry round, 0 for the first call): the
+// same saved plan makes the same calls with the same tokens, so a retry or
+// a re-run never creates a flow log twice, while another plan never reuses
+// a token. It is 64 hex characters, the longest token EC2 accepts.
+func clientToken(seed string, addrs []string, round int) string {
+	sorted := slices.Clone(addrs)
+	sort.Strings(sorted)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%d\n%s", seed, round, strings.Join(sorted, "\n"))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// createFlowLogsInput builds the call for a configuration. TrafficType is
+// left out for transit gateway types, which refuse it; DestinationOptions
+// are sent only to S3; the delivery roles only when set.
+func createFlowLogsInput(r *engine.Resource, ids []string, token string) *ec2.CreateFlowLogsInput {
+	fl := r.FlowLog
+	in := &ec2.CreateFlowLogsInput{
+		ClientToken:        aws.String(token),
+		ResourceIds:        ids,
+		ResourceType:       ec2types.FlowLogsResourceType(fl.ResourceType),
+		LogDestinationType: ec2types.LogDestinationType(fl.DestinationType),
+		LogDestination:     aws.String(fl.Destination),
+	}
+	if !isTGWType(fl.ResourceType) {
+		in.TrafficType = ec2types.TrafficType(fl.TrafficType)
+	}
+	if fl.DeliverLogsPermissionARN != "" {
+		in.DeliverLogsPermissionArn = aws.String(fl.DeliverLogsPermissionARN)
+	}
+	if fl.DeliverCrossAccountRole != "" {
+		in.DeliverCrossAccountRole = aws.String(fl.DeliverCrossAccountRole)
+	}
+	if fl.LogFormat != "" {
+		in.LogFormat = aws.String(fl.LogFormat)
+	}
+	if fl.MaxAggregationInterval != 0 {
+		in.MaxAggregationInterval = aws.Int32(int32(fl.MaxAggregationInterval))
+	}
+	if fl.DestinationType == string(ec2types.LogDestinationTypeS3) {
+		in.DestinationOptions = &ec2types.DestinationOptionsRequest{
+			FileFormat:               ec2types.DestinationFileFormat(fl.FileFormat),
+			HiveCompatiblePartitions: aws.Bool(fl.HiveCompatiblePartitions),
+			PerHourPartition:         aws.Bool(fl.PerHourPartition),
+		}
+	}
+	for _, t := range fl.TagFieldSpecifications {
+		in.TagFieldSpecifications = append(in.TagFieldSpecifications, ec2types.TagFieldSpecificationRequest{
+			ResourceType: ec2types.TaggableResourceType(t.ResourceType), TagKeys: t.TagKeys,
+		})
+	}
+	if len(r.Tags) > 0 {
+		in.TagSpecifications = []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeVpcFlowLog, Tags: toEC2Tags(r.Tags)}}
+	}
+	return in
+}
+
+// toEC2Tags converts tags, sorted by key.
+func toEC2Tags(m map[string]string) []ec2types.Tag {
+	keys := slices.Sorted(maps.Keys(m))
+	out := make([]ec2types.Tag, len(keys))
+	for i, k := range keys {
+		out[i] = ec2types.Tag{Key: aws.String(k), Value: aws.String(m[k])}
+	}
+	return out
+}
+
+// createFlowLogs makes the batch's CreateFlowLogs calls, then reads every
+// created flow log back with DescribeFlowLogs (1000 IDs a call) so that
+// each outcome carries its flow log ID and delivery status. CreateFlowLogs
+// does not say which ID belongs to which resource; within one call each
+// resource appears once, so the described ResourceId settles it.
+func (a *applier) createFlowLogs(ctx context.Context) {
+	calls, errs := groupCreates(a.b.Changes)
+	for i, err := range errs {
+		a.out[i].Err = a.wrap(a.b.Changes[i], err)
+	}
+	c := a.p.ec2(a.s, a.b.Region)
+	// created maps each new flow log ID to its call's changes by resource.
+	created := map[string]map[string]int{}
+	for _, call := range calls {
+		ids, byResource := a.runCreateCall(ctx, c, call.changes)
+		for _, id := range ids {
+			created[id] = byResource
+		}
+	}
+	ids := slices.Sorted(maps.Keys(created))
+	for chunk := range slices.Chunk(ids, maxFlowLogIDs) {
+		fls, err := describeFlowLogs(ctx, c, chunk)
+		for _, f := range fls {
+			i, ok := created[aws.ToString(f.FlowLogId)][aws.ToString(f.ResourceId)]
+			if !ok {
+				continue
+			}
+			r := flowLogResource(a.b.Account.ID, a.b.Region, f)
+			r.Addr = a.b.Changes[i].Addr
+			a.out[i].Resource = r
+		}
+		if err != nil {
+			err = fmt.Errorf("created flow logs %s, but could not read them back: %w", strings.Join(chunk, ", "), err)
+		}
+		for _, id := range chunk {
+			for _, i := range created[id] {
+				if a.out[i].Resource == nil && a.out[i].Err == nil {
+					a.out[i].Err = a.wrap(a.b.Changes[i], cmp.Or(err, fmt.Errorf("CreateFlowLogs returned %s, but DescribeFlowLogs does not show it for this resource", id)))
+				}
+			}
+		}
+	}
+}
+
+// runCreateCall makes one CreateFlowLogs call for changes sharing a
+// configuration. It returns the created flow log IDs and the call's
+// changes by resource ID; every failure is recorded in the change's
+// outcome. While IAM propagates a new delivery role, EC2 refuses with
+// "Unable to assume given IAM role": the call (with the same token) or the
+// refused resources (with a token of their own) are retried with backoff up
+// to IAMPropagationTimeout.
+func (a *applier) runCreateCall(ctx context.Context, c *ec2.Client, pending []int) ([]string, map[string]int) {
+	tmpl := a.b.Changes[pending[0]].After
+	role := "delivery role " + cmp.Or(tmpl.FlowLog.DeliverLogsPermissionARN, tmpl.FlowLog.DeliverCrossAccountRole)
+	deadline := time.Now().Add(a.p.opts.IAMPropagationTimeout)
+	wait := a.p.iamBackoff
+	byResource := map[string]int{}
+	for _, i := range pending {
+		byResource[a.b.Changes[i].After.FlowLog.ResourceID] = i
+	}
+	var created []string
+	for round := 0; len(pending) > 0; round++ {
+		ids := make([]string, len(pending))
+		addrs := make([]string, len(pending))
+		for n, i := range pending {
+			ids[n] = a.b.Changes[i].After.FlowLog.ResourceID
+			addrs[n] = a.b.Changes[i].Addr.String()
+		}
+		in := createFlowLogsInput(tmpl, ids, clientToken(a.b.ClientTokenSeed, addrs, round))
+		out, err := c.CreateFlowLogs(ctx, in)
+		for err != nil && isIAMPropagation(err) && a.waitIAM(ctx, deadline, &wait, role) {
+			out, err = c.CreateFlowLogs(ctx, in)
+		}
+		if err != nil {
+			for _, i := range pending {
+				a.out[i].Err = a.wrap(a.b.Changes[i], err)
+			}
+			return created, byResource
+		}
+		created = append(created, out.FlowLogIds...)
+		var retry []int
+		failed := map[int]error{}
+		for _, u := range out.Unsuccessful {
+			i, known := byResource[aws.ToString(u.ResourceId)]
+			if !known {
+				continue
+			}
+			failed[i] = unsuccessfulError(u)
+			if isIAMPropagation(failed[i]) {
+				retry = append(retry, i)
+			}
+		}
+		if len(retry) > 0 && !a.waitIAM(ctx, deadline, &wait, role) {
+			retry = nil
+		}
+		for i, err := range failed {
+			if !slices.Contains(retry, i) {
+				a.out[i].Err = a.wrap(a.b.Changes[i], err)
+			}
+		}
+		slices.Sort(retry)
+		pending = retry
+	}
+	return created, byResource
+}
+
+func isIAMPropagation(err error) bool {
+	return ErrorCode(err) == "InvalidParameter" && strings.Contains(err.Error(), iamPropagationMessage)
+}
+
+func unsuccessfulError(u ec2types.UnsuccessfulItem) error {
+	if u.Error == nil {
+		return &itemError{code: "Unknown", message: "AWS reported the resource unsuccessful without a reason"}
+	}
+	return &itemError{code: aws.ToString(u.Error.Code), message: aws.ToString(u.Error.Message)}
+}
+
+// deleteFlowLogs deletes the batch's flow logs, 1000 IDs a call. A flow log
+// already gone is reported as engine.ErrNotFound, which the engine counts
+// as done.
+func (a *applier) deleteFlowLogs(ctx context.Context) {
+	byID := map[string]int{}
+	for i, ch := range a.b.Changes {
+		if err := checkManaged(ch); err != nil {
+			a.out[i].Err = a.wrap(ch, err)
+			continue
+		}
+		if ch.Before.ID == "" {
+			a.out[i].Err = a.wrap(ch, errors.New("flow log has no ID"))
+			continue
+		}
+		byID[ch.Before.ID] = i
+	}
+	c := a.p.ec2(a.s, a.b.Region)
+	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(byID)), maxFlowLogIDs) {
+		out, err := c.DeleteFlowLogs(ctx, &ec2.DeleteFlowLogsInput{FlowLogIds: chunk})
+		if err != nil {
+			for _, id := range chunk {
+				a.out[byID[id]].Err = a.wrap(a.b.Changes[byID[id]], err)
+			}
+			continue
+		}
+		for _, u := range out.Unsuccessful {
+			if i, ok := byID[aws.ToString(u.ResourceId)]; ok {
+				a.out[i].Err = a.wrap(a.b.Changes[i], unsuccessfulError(u))
+			}
+		}
+	}
+}
+
+// tagFlowLogs updates the tags of managed flow logs (OpUpdate) or adds the
+// desired tags, ownership tags included, to an unmanaged flow log being
+// adopted (OpAdopt: nothing is removed from a flow log flowplan did not
+// create). Flow logs needing the same tag change share CreateTags and
+// DeleteTags calls.
+func (a *applier) tagFlowLogs(ctx context.Context) {
+	sets := map[string][]int{}
+	removes := map[string][]int{}
+	setTags := map[string]map[string]string{}
+	for i, ch := range a.b.Changes {
+		if err := a.checkTaggable(ch); err != nil {
+			a.out[i].Err = a.wrap(ch, err)
+			continue
+		}
+		set, remove := tagDiff(ch.Before.Tags, ch.After.Tags)
+		if a.b.Op == engine.OpAdopt {
+			remove = nil
+		}
+		if len(set) > 0 {
+			k := configKeyTags(set)
+			sets[k] = append(sets[k], i)
+			setTags[k] = set
+		}
+		if len(remove) > 0 {
+			k := strings.Join(remove, "\x00")
+			removes[k] = append(removes[k], i)
+		}
+	}
+	c := a.p.ec2(a.s, a.b.Region)
+	for _, k := range slices.Sorted(maps.Keys(sets)) {
+		a.tagCall(sets[k], func(ids []string) error {
+			_, err := c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: ids, Tags: toEC2Tags(setTags[k])})
+			return err
+		})
+	}
+	for _, k := range slices.Sorted(maps.Keys(removes)) {
+		var tags []ec2types.Tag
+		for _, key := range strings.Split(k, "\x00") {
+			tags = append(tags, ec2types.Tag{Key: aws.String(key)})
+		}
+		a.tagCall(removes[k], func(ids []string) error {
+			_, err := c.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: ids, Tags: tags})
+			return err
+		})
+	}
+	for i, ch := range a.b.Changes {
+		if a.out[i].Err != nil {
+			continue
+		}
+		r := *ch.Before
+		r.Addr = ch.After.Addr
+		r.Tags = resultTags(ch.Before.Tags, ch.After.Tags)
+		if a.b.Op == engine.OpAdopt {
+			r.Tags = mergeTags(ch.Before.Tags, ch.After.Tags)
+		}
+		a.out[i].Resource = &r
+	}
+}
+
+// checkTaggable allows updating a flow log this spec manages, and adopting
+// one no spec manages.
+func (a *applier) checkTaggable(ch *engine.Change) error {
+	if ch.Before == nil || ch.After == nil || ch.Before.ID == "" {
+		return errors.New("change needs the discovered flow log and the desired one")
+	}
+	if a.b.Op == engine.OpUpdate {
+		return checkManaged(ch)
+	}
+	if owner, _ := ch.Before.Owner(); owner != "" {
+		return fmt.Errorf("refusing to adopt a flow log managed by spec %q", owner)
+	}
+	return nil
+}
+
+// tagCall runs a tagging call for the changes' flow logs, 1000 at a time,
+// recording a failure on each change of the failed call.
+func (a *applier) tagCall(idx []int, call func(ids []string) error) {
+	for chunk := range slices.Chunk(idx, maxTagResources) {
+		ids := make([]string, len(chunk))
+		for n, i := range chunk {
+			ids[n] = a.b.Changes[i].Before.ID
+		}
+		if err := call(ids); err != nil {
+			for _, i := range chunk {
+				a.out[i].Err = a.wrap(a.b.Changes[i], err)
+			}
+		}
+	}
+}
+
+func configKeyTags(m map[string]string) string {
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// mergeTags is have with want's tags set over it.
+func mergeTags(have, want map[string]string) map[string]string {
+	out := map[string]string{}
+	maps.Copy(out, have)
+	maps.Copy(out, want)
+	return out
+}

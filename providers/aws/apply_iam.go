@@ -1,0 +1,231 @@
+package aws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/flowplan/flowplan/engine"
+)
+
+// role creates, updates or deletes a delivery role.
+func (a *applier) role(ctx context.Context, ch *engine.Change) (*engine.Resource, error) {
+	c := a.p.iam(a.s)
+	switch a.b.Op {
+	case engine.OpCreate:
+		return a.createRole(ctx, c, ch.After)
+	case engine.OpUpdate:
+		if err := checkManaged(ch); err != nil {
+			return nil, err
+		}
+		return updateRole(ctx, c, ch.Before, ch.After)
+	case engine.OpDelete:
+		if err := checkManaged(ch); err != nil {
+			return nil, err
+		}
+		return nil, deleteRole(ctx, c, ch.Before.Role.Name)
+	}
+	return nil, fmt.Errorf("unknown operation %q", a.b.Op)
+}
+
+// createRole creates the role. If it already exists (a re-run after a
+// partial apply) and carries this spec's ownership tag, it is brought to
+// the desired state instead; a role someone else made is an error.
+func (a *applier) createRole(ctx context.Context, c *iam.Client, want *engine.Resource) (*engine.Resource, error) {
+	if want == nil || want.Role == nil {
+		return nil, errors.New("change has no desired role")
+	}
+	r := want.Role
+	in := &iam.CreateRoleInput{
+		RoleName:                 aws.String(r.Name),
+		Path:                     aws.String(r.Path),
+		AssumeRolePolicyDocument: aws.String(r.AssumeRolePolicy),
+		Description:              aws.String(roleDescription),
+		Tags:                     toIAMTags(want.Tags),
+	}
+	if r.PermissionsBoundary != "" {
+		in.PermissionsBoundary = aws.String(r.PermissionsBoundary)
+	}
+	out, err := c.CreateRole(ctx, in)
+	if ErrorCode(err) == "EntityAlreadyExists" {
+		have, gerr := getRole(ctx, c, r.Name)
+		if gerr != nil || have == nil {
+			return nil, errors.Join(err, gerr)
+		}
+		before := roleResource(want.Addr.Account, have)
+		if owner, _ := before.Owner(); owner == "" || owner != want.Tags[engine.TagSpec] {
+			return nil, fmt.Errorf("role %s already exists and is not managed by spec %q (flowplan:spec=%q): %w", r.Name, want.Tags[engine.TagSpec], owner, markAlreadyExists(err))
+		}
+		return updateRole(ctx, c, before, want)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := roleResource(want.Addr.Account, out.Role)
+	if len(res.Tags) == 0 {
+		res.Tags = want.Tags
+	}
+	res.Addr = want.Addr
+	return res, nil
+}
+
+// updateRole changes what IAM can change in place: the trust policy, the
+// permissions boundary and the tags. A path change needs a replacement.
+func updateRole(ctx context.Context, c *iam.Client, have, want *engine.Resource) (*engine.Resource, error) {
+	if have.Role == nil || want == nil || want.Role == nil {
+		return nil, errors.New("change needs the discovered role and the desired one")
+	}
+	name := want.Role.Name
+	if have.Role.Path != want.Role.Path {
+		return nil, fmt.Errorf("role %s has path %s, not %s: a path change needs a replacement", name, have.Role.Path, want.Role.Path)
+	}
+	if !sameJSON(have.Role.AssumeRolePolicy, want.Role.AssumeRolePolicy) {
+		if _, err := c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
+			RoleName: aws.String(name), PolicyDocument: aws.String(want.Role.AssumeRolePolicy),
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if err := updateBoundary(ctx, c, name, have.Role.PermissionsBoundary, want.Role.PermissionsBoundary); err != nil {
+		return nil, err
+	}
+	set, remove := tagDiff(have.Tags, want.Tags)
+	if len(set) > 0 {
+		if _, err := c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: toIAMTags(set)}); err != nil {
+			return nil, err
+		}
+	}
+	if len(remove) > 0 {
+		if _, err := c.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: remove}); err != nil {
+			return nil, err
+		}
+	}
+	res := *want
+	res.ID = have.ID
+	res.Tags = resultTags(have.Tags, want.Tags)
+	return &res, nil
+}
+
+func updateBoundary(ctx context.Context, c *iam.Client, role, have, want string) error {
+	switch {
+	case have == want:
+		return nil
+	case want == "":
+		_, err := c.DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String(role)})
+		return err
+	default:
+		_, err := c.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{
+			RoleName: aws.String(role), PermissionsBoundary: aws.String(want),
+		})
+		return err
+	}
+}
+
+// deleteRole deletes the role's inline policies, then the role. Managed
+// policies someone attached are left alone, so DeleteRole then fails with
+// DeleteConflict. A role already gone is engine.ErrNotFound.
+func deleteRole(ctx context.Context, c *iam.Client, name string) error {
+	pg := iam.NewListRolePoliciesPaginator(c, &iam.ListRolePoliciesInput{RoleName: aws.String(name), MaxItems: aws.Int32(iamPageSize)})
+	var policies []string
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if ErrorCode(err) == "NoSuchEntity" {
+			return markNotFound(err)
+		}
+		if err != nil {
+			return err
+		}
+		policies = append(policies, page.PolicyNames...)
+	}
+	for _, p := range policies {
+		_, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)})
+		if err != nil && ErrorCode(err) != "NoSuchEntity" {
+			return fmt.Errorf("delete inline policy %s: %w", p, err)
+		}
+	}
+	_, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)})
+	if ErrorCode(err) == "NoSuchEntity" {
+		return markNotFound(err)
+	}
+	return err
+}
+
+// rolePolicy puts (create and update) or deletes an inline policy. A put
+// right after its role was created may meet NoSuchEntity while IAM
+// propagates the role; it is retried up to IAMPropagationTimeout.
+func (a *applier) rolePolicy(ctx context.Context, ch *engine.Change) (*engine.Resource, error) {
+	c := a.p.iam(a.s)
+	switch a.b.Op {
+	case engine.OpCreate, engine.OpUpdate:
+		if ch.After == nil || ch.After.RolePolicy == nil {
+			return nil, errors.New("change has no desired role policy")
+		}
+		rp := ch.After.RolePolicy
+		in := &iam.PutRolePolicyInput{RoleName: aws.String(rp.RoleName), PolicyName: aws.String(rp.PolicyName), PolicyDocument: aws.String(rp.Document)}
+		deadline := time.Now().Add(a.p.opts.IAMPropagationTimeout)
+		wait := a.p.iamBackoff
+		_, err := c.PutRolePolicy(ctx, in)
+		for ErrorCode(err) == "NoSuchEntity" && a.waitIAM(ctx, deadline, &wait, "role "+rp.RoleName) {
+			_, err = c.PutRolePolicy(ctx, in)
+		}
+		if err != nil {
+			return nil, err
+		}
+		res := *ch.After
+		res.ID = rolePolicyID(rp.RoleName, rp.PolicyName)
+		return &res, nil
+	case engine.OpDelete:
+		if ch.Before == nil || ch.Before.RolePolicy == nil {
+			return nil, errors.New("change has no discovered role policy")
+		}
+		rp := ch.Before.RolePolicy
+		_, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(rp.RoleName), PolicyName: aws.String(rp.PolicyName)})
+		if ErrorCode(err) == "NoSuchEntity" {
+			return nil, markNotFound(err)
+		}
+		return nil, err
+	}
+	return nil, fmt.Errorf("unknown operation %q", a.b.Op)
+}
+
+func toIAMTags(m map[string]string) []iamtypes.Tag {
+	keys := slices.Sorted(maps.Keys(m))
+	out := make([]iamtypes.Tag, len(keys))
+	for i, k := range keys {
+		out[i] = iamtypes.Tag{Key: aws.String(k), Value: aws.String(m[k])}
+	}
+	return out
+}
+
+// sameJSON reports whether two policy documents, either possibly
+// URL-encoded as IAM returns them, hold the same JSON value. It only
+// spares needless updates; the engine's normalisation decides the plan.
+func sameJSON(a, b string) bool {
+	va, errA := decodePolicy(a)
+	vb, errB := decodePolicy(b)
+	return errA == nil && errB == nil && reflect.DeepEqual(va, vb)
+}
+
+func decodePolicy(s string) (any, error) {
+	if !strings.HasPrefix(strings.TrimSpace(s), "{") {
+		d, err := url.PathUnescape(s)
+		if err != nil {
+			return nil, err
+		}
+		s = d
+	}
+	var v any
+	err := json.Unmarshal([]byte(s), &v)
+	return v, err
+}

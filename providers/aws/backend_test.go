@@ -1,0 +1,169 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/flowplan/flowplan/engine"
+)
+
+// This file runs the integration tests against AWS emulators: moto (an
+// independent emulator, started here or reached at FLOWPLAN_MOTO_URL).
+// Without moto the tests skip loudly; with FLOWPLAN_REQUIRE_E2E=1 they fail.
+
+// baseAccount is the account moto gives the static test credentials.
+const baseAccount = "123456789012"
+
+// backend is one emulator the integration tests run against, with what it
+// is known to do differently from AWS.
+type backend struct {
+	name     string
+	endpoint string
+	// reset empties the emulator's state before a test.
+	reset func(t *testing.T)
+	// paginates is false when the emulator ignores MaxResults on EC2
+	// describes (moto does): tests of page counts need it.
+	paginates bool
+	// destinationOptions is false when DescribeFlowLogs omits
+	// DestinationOptions (moto does; AWS returns them for S3 flow logs).
+	destinationOptions bool
+	// s3Prefixes is false when CreateFlowLogs refuses an S3 destination
+	// with a folder (moto looks up "bucket/folder/" as the bucket name; AWS
+	// accepts arn:aws:s3:::bucket/folder/).
+	s3Prefixes bool
+}
+
+var moto struct {
+	once     sync.Once
+	cmd      *exec.Cmd
+	endpoint string
+	err      error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if moto.cmd != nil {
+		moto.cmd.Process.Kill()
+		moto.cmd.Wait()
+	}
+	os.Exit(code)
+}
+
+// motoBackend returns the moto backend, starting moto on a free port the
+// first time unless FLOWPLAN_MOTO_URL names a running one.
+func motoBackend(t *testing.T) *backend {
+	t.Helper()
+	moto.once.Do(func() {
+		if u := os.Getenv("FLOWPLAN_MOTO_URL"); u != "" {
+			moto.endpoint = u
+			return
+		}
+		moto.endpoint, moto.cmd, moto.err = startMoto()
+	})
+	if moto.err != nil {
+		if os.Getenv("FLOWPLAN_REQUIRE_E2E") == "1" {
+			t.Fatalf("moto is required (FLOWPLAN_REQUIRE_E2E=1) but could not start: %v", moto.err)
+		}
+		t.Skipf("SKIPPING moto integration test: moto could not start (%v); install moto (pip install 'moto[server]') or set FLOWPLAN_MOTO_URL", moto.err)
+	}
+	return &backend{
+		name:     "moto",
+		endpoint: moto.endpoint,
+		reset: func(t *testing.T) {
+			resp, err := http.Post(moto.endpoint+"/moto-api/reset", "application/json", nil)
+			if err != nil {
+				t.Fatalf("reset moto: %v", err)
+			}
+			resp.Body.Close()
+		},
+	}
+}
+
+func startMoto() (string, *exec.Cmd, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cmd := exec.Command("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		resp, err := http.Get(endpoint + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			return endpoint, cmd, nil
+		}
+		if cmd.ProcessState != nil {
+			break
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	return "", nil, fmt.Errorf("python3 -m moto.server did not answer on %s", endpoint)
+}
+
+// backends returns the emulators to run integration tests against.
+func backends(t *testing.T) []*backend {
+	return []*backend{motoBackend(t)}
+}
+
+// forEachBackend runs fn as a subtest per backend, on an emptied emulator.
+func forEachBackend(t *testing.T, fn func(t *testing.T, be *backend)) {
+	for _, be := range backends(t) {
+		t.Run(be.name, func(t *testing.T) {
+			be.reset(t)
+			fn(t, be)
+		})
+	}
+}
+
+// newTestProvider returns a Provider against the backend with static
+// test credentials and fast IAM backoff.
+func newTestProvider(t *testing.T, be *backend, mod ...func(*Options)) *Provider {
+	t.Helper()
+	o := Options{
+		EndpointURL: be.endpoint,
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "secret", ""),
+		SessionName: SessionName("test"),
+	}
+	for _, m := range mod {
+		m(&o)
+	}
+	p, err := New(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.iamBackoff = 10 * time.Millisecond
+	return p
+}
+
+// testAccount is an account reached through AssumeRole (moto runs calls
+// made with the assumed credentials in the role's account).
+func testAccount(id string, regions ...string) engine.Account {
+	return engine.Account{ID: id, Regions: regions, AssumeRole: "arn:aws:iam::" + id + ":role/flowplan-admin", Source: "accounts"}
+}
+
+// testSession returns the provider's session for the account, for setting
+// up the world through the same endpoint.
+func testSession(t *testing.T, p *Provider, a engine.Account) *session {
+	t.Helper()
+	s, err := p.session(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

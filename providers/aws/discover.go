@@ -1,0 +1,228 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/spec"
+)
+
+// ec2PageSize is the largest page of the EC2 describe calls; every one is
+// paginated, which also keeps DescribeNetworkInterfaces in the cheaper
+// throttling bucket.
+const ec2PageSize = 1000
+
+// logsPageSize is the largest page of DescribeLogGroups.
+const logsPageSize = 50
+
+// DiscoverRegion reads one account-region with the fewest calls: one
+// paginated describe per target kind asked for, one paginated
+// DescribeFlowLogs for every flow log, DescribeLogGroups per shared name
+// prefix, and ListTagsForResource per wanted log group that exists. The
+// parts run concurrently, bounded by the account-region's concurrency.
+func (p *Provider) DiscoverRegion(ctx context.Context, q engine.RegionQuery) (*engine.RegionState, error) {
+	s, err := p.session(ctx, q.Account)
+	if err != nil {
+		return nil, err
+	}
+	scope := scopeName(q.Account.ID, q.Region)
+	c := p.ec2(s, q.Region)
+	targets := make([][]engine.Target, len(q.TargetKinds))
+	var flowLogs []*engine.Resource
+	var logGroups []*engine.Resource
+	var tasks []func() error
+	for i, k := range q.TargetKinds {
+		tasks = append(tasks, func() (err error) {
+			targets[i], err = describeTargets(ctx, c, k)
+			return wrap("describe "+string(k)+" in", scope, err)
+		})
+	}
+	tasks = append(tasks, func() (err error) {
+		var fls []ec2types.FlowLog
+		fls, err = describeFlowLogs(ctx, c, nil)
+		flowLogs = flowLogResources(q.Account.ID, q.Region, fls)
+		return wrap("describe flow logs in", scope, err)
+	}, func() (err error) {
+		logGroups, err = p.discoverLogGroups(ctx, p.logs(s, q.Region), q)
+		return err
+	})
+	if err := parallel(tasks...); err != nil {
+		return nil, err
+	}
+	st := &engine.RegionState{FlowLogs: flowLogs, LogGroups: logGroups}
+	for _, ts := range targets {
+		st.Targets = append(st.Targets, ts...)
+	}
+	return st, nil
+}
+
+// parallel runs the functions concurrently and joins their errors in
+// argument order.
+func parallel(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() { errs[i] = fn() })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func describeTargets(ctx context.Context, c *ec2.Client, k spec.TargetKind) ([]engine.Target, error) {
+	var out []engine.Target
+	max := aws.Int32(ec2PageSize)
+	switch k {
+	case spec.TargetVPC:
+		pg := ec2.NewDescribeVpcsPaginator(c, &ec2.DescribeVpcsInput{MaxResults: max})
+		for pg.HasMorePages() {
+			page, err := pg.NextPage(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range page.Vpcs {
+				out = append(out, vpcTarget(v))
+			}
+		}
+	case spec.TargetSubnet:
+		pg := ec2.NewDescribeSubnetsPaginator(c, &ec2.DescribeSubnetsInput{MaxResults: max})
+		for pg.HasMorePages() {
+			page, err := pg.NextPage(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range page.Subnets {
+				out = append(out, subnetTarget(v))
+			}
+		}
+	case spec.TargetNetworkInterface:
+		pg := ec2.NewDescribeNetworkInterfacesPaginator(c, &ec2.DescribeNetworkInterfacesInput{MaxResults: max})
+		for pg.HasMorePages() {
+			page, err := pg.NextPage(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range page.NetworkInterfaces {
+				out = append(out, eniTarget(v))
+			}
+		}
+	case spec.TargetTransitGateway:
+		pg := ec2.NewDescribeTransitGatewaysPaginator(c, &ec2.DescribeTransitGatewaysInput{MaxResults: max})
+		for pg.HasMorePages() {
+			page, err := pg.NextPage(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range page.TransitGateways {
+				out = append(out, tgwTarget(v))
+			}
+		}
+	case spec.TargetTransitGatewayAttachment:
+		pg := ec2.NewDescribeTransitGatewayAttachmentsPaginator(c, &ec2.DescribeTransitGatewayAttachmentsInput{MaxResults: max})
+		for pg.HasMorePages() {
+			page, err := pg.NextPage(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range page.TransitGatewayAttachments {
+				out = append(out, tgwAttachmentTarget(v))
+			}
+		}
+	default:
+		return nil, fmt.Errorf("unknown target kind %q", k)
+	}
+	return out, nil
+}
+
+// describeFlowLogs pages through DescribeFlowLogs: every flow log of the
+// account-region, 1000 a page, when ids is empty, else those IDs (at most
+// 1000).
+func describeFlowLogs(ctx context.Context, c *ec2.Client, ids []string) ([]ec2types.FlowLog, error) {
+	in := &ec2.DescribeFlowLogsInput{FlowLogIds: ids}
+	if len(ids) == 0 {
+		in.MaxResults = aws.Int32(ec2PageSize)
+	}
+	var out []ec2types.FlowLog
+	pg := ec2.NewDescribeFlowLogsPaginator(c, in)
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.FlowLogs...)
+	}
+	return out, nil
+}
+
+// discoverLogGroups reads the wanted log groups that exist, by shared name
+// prefix, then the tags of each found.
+func (p *Provider) discoverLogGroups(ctx context.Context, c *cloudwatchlogs.Client, q engine.RegionQuery) ([]*engine.Resource, error) {
+	scope := scopeName(q.Account.ID, q.Region)
+	wanted := map[string]bool{}
+	for _, n := range q.LogGroupNames {
+		wanted[n] = true
+	}
+	var found []logstypes.LogGroup
+	for _, prefix := range logGroupPrefixes(q.LogGroupNames) {
+		groups, err := describeLogGroups(ctx, c, prefix)
+		if err != nil {
+			return nil, wrap("describe log groups in", scope, err)
+		}
+		for _, g := range groups {
+			if wanted[aws.ToString(g.LogGroupName)] {
+				found = append(found, g)
+			}
+		}
+	}
+	out := make([]*engine.Resource, len(found))
+	tasks := make([]func() error, len(found))
+	for i, g := range found {
+		tasks[i] = func() error {
+			out[i] = logGroupResource(q.Account.ID, q.Region, g, nil)
+			tags, err := logGroupTags(ctx, c, out[i].ID)
+			out[i].Tags = tags
+			return wrap("list tags of log group", out[i].Addr.String(), err)
+		}
+	}
+	if err := parallel(tasks...); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Addr.Less(out[j].Addr) })
+	return out, nil
+}
+
+func describeLogGroups(ctx context.Context, c *cloudwatchlogs.Client, prefix string) ([]logstypes.LogGroup, error) {
+	pg := cloudwatchlogs.NewDescribeLogGroupsPaginator(c, &cloudwatchlogs.DescribeLogGroupsInput{
+		LogGroupNamePrefix: aws.String(prefix), Limit: aws.Int32(logsPageSize),
+	})
+	var out []logstypes.LogGroup
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.LogGroups...)
+	}
+	return out, nil
+}
+
+// logGroupTags lists a log group's tags by its ARN without ":*".
+func logGroupTags(ctx context.Context, c *cloudwatchlogs.Client, arn string) (map[string]string, error) {
+	out, err := c.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Tags) == 0 {
+		return nil, nil
+	}
+	return out.Tags, nil
+}

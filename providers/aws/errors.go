@@ -1,0 +1,96 @@
+package aws
+
+import (
+	"errors"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/flowplan/flowplan/engine"
+)
+
+// Error is a failed operation on one address:
+// "create flow log 111111111111/us-east-1/flow_log/prod/vpc-0abc: InvalidParameter: ...".
+// It keeps the SDK error in its chain, so errors.As finds the
+// smithy.APIError, and exposes the AWS code through ErrorCode.
+type Error struct {
+	// Op is what was being done: "create flow log", "read region", ...
+	Op string
+	// Addr is the address or scope it was done to.
+	Addr string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	var ae smithy.APIError
+	if errors.As(e.Err, &ae) {
+		msg := ae.ErrorMessage()
+		if msg == "" {
+			return e.Op + " " + e.Addr + ": " + ae.ErrorCode()
+		}
+		return e.Op + " " + e.Addr + ": " + ae.ErrorCode() + ": " + msg
+	}
+	return e.Op + " " + e.Addr + ": " + e.Err.Error()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrorCode is the AWS error code in the chain, or "".
+func (e *Error) ErrorCode() string { return ErrorCode(e.Err) }
+
+func wrap(op, addr string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &Error{Op: op, Addr: addr, Err: err}
+}
+
+// itemError is a per-resource failure AWS reported inside a successful
+// response (CreateFlowLogs and DeleteFlowLogs Unsuccessful[]). It is a
+// smithy.APIError, and wraps engine.ErrAlreadyExists or engine.ErrNotFound
+// when its code means that.
+type itemError struct {
+	code    string
+	message string
+}
+
+func (e *itemError) Error() string                 { return "api error " + e.code + ": " + e.message }
+func (e *itemError) ErrorCode() string             { return e.code }
+func (e *itemError) ErrorMessage() string          { return e.message }
+func (e *itemError) ErrorFault() smithy.ErrorFault { return smithy.FaultUnknown }
+
+func (e *itemError) Unwrap() error {
+	switch e.code {
+	case "FlowLogAlreadyExists":
+		return engine.ErrAlreadyExists
+	case "InvalidFlowLogId.NotFound":
+		return engine.ErrNotFound
+	}
+	return nil
+}
+
+// sentinel marks an SDK error with an engine sentinel while keeping it in
+// the chain: errors.Is finds the sentinel, errors.As the APIError.
+type sentinel struct {
+	err  error
+	mark error
+}
+
+func (e *sentinel) Error() string { return e.err.Error() }
+
+func (e *sentinel) Unwrap() []error { return []error{e.err, e.mark} }
+
+func markNotFound(err error) error { return &sentinel{err: err, mark: engine.ErrNotFound} }
+
+func markAlreadyExists(err error) error { return &sentinel{err: err, mark: engine.ErrAlreadyExists} }
+
+// scopeError describes err as a failure of one scope, with the AWS code in
+// Code rather than repeated in Message.
+func scopeError(scope string, err error) engine.ScopeError {
+	se := engine.ScopeError{Scope: scope, Code: ErrorCode(err), Message: err.Error()}
+	var e *Error
+	var ae smithy.APIError
+	if errors.As(err, &e) && errors.As(err, &ae) {
+		se.Message = e.Op + " " + e.Addr + ": " + ae.ErrorMessage()
+	}
+	return se
+}

@@ -1,0 +1,229 @@
+package aws
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/spec"
+)
+
+// This file maps SDK types to engine resources as AWS reports them. It
+// does not normalise: the engine does that on both sides of a diff.
+
+func ec2Tags(tags []ec2types.Tag) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return m
+}
+
+func iamTags(tags []iamtypes.Tag) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return m
+}
+
+func vpcTarget(v ec2types.Vpc) engine.Target {
+	return engine.Target{Kind: spec.TargetVPC, ID: aws.ToString(v.VpcId), Tags: ec2Tags(v.Tags),
+		OwnerID: aws.ToString(v.OwnerId), State: string(v.State)}
+}
+
+func subnetTarget(s ec2types.Subnet) engine.Target {
+	return engine.Target{Kind: spec.TargetSubnet, ID: aws.ToString(s.SubnetId), Tags: ec2Tags(s.Tags),
+		VPCID: aws.ToString(s.VpcId), OwnerID: aws.ToString(s.OwnerId), State: string(s.State)}
+}
+
+func eniTarget(n ec2types.NetworkInterface) engine.Target {
+	return engine.Target{Kind: spec.TargetNetworkInterface, ID: aws.ToString(n.NetworkInterfaceId), Tags: ec2Tags(n.TagSet),
+		VPCID: aws.ToString(n.VpcId), OwnerID: aws.ToString(n.OwnerId), State: string(n.Status)}
+}
+
+func tgwTarget(t ec2types.TransitGateway) engine.Target {
+	return engine.Target{Kind: spec.TargetTransitGateway, ID: aws.ToString(t.TransitGatewayId), Tags: ec2Tags(t.Tags),
+		OwnerID: aws.ToString(t.OwnerId), State: string(t.State)}
+}
+
+// tgwAttachmentTarget records the transit gateway's owner as the owner (the
+// account that sees the attachment and can give it a flow log), and the
+// VPC when the attachment is a VPC attachment.
+func tgwAttachmentTarget(a ec2types.TransitGatewayAttachment) engine.Target {
+	t := engine.Target{Kind: spec.TargetTransitGatewayAttachment, ID: aws.ToString(a.TransitGatewayAttachmentId),
+		Tags: ec2Tags(a.Tags), OwnerID: aws.ToString(a.TransitGatewayOwnerId), State: string(a.State)}
+	if a.ResourceType == ec2types.TransitGatewayAttachmentResourceTypeVpc {
+		t.VPCID = aws.ToString(a.ResourceId)
+	}
+	return t
+}
+
+// resourceType derives a flow log's ResourceType from its resource ID,
+// since DescribeFlowLogs does not return it.
+func resourceType(id string) string {
+	switch {
+	case strings.HasPrefix(id, "vpc-"):
+		return "VPC"
+	case strings.HasPrefix(id, "subnet-"):
+		return "Subnet"
+	case strings.HasPrefix(id, "eni-"):
+		return "NetworkInterface"
+	case strings.HasPrefix(id, "tgw-attach-"):
+		return "TransitGatewayAttachment"
+	case strings.HasPrefix(id, "tgw-"):
+		return "TransitGateway"
+	}
+	return ""
+}
+
+// logGroupARN is the ARN of a log group, without ":*".
+func logGroupARN(account, region, name string) string {
+	return "arn:" + partition(region) + ":logs:" + region + ":" + account + ":log-group:" + name
+}
+
+// flowLogResource maps a described flow log. Old flow logs have only a
+// LogGroupName: their destination is that group's ARN and their type
+// cloud-watch-logs. Missing DestinationOptions stay zero values.
+func flowLogResource(account, region string, f ec2types.FlowLog) *engine.Resource {
+	fl := &engine.FlowLog{
+		ResourceID:               aws.ToString(f.ResourceId),
+		ResourceType:             resourceType(aws.ToString(f.ResourceId)),
+		TrafficType:              string(f.TrafficType),
+		DestinationType:          string(f.LogDestinationType),
+		Destination:              aws.ToString(f.LogDestination),
+		DeliverLogsPermissionARN: aws.ToString(f.DeliverLogsPermissionArn),
+		DeliverCrossAccountRole:  aws.ToString(f.DeliverCrossAccountRole),
+		LogFormat:                aws.ToString(f.LogFormat),
+		MaxAggregationInterval:   int(aws.ToInt32(f.MaxAggregationInterval)),
+		Status: &engine.FlowLogStatus{
+			FlowLogStatus:           aws.ToString(f.FlowLogStatus),
+			DeliverLogsStatus:       aws.ToString(f.DeliverLogsStatus),
+			DeliverLogsErrorMessage: aws.ToString(f.DeliverLogsErrorMessage),
+		},
+	}
+	if f.CreationTime != nil {
+		fl.Status.CreationTime = f.CreationTime.UTC().Format(time.RFC3339)
+	}
+	if fl.DestinationType == "" {
+		fl.DestinationType = string(ec2types.LogDestinationTypeCloudWatchLogs)
+	}
+	if fl.Destination == "" && aws.ToString(f.LogGroupName) != "" {
+		fl.Destination = logGroupARN(account, region, aws.ToString(f.LogGroupName))
+	}
+	if o := f.DestinationOptions; o != nil {
+		fl.FileFormat = string(o.FileFormat)
+		fl.HiveCompatiblePartitions = aws.ToBool(o.HiveCompatiblePartitions)
+		fl.PerHourPartition = aws.ToBool(o.PerHourPartition)
+	}
+	for _, t := range f.TagFieldSpecifications {
+		fl.TagFieldSpecifications = append(fl.TagFieldSpecifications, spec.TagFieldSpecification{
+			ResourceType: string(t.ResourceType), TagKeys: append([]string(nil), t.TagKeys...),
+		})
+	}
+	return &engine.Resource{
+		Addr:    engine.Addr{Account: account, Region: region, Kind: engine.KindFlowLog},
+		ID:      aws.ToString(f.FlowLogId),
+		Tags:    ec2Tags(f.Tags),
+		FlowLog: fl,
+	}
+}
+
+// flowLogResources maps described flow logs and names them: a flow log
+// with a flowplan:rule tag is <rule>/<resource id>, any other
+// <resource id>/<flow log id>. Should two flow logs claim the same managed
+// name (say, two specs with a rule of the same name), the later one by
+// flow log ID takes the unmanaged form, so names stay unique; the engine
+// decides ownership from the tags either way. The result is sorted by
+// address.
+func flowLogResources(account, region string, fls []ec2types.FlowLog) []*engine.Resource {
+	out := make([]*engine.Resource, 0, len(fls))
+	for _, f := range fls {
+		out = append(out, flowLogResource(account, region, f))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	taken := map[string]bool{}
+	for _, r := range out {
+		name := r.FlowLog.ResourceID + "/" + r.ID
+		if rule := r.Tags[engine.TagRule]; rule != "" && !taken[rule+"/"+r.FlowLog.ResourceID] {
+			name = rule + "/" + r.FlowLog.ResourceID
+		}
+		taken[name] = true
+		r.Addr.Name = name
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Addr.Less(out[j].Addr) })
+	return out
+}
+
+// logGroupResource maps a described log group; tags come from
+// ListTagsForResource.
+func logGroupResource(account, region string, g logstypes.LogGroup, tags map[string]string) *engine.Resource {
+	name := aws.ToString(g.LogGroupName)
+	arn := aws.ToString(g.LogGroupArn)
+	if arn == "" {
+		arn = strings.TrimSuffix(aws.ToString(g.Arn), ":*")
+	}
+	if arn == "" {
+		arn = logGroupARN(account, region, name)
+	}
+	if len(tags) == 0 {
+		tags = nil
+	}
+	return &engine.Resource{
+		Addr: engine.Addr{Account: account, Region: region, Kind: engine.KindLogGroup, Name: name},
+		ID:   arn,
+		Tags: tags,
+		LogGroup: &engine.LogGroup{
+			Name:          name,
+			RetentionDays: int(aws.ToInt32(g.RetentionInDays)),
+			KMSKeyARN:     aws.ToString(g.KmsKeyId),
+		},
+	}
+}
+
+// roleResource maps a role from GetRole. The trust policy is kept as IAM
+// returns it (URL-encoded); the engine decodes it when it normalises.
+func roleResource(account string, r *iamtypes.Role) *engine.Resource {
+	res := &engine.Resource{
+		Addr: engine.Addr{Account: account, Region: engine.GlobalRegion, Kind: engine.KindRole, Name: aws.ToString(r.RoleName)},
+		ID:   aws.ToString(r.Arn),
+		Tags: iamTags(r.Tags),
+		Role: &engine.Role{
+			Name:             aws.ToString(r.RoleName),
+			Path:             aws.ToString(r.Path),
+			AssumeRolePolicy: aws.ToString(r.AssumeRolePolicyDocument),
+		},
+	}
+	if r.PermissionsBoundary != nil {
+		res.Role.PermissionsBoundary = aws.ToString(r.PermissionsBoundary.PermissionsBoundaryArn)
+	}
+	return res
+}
+
+// rolePolicyID identifies an inline policy: "<role name>:<policy name>".
+func rolePolicyID(role, policy string) string { return role + ":" + policy }
+
+// rolePolicyResource maps an inline policy.
+func rolePolicyResource(account, roleName, policyName, document string) *engine.Resource {
+	return &engine.Resource{
+		Addr: engine.Addr{Account: account, Region: engine.GlobalRegion, Kind: engine.KindRolePolicy, Name: roleName + "/" + policyName},
+		ID:   rolePolicyID(roleName, policyName),
+		RolePolicy: &engine.RolePolicy{
+			RoleName:   roleName,
+			PolicyName: policyName,
+			Document:   document,
+		},
+	}
+}

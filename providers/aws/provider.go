@@ -1,0 +1,172 @@
+// Package aws implements engine.Provider over aws-sdk-go-v2: it discovers flow logs, delivery roles, log groups and bucket policies across accounts and regions, and applies planned changes with batched, idempotent calls.
+package aws
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/flowplan/flowplan/engine"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultRegion                = "us-east-1"
+	DefaultIAMPropagationTimeout = 2 * time.Minute
+	// DefaultMaxAttempts is how many times a throttled call is tried.
+	DefaultMaxAttempts = 10
+	// DefaultConcurrency bounds the calls in flight per account-region, well
+	// inside EC2's burst of 100 describe tokens.
+	DefaultConcurrency = 6
+	// otherErrorAttempts is how many times a call failing with a transient,
+	// non-throttling error (5xx, timeouts) is tried: the SDK's default.
+	otherErrorAttempts = 3
+	// assumeRoleDuration is asked for every AssumeRole: an hour covers a
+	// plan and its apply, and is what roles allow by default.
+	assumeRoleDuration = time.Hour
+)
+
+// Options configures a Provider. The zero value works: the standard
+// credential chain, us-east-1 as the home region, and SDK endpoints.
+type Options struct {
+	// Profile is the shared-config profile (--profile); empty uses the
+	// SDK's default resolution (AWS_PROFILE, then "default").
+	Profile string
+	// Region is the home region for STS and Organizations calls.
+	Region string
+	// EndpointURL, when set, sends every service to this endpoint. Without
+	// it the SDK still honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>.
+	EndpointURL string
+	// Credentials replaces the credential chain (the sandbox uses it).
+	Credentials aws.CredentialsProvider
+	// Logger receives one debug record per AWS call; nil discards.
+	Logger *slog.Logger
+	// Reporter receives progress events; nil is allowed.
+	Reporter engine.Reporter
+	// IAMPropagationTimeout bounds the retries of CreateFlowLogs while a new
+	// delivery role propagates through IAM.
+	IAMPropagationTimeout time.Duration
+	// MaxAttempts is how many times a throttled call is tried.
+	MaxAttempts int
+	// Concurrency bounds the calls in flight per account-region (and per
+	// account for IAM).
+	Concurrency int
+	// SessionName is the AssumeRole session name; see SessionName.
+	SessionName string
+}
+
+// SessionName returns the AssumeRole session name for a spec,
+// flowplan-<spec name>, reduced to the characters and 64-character length
+// STS accepts.
+func SessionName(specName string) string {
+	s := invalidSessionChars.ReplaceAllString("flowplan-"+specName, "-")
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return s
+}
+
+var invalidSessionChars = regexp.MustCompile(`[^\w+=,.@-]`)
+
+// Provider is the engine.Provider over AWS. It is safe for concurrent use.
+type Provider struct {
+	opts  Options
+	base  aws.Config
+	stats *Stats
+
+	// iamBackoff is the first wait between CreateFlowLogs retries during IAM
+	// propagation; tests shorten it.
+	iamBackoff time.Duration
+
+	mu       sync.Mutex
+	sessions map[string]*session
+	sems     map[string]chan struct{}
+	// bucketRegions caches each bucket's region between discovery and apply.
+	bucketRegions sync.Map
+	// bucketLocks holds a *sync.Mutex per bucket (see lockBucket).
+	bucketLocks sync.Map
+}
+
+var _ engine.Provider = (*Provider)(nil)
+
+// New loads the AWS configuration (credential chain, profile, CA bundle,
+// endpoints) and returns a Provider. It makes no AWS calls.
+func New(ctx context.Context, o Options) (*Provider, error) {
+	if o.Region == "" {
+		o.Region = DefaultRegion
+	}
+	if o.IAMPropagationTimeout <= 0 {
+		o.IAMPropagationTimeout = DefaultIAMPropagationTimeout
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.SessionName == "" {
+		o.SessionName = "flowplan"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	// Keep the SDK's buildable client: AWS_CA_BUNDLE is added to it by
+	// LoadDefaultConfig, which refuses a plain http.Client.
+	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConnsPerHost = 64
+	})
+	loadOpts := []func(*config.LoadOptions) error{
+		config.WithRegion(o.Region),
+		config.WithHTTPClient(httpClient),
+	}
+	if o.Profile != "" {
+		loadOpts = append(loadOpts, config.WithSharedConfigProfile(o.Profile))
+	}
+	if o.EndpointURL != "" {
+		loadOpts = append(loadOpts, config.WithBaseEndpoint(o.EndpointURL))
+	}
+	if o.Credentials != nil {
+		loadOpts = append(loadOpts, config.WithCredentialsProvider(o.Credentials))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("load aws configuration: %w", err)
+	}
+	return &Provider{
+		opts:       o,
+		base:       cfg,
+		stats:      newStats(),
+		iamBackoff: 2 * time.Second,
+		sessions:   map[string]*session{},
+		sems:       map[string]chan struct{}{},
+	}, nil
+}
+
+// Stats returns the provider's call and throttle counters.
+func (p *Provider) Stats() *Stats { return p.stats }
+
+func (p *Provider) report(typ engine.EventType, scope, msg string) {
+	if p.opts.Reporter != nil {
+		p.opts.Reporter.Report(engine.Event{Type: typ, Scope: scope, Message: msg})
+	}
+}
+
+// semaphore returns the concurrency bound of one scope.
+func (p *Provider) semaphore(scope string) chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.sems[scope]
+	if !ok {
+		s = make(chan struct{}, p.opts.Concurrency)
+		p.sems[scope] = s
+	}
+	return s
+}
