@@ -353,3 +353,46 @@ func fullResult() *engine.Result {
 			Error: "create log group 111111111111/eu-west-1/log_group//vpc-flow-logs/111111111111/eu-west-1: AccessDeniedException: kms key not usable | see <docs>"},
 	}}
 }
+
+// examplePlan is the example in docs/plan-json.md.
+func examplePlan() *engine.Plan {
+	const a = "111111111111"
+	newer := cwFlowLog(a, "us-east-1", "prod-vpcs", "vpc-0aaa", "", "ALL")
+	before := cwFlowLog(a, "us-east-1", "prod-vpcs", "vpc-0bbb", "fl-0bbb", "REJECT")
+	after := cwFlowLog(a, "us-east-1", "prod-vpcs", "vpc-0bbb", "", "ALL")
+	delete(before.Tags, engine.TagRule)
+	delete(after.Tags, engine.TagRule)
+	delete(newer.Tags, engine.TagRule)
+	before.FlowLog.Status = &engine.FlowLogStatus{FlowLogStatus: "ACTIVE", DeliverLogsStatus: "SUCCESS", CreationTime: "2026-01-02T03:04:05Z"}
+	return &engine.Plan{
+		FormatVersion: engine.PlanFormatVersion,
+		ID:            "7d1c2f0a9b8e4d6c",
+		Spec:          engine.SpecRef{Name: "prod", File: "flowplan.yaml", SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+		Accounts: []engine.Account{{ID: a, Alias: "prod-main", Regions: []string{"us-east-1"},
+			AssumeRole: roleARN(a, "flowplan-exec"), ExternalID: secretExternalID, Source: "accounts"}},
+		Changes: []*engine.Change{
+			{Addr: newer.Addr, Action: engine.Create, After: newer,
+				Reason:      "no flow log with this configuration on vpc-0aaa",
+				DependsOn:   []engine.Addr{addr(a, engine.GlobalRegion, engine.KindRole, "flowplan-flow-logs")},
+				Fingerprint: "sha256:5e8f"},
+			{Addr: before.Addr, Action: engine.Replace, Before: before, After: after,
+				Diffs:       []engine.AttrDiff{{Attr: "traffic_type", Before: "REJECT", After: "ALL", ForcesReplacement: true}},
+				Reason:      "traffic_type: REJECT → ALL forces replacement",
+				Fingerprint: "sha256:a41c"},
+		},
+		Notes: []engine.Note{{Kind: engine.NoteUnmanaged, Addr: addr(a, "us-east-1", engine.KindFlowLog, "vpc-0aaa/fl-0hand"),
+			Message: "flow log without flowplan's ownership tags; kept, never touched"}},
+		Errors: []engine.ScopeError{{Scope: "222222222222/us-east-1", Code: "AccessDenied", Message: "describe flow logs: not authorized"}},
+	}
+}
+
+// exampleResult is the result example in docs/plan-json.md.
+func exampleResult() *engine.Result {
+	r := cwFlowLog("111111111111", "us-east-1", "prod-vpcs", "vpc-0aaa", "fl-0new", "ALL")
+	delete(r.Tags, engine.TagRule)
+	return &engine.Result{Changes: []engine.ChangeResult{
+		{Addr: r.Addr, Action: engine.Create, Status: engine.StatusApplied, Resource: r},
+		{Addr: addr("111111111111", "us-east-1", engine.KindFlowLog, "prod-vpcs/vpc-0bbb"), Action: engine.Replace, Status: engine.StatusFailed,
+			Error: "create flow log 111111111111/us-east-1/flow_log/prod-vpcs/vpc-0bbb: InvalidParameter: ..."},
+	}}
+}

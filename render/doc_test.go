@@ -1,0 +1,64 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// docPath is the format's documentation; its examples are this package's
+// output, checked here and rewritten with -update.
+const docPath = "../docs/plan-json.md"
+
+func TestDocExamples(t *testing.T) {
+	doc, err := os.ReadFile(docPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan, result bytes.Buffer
+	if err := Plan(&plan, examplePlan(), JSON, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Result(&result, exampleResult(), examplePlan(), JSON, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	text := string(doc)
+	for _, ex := range []struct{ name, want string }{{"plan", plan.String()}, {"result", result.String()}} {
+		got, replaced, err := exampleBlock(text, ex.name, ex.want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *update {
+			text = replaced
+			continue
+		}
+		if diff := cmp.Diff(ex.want, got); diff != "" {
+			t.Errorf("%s example in %s is stale; run go test ./render -update (-want +got):\n%s", ex.name, docPath, diff)
+		}
+	}
+	if *update {
+		if err := os.WriteFile(docPath, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// exampleBlock returns the ```json block after "<!-- example: name -->",
+// and the document with that block's content replaced by repl.
+func exampleBlock(doc, name, repl string) (block, replaced string, err error) {
+	marker := "<!-- example: " + name + " -->\n```json\n"
+	start := strings.Index(doc, marker)
+	if start < 0 {
+		return "", "", fmt.Errorf("%s has no %q example: want a ```json block after <!-- example: %s -->", docPath, name, name)
+	}
+	start += len(marker)
+	end := strings.Index(doc[start:], "```\n")
+	if end < 0 {
+		return "", "", fmt.Errorf("%s: the %q example block does not end", docPath, name)
+	}
+	return doc[start : start+end], doc[:start] + repl + doc[start+end:], nil
+}
