@@ -78,7 +78,7 @@ func (l *loader) load(doc *yaml.Node) *Spec {
 	if v, ok := e["flow_logs"]; ok {
 		l.readRules(v.val)
 	} else {
-		l.errorf(doc, "flow_logs is required: a list of rules saying which flow logs must exist")
+		l.missing(doc, "flow_logs", "flow_logs is required: a list of rules saying which flow logs must exist")
 	}
 	return &l.spec
 }
@@ -90,7 +90,7 @@ func (l *loader) pos(n *yaml.Node) Pos {
 func (l *loader) readVersion(doc *yaml.Node, e entries) {
 	v, ok := e["version"]
 	if !ok {
-		l.errorf(doc, "version is required; write \"version: %d\" at the top", Version)
+		l.missing(doc, "version", "version is required; write \"version: %d\" at the top", Version)
 		return
 	}
 	n, ok := l.integer(v.val, "version")
@@ -107,7 +107,7 @@ func (l *loader) readVersion(doc *yaml.Node, e entries) {
 func (l *loader) readName(doc *yaml.Node, e entries) {
 	v, ok := e["name"]
 	if !ok {
-		l.errorf(doc, "name is required: it identifies this spec in the flowplan:spec ownership tag")
+		l.missing(doc, "name", "name is required: it identifies this spec in the flowplan:spec ownership tag")
 		return
 	}
 	if s, ok := l.str(v.val, "name"); ok {
@@ -160,7 +160,7 @@ func (l *loader) readAccounts(n *yaml.Node) {
 		}
 		a := Account{Pos: l.pos(resolve(en))}
 		if v, ok := e["id"]; !ok {
-			l.errorf(en, "%s: id is required: the 12-digit account ID, quoted", path)
+			l.missing(en, "id", "%s: id is required: the 12-digit account ID, quoted", path)
 		} else if id, ok := l.accountID(v.val, path+".id"); ok {
 			if first, dup := l.accountNodes[id]; dup {
 				l.errorf(v.val, "%s.id: account %s is listed twice (first at line %d)", path, id, first.Line)
@@ -190,7 +190,7 @@ func (l *loader) readAccounts(n *yaml.Node) {
 		if v, ok := e["regions"]; ok {
 			a.Regions = l.readRegions(v.val, path+".regions")
 		} else {
-			l.errorf(en, "%s: regions is required: the regions flowplan manages in this account", path)
+			l.missing(en, "regions", "%s: regions is required: the regions flowplan manages in this account", path)
 		}
 		l.spec.Accounts = append(l.spec.Accounts, a)
 	}
@@ -248,7 +248,7 @@ func (l *loader) readOrganization(n *yaml.Node) {
 	}
 	o := &Organization{Pos: l.pos(resolve(n))}
 	if v, ok := e["assume_role_name"]; !ok {
-		l.errorf(n, "%s: assume_role_name is required: the role flowplan assumes in each member account, like FlowplanRunner", path)
+		l.missing(n, "assume_role_name", "%s: assume_role_name is required: the role flowplan assumes in each member account, like FlowplanRunner", path)
 	} else if s, ok := l.str(v.val, path+".assume_role_name"); ok {
 		if msg := checkIAMName(s); msg != "" {
 			l.errorf(v.val, "%s.assume_role_name: %s", path, msg)
@@ -269,7 +269,7 @@ func (l *loader) readOrganization(n *yaml.Node) {
 	if v, ok := e["regions"]; ok {
 		o.Regions = l.readRegions(v.val, path+".regions")
 	} else {
-		l.errorf(n, "%s: regions is required: the regions flowplan manages in every member account", path)
+		l.missing(n, "regions", "%s: regions is required: the regions flowplan manages in every member account", path)
 	}
 	l.spec.Organization = o
 }
@@ -417,9 +417,11 @@ func (l *loader) readTags(n *yaml.Node, path string) map[string]string {
 // string's node for every name in the string form).
 type format struct {
 	node      *yaml.Node
+	path      string
 	isDefault bool
 	names     []string
 	nodes     []*yaml.Node
+	paths     []string // the key path of each name, for messages
 	valid     bool
 }
 
@@ -427,7 +429,7 @@ type format struct {
 // the target: syntax, unknown fields, repeats. Fields that do not fit a
 // rule's target are reported per rule.
 func (l *loader) readFormat(n *yaml.Node, path string) *format {
-	f := &format{node: n}
+	f := &format{node: n, path: path}
 	rn := resolve(n)
 	switch {
 	case rn != nil && rn.Kind == yaml.ScalarNode && rn.Tag == "!!str":
@@ -440,36 +442,43 @@ func (l *loader) readFormat(n *yaml.Node, path string) *format {
 			l.errorf(n, "%s: %v", path, err)
 			return f
 		}
-		f.names = names
+		f.names, f.valid = names, true
 		for range names {
 			f.nodes = append(f.nodes, n)
+			f.paths = append(f.paths, path)
 		}
 	case rn != nil && rn.Kind == yaml.SequenceNode:
-		if !l.readFormatList(rn, path, f) {
+		if len(rn.Content) == 0 {
+			l.errorf(n, "%s must list at least one field, or be \"default\"", path)
 			return f
 		}
+		f.valid = l.readFormatList(rn, path, f)
 	default:
 		l.errorf(n, "%s must be \"default\", a \"${field} ${field}\" string, or a list of field names, got %s", path, describe(rn))
 		return f
 	}
-	f.valid = true
+	if len(f.names) == 0 {
+		return f
+	}
 	_, errs := logformat.Check(f.names, logformat.TargetVPC)
 	for _, err := range errs {
-		fe, _ := err.(*logformat.Error)
-		if fe != nil && fe.Kind == logformat.ErrTarget {
-			continue
+		i := -1
+		if fe, _ := err.(*logformat.Error); fe != nil {
+			if fe.Kind == logformat.ErrTarget {
+				continue
+			}
+			i = fe.Index
 		}
 		f.valid = false
-		l.errorf(f.nodeAt(fe), "%s: %v", path, err)
+		n, p := f.at(i)
+		l.errorf(n, "%s: %v", p, err)
 	}
 	return f
 }
 
+// readFormatList reads the list form; it reports whether every element was
+// a usable field name.
 func (l *loader) readFormatList(rn *yaml.Node, path string, f *format) bool {
-	if len(rn.Content) == 0 {
-		l.errorf(rn, "%s must list at least one field, or be \"default\"", path)
-		return false
-	}
 	ok := true
 	for i, en := range rn.Content {
 		p := fmt.Sprintf("%s[%d]", path, i)
@@ -485,14 +494,15 @@ func (l *loader) readFormatList(rn *yaml.Node, path string, f *format) bool {
 		}
 		f.names = append(f.names, s)
 		f.nodes = append(f.nodes, en)
+		f.paths = append(f.paths, p)
 	}
 	return ok
 }
 
-// nodeAt returns the node of the field a logformat error is about.
-func (f *format) nodeAt(fe *logformat.Error) *yaml.Node {
-	if fe != nil && fe.Index >= 0 && fe.Index < len(f.nodes) {
-		return f.nodes[fe.Index]
+// at returns the node and key path of field i, or of the whole format.
+func (f *format) at(i int) (*yaml.Node, string) {
+	if i >= 0 && i < len(f.nodes) {
+		return f.nodes[i], f.paths[i]
 	}
-	return f.node
+	return f.node, f.path
 }

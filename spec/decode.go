@@ -17,6 +17,41 @@ import (
 type reporter struct {
 	file string
 	errs Errors
+	// Mappings with keys that could not be used (unknown, repeated, merge
+	// keys), and the keys their "did you mean" suggested: a missing key that
+	// was merely misspelt is not reported a second time as missing.
+	badKeys   map[*yaml.Node]bool
+	suggested map[*yaml.Node]map[string]bool
+}
+
+// missing reports that a required key is absent from mapping n, unless the
+// mapping had a misspelling of it or a merge key.
+func (r *reporter) missing(n *yaml.Node, key, format string, args ...any) {
+	rn := resolve(n)
+	if r.suggested[rn][key] || r.suggested[rn]["<<"] {
+		return
+	}
+	r.errorf(n, format, args...)
+}
+
+// clean reports whether every key of mapping n was usable; "needs one of"
+// checks are skipped otherwise, as the bad key is already reported.
+func (r *reporter) clean(n *yaml.Node) bool {
+	return !r.badKeys[resolve(n)]
+}
+
+func (r *reporter) markBad(n *yaml.Node, suggestion string) {
+	if r.badKeys == nil {
+		r.badKeys = map[*yaml.Node]bool{}
+		r.suggested = map[*yaml.Node]map[string]bool{}
+	}
+	r.badKeys[n] = true
+	if suggestion != "" {
+		if r.suggested[n] == nil {
+			r.suggested[n] = map[string]bool{}
+		}
+		r.suggested[n][suggestion] = true
+	}
 }
 
 // errorf records a problem at node n.
@@ -104,14 +139,20 @@ func (r *reporter) mapping(n *yaml.Node, path string, allowed []string, hints ma
 		k, v := n.Content[i], n.Content[i+1]
 		name, ok := r.key(k, path)
 		if !ok {
+			if k.Tag == "!!merge" {
+				r.markBad(n, "<<")
+			} else {
+				r.markBad(n, "")
+			}
 			continue
 		}
 		if first, dup := out[name]; dup {
 			r.errorf(k, "%s: key %q appears twice (first at line %d)", path, name, first.key.Line)
+			r.markBad(n, "")
 			continue
 		}
 		if !contains(allowed, name) {
-			r.unknownKey(k, path, name, allowed, hints)
+			r.markBad(n, r.unknownKey(k, path, name, allowed, hints))
 			continue
 		}
 		out[name] = entry{key: k, val: v, name: name}
@@ -133,14 +174,18 @@ func (r *reporter) key(k *yaml.Node, path string) (string, bool) {
 	return rk.Value, true
 }
 
-func (r *reporter) unknownKey(k *yaml.Node, path, name string, allowed []string, hints map[string]string) {
+// unknownKey reports a key that is not allowed and returns the allowed key
+// it suggested, if any.
+func (r *reporter) unknownKey(k *yaml.Node, path, name string, allowed []string, hints map[string]string) string {
 	msg := fmt.Sprintf("%s: unknown key %q", path, name)
+	s := suggest(name, allowed)
 	if h, ok := hints[name]; ok {
 		msg += "; " + h
-	} else if s := suggest(name, allowed); s != "" {
+	} else if s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	}
 	r.errorf(k, "%s (allowed: %s)", msg, strings.Join(allowed, ", "))
+	return s
 }
 
 // suggest returns the closest candidate to s: an exact match ignoring case
@@ -272,11 +317,11 @@ func (r *reporter) stringMap(n *yaml.Node, path string, checkKey, checkVal func(
 			continue
 		}
 		nodes[name] = k
-		p := fmt.Sprintf("%s.%s", path, name)
 		if msg := checkKey(name); msg != "" {
-			r.errorf(k, "%s: %s", p, msg)
+			r.errorf(k, "%s: %s", path, msg)
 			continue
 		}
+		p := fmt.Sprintf("%s.%s", path, name)
 		val, ok := r.str(v, p)
 		if !ok {
 			continue

@@ -40,7 +40,9 @@ func (l *loader) readDestination(rs *ruleSrc, n *yaml.Node) {
 	}
 	switch {
 	case len(chosen) == 0:
-		l.errorf(n, "%s needs exactly one of cloudwatch_logs, s3, firehose", path)
+		if l.clean(n) {
+			l.errorf(n, "%s needs exactly one of cloudwatch_logs, s3, firehose", path)
+		}
 		return
 	case len(chosen) > 1:
 		l.errorf(e[chosen[1]].key, "%s has both %s and %s: a rule sends to exactly one destination; split it into two rules", path, chosen[0], chosen[1])
@@ -69,7 +71,7 @@ func (l *loader) readCloudWatch(rs *ruleSrc, n *yaml.Node, path string) {
 	cw := &CloudWatchLogs{}
 	rs.Destination.CloudWatchLogs = cw
 	if v, ok := e["log_group"]; !ok {
-		l.errorf(n, "%s: log_group is required: the log group name, which may use {account_id} {account_alias} {region} {rule} {resource_id}", path)
+		l.missing(n, "log_group", "%s: log_group is required: the log group name, which may use {account_id} {account_alias} {region} {rule} {resource_id}", path)
 	} else if s, ok := l.str(v.val, path+".log_group"); ok {
 		if msg := checkLogGroup(rs, s); msg != "" {
 			l.errorf(v.val, "%s.log_group: %s", path, msg)
@@ -90,7 +92,7 @@ func (l *loader) readCloudWatch(rs *ruleSrc, n *yaml.Node, path string) {
 		cw.KMSKeyARN = l.readKMSKey(rs, v.val, path+".kms_key_arn")
 	}
 	if v, ok := e["delivery_role"]; !ok {
-		l.errorf(n, "%s: delivery_role is required: a delivery_roles name, or the ARN of an existing role that lets vpc-flow-logs.amazonaws.com write to the log group", path)
+		l.missing(n, "delivery_role", "%s: delivery_role is required: a delivery_roles name, or the ARN of an existing role that lets vpc-flow-logs.amazonaws.com write to the log group", path)
 	} else if s, ok := l.str(v.val, path+".delivery_role"); ok {
 		l.readDeliveryRoleRef(rs, cw, v.val, path+".delivery_role", s)
 	}
@@ -214,7 +216,7 @@ func (l *loader) readS3(rs *ruleSrc, n *yaml.Node, path string) {
 	s3 := &S3{FileFormat: "plain-text"}
 	rs.Destination.S3 = s3
 	if v, ok := e["bucket_arn"]; !ok {
-		l.errorf(n, "%s: bucket_arn is required, like arn:aws:s3:::my-flow-logs", path)
+		l.missing(n, "bucket_arn", "%s: bucket_arn is required, like arn:aws:s3:::my-flow-logs", path)
 	} else if s, ok := l.str(v.val, path+".bucket_arn"); ok {
 		if msg := checkBucketARN(s); msg != "" {
 			l.errorf(v.val, "%s.bucket_arn: %s", path, msg)
@@ -288,7 +290,7 @@ func (l *loader) readFirehose(rs *ruleSrc, n *yaml.Node, path string) {
 	rs.Destination.Firehose = fh
 	var st stream
 	if v, ok := e["delivery_stream_arn"]; !ok {
-		l.errorf(n, "%s: delivery_stream_arn is required, like arn:aws:firehose:us-east-1:111111111111:deliverystream/flow-logs", path)
+		l.missing(n, "delivery_stream_arn", "%s: delivery_stream_arn is required, like arn:aws:firehose:us-east-1:111111111111:deliverystream/flow-logs", path)
 	} else if s, ok := l.str(v.val, path+".delivery_stream_arn"); ok {
 		var msg string
 		if st, msg = parseFirehoseARN(s); msg != "" {

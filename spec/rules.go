@@ -86,7 +86,7 @@ func (l *loader) readRule(n *yaml.Node, path string) *ruleSrc {
 	rs := &ruleSrc{path: path, node: resolve(n), entries: e, ids: map[TargetKind][]item{}}
 	rs.Pos = l.pos(rs.node)
 	if v, ok := e["name"]; !ok {
-		l.errorf(n, "%s: name is required: it is recorded in the flowplan:rule ownership tag", path)
+		l.missing(n, "name", "%s: name is required: it is recorded in the flowplan:rule ownership tag", path)
 	} else if s, ok := l.str(v.val, path+".name"); ok {
 		if msg := checkName(s); msg != "" {
 			l.errorf(v.val, "%s.name: %s", path, msg)
@@ -106,7 +106,7 @@ func (l *loader) readRule(n *yaml.Node, path string) *ruleSrc {
 	if v, ok := e["targets"]; ok {
 		l.readTargets(rs, v.val)
 	} else {
-		l.errorf(n, "%s: targets is required: what gets a flow log (vpcs, subnets, network_interfaces, transit_gateways, transit_gateway_attachments)", path)
+		l.missing(n, "targets", "%s: targets is required: what gets a flow log (vpcs, subnets, network_interfaces, transit_gateways, transit_gateway_attachments)", path)
 	}
 	l.readTrafficType(rs)
 	l.readRuleInterval(rs)
@@ -114,7 +114,7 @@ func (l *loader) readRule(n *yaml.Node, path string) *ruleSrc {
 	if v, ok := e["destination"]; ok {
 		l.readDestination(rs, v.val)
 	} else {
-		l.errorf(n, "%s: destination is required: one of cloudwatch_logs, s3, firehose", path)
+		l.missing(n, "destination", "%s: destination is required: one of cloudwatch_logs, s3, firehose", path)
 	}
 	l.readRuleTags(rs)
 	return rs
@@ -201,7 +201,9 @@ func (l *loader) readTargets(rs *ruleSrc, n *yaml.Node) {
 		return
 	}
 	if len(e) == 0 {
-		l.errorf(n, "%s must select at least one kind: %s", path, strings.Join(targetKeys, ", "))
+		if l.clean(n) {
+			l.errorf(n, "%s must select at least one kind: %s", path, strings.Join(targetKeys, ", "))
+		}
 		return
 	}
 	var tgw, vpc []string
@@ -248,7 +250,9 @@ func (l *loader) readSelector(rs *ruleSrc, n *yaml.Node, path string, k TargetKi
 	}
 	switch {
 	case len(chosen) == 0:
-		l.errorf(n, "%s needs one of all: true, ids or tags", path)
+		if l.clean(n) {
+			l.errorf(n, "%s needs one of all: true, ids or tags", path)
+		}
 		return nil
 	case len(chosen) > 1:
 		l.errorf(e[chosen[1]].key, "%s: use one of all, ids or tags, not %s; narrow all or tags with exclude_ids or exclude_tags", path, strings.Join(chosen, " and "))
@@ -388,11 +392,8 @@ func (l *loader) formatProblem(rs *ruleSrc, f *format, inherited bool, i int, fo
 		l.errorf(rs.node, "%s: the log_format from defaults (%s) does not suit this rule: %s; set log_format on the rule", rs.path, l.posOf(f.node), msg)
 		return
 	}
-	n := f.node
-	if i >= 0 && i < len(f.nodes) {
-		n = f.nodes[i]
-	}
-	l.errorf(n, "%s.log_format: %s", rs.path, msg)
+	n, p := f.at(i)
+	l.errorf(n, "%s: %s", p, msg)
 }
 
 // checkTagFields checks that each tag field has the specification it reads:
@@ -439,7 +440,7 @@ func (l *loader) readTagFieldSpecs(rs *ruleSrc) ([]TagFieldSpecification, *yaml.
 		}
 		var spec TagFieldSpecification
 		if rv, ok := e["resource_type"]; !ok {
-			l.errorf(en, "%s: resource_type is required: one of %s", p, strings.Join(TagFieldResourceTypes, ", "))
+			l.missing(en, "resource_type", "%s: resource_type is required: one of %s", p, strings.Join(TagFieldResourceTypes, ", "))
 		} else if s, ok := l.enum(rv.val, p+".resource_type", TagFieldResourceTypes); ok {
 			if first, dup := seen[s]; dup {
 				l.errorf(rv.val, "%s.resource_type: %s appears twice (first at line %d)", p, s, first.Line)
@@ -449,7 +450,7 @@ func (l *loader) readTagFieldSpecs(rs *ruleSrc) ([]TagFieldSpecification, *yaml.
 			spec.ResourceType = s
 		}
 		if kv, ok := e["tag_keys"]; !ok {
-			l.errorf(en, "%s: tag_keys is required: one or two tag keys whose values the tag fields record", p)
+			l.missing(en, "tag_keys", "%s: tag_keys is required: one or two tag keys whose values the tag fields record", p)
 		} else {
 			spec.TagKeys = l.readTagKeys(kv.val, p+".tag_keys")
 		}

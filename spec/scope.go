@@ -79,7 +79,7 @@ func (l *loader) checkRuleRegions(rs *ruleSrc, items []item) {
 		if rs.explicit {
 			for _, a := range rs.scope {
 				if a.regions != nil && !slices.Contains(a.regions, it.val) {
-					l.errorf(it.node, "%s.regions: %s is not among the regions of account %s (%s); add it there or remove it here",
+					l.errorf(it.node, "%s.regions: %s is not among the regions of account %s: %s; add it there or remove it here",
 						rs.path, it.val, a.label(), strings.Join(a.regions, ", "))
 				}
 			}
