@@ -136,20 +136,21 @@ func Result(w io.Writer, r *engine.Result, p *engine.Plan, f Format, opts Option
 type out struct {
 	w   io.Writer
 	err error
+	// n counts the bytes written.
+	n int
 }
 
 func (o *out) printf(format string, args ...any) {
-	if o.err != nil {
-		return
-	}
-	_, o.err = fmt.Fprintf(o.w, format, args...)
+	o.print(fmt.Sprintf(format, args...))
 }
 
 func (o *out) print(s string) {
 	if o.err != nil {
 		return
 	}
-	_, o.err = io.WriteString(o.w, s)
+	var n int
+	n, o.err = io.WriteString(o.w, s)
+	o.n += n
 }
 
 // sortedChanges returns the plan's changes sorted by address, without

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -336,5 +337,21 @@ func TestNilInput(t *testing.T) {
 	}
 	if err := Result(&bytes.Buffer{}, nil, nil, Text, Options{}); err == nil {
 		t.Error("Result(nil) succeeded")
+	}
+}
+
+// BenchmarkPlan renders an organisation-sized plan: 100 accounts × 12
+// regions × 5 VPCs plus a role per account (6100 changes).
+func BenchmarkPlan(b *testing.B) {
+	p := manyPlan(100, 12, 5)
+	for _, f := range Formats {
+		b.Run(string(f), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := Plan(io.Discard, p, f, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -18,6 +18,14 @@ var _ handler = (*textHandler)(nil)
 
 func (h *textHandler) flush() error { return h.err }
 
+// blank separates two parts of the output with an empty line; it writes
+// nothing before the first part.
+func (h *textHandler) blank() {
+	if h.n > 0 {
+		h.print("\n")
+	}
+}
+
 // paint colours s when colour is on.
 func (h *textHandler) paint(color, s string) string {
 	if !h.color || color == "" {
@@ -49,15 +57,16 @@ func (h *textHandler) plan(p *engine.Plan) {
 	}
 	if len(pending) > 0 {
 		h.legend(pending)
+		h.blank()
 		h.print("flowplan will perform the following actions:\n")
 		for _, c := range pending {
-			h.print("\n")
+			h.blank()
 			h.change(c)
 		}
 	}
 	h.notes(p.Notes)
 	h.errors(p.Errors)
-	h.print("\n")
+	h.blank()
 	h.print(h.paint(ansiBold, planSummary(p)) + "\n")
 }
 
@@ -71,7 +80,6 @@ func (h *textHandler) planHeader(p *engine.Plan) {
 	if len(p.Targets) > 0 {
 		h.printf("Limited to --target %s.\n", strings.Join(p.Targets, ", "))
 	}
-	h.print("\n")
 }
 
 // accountRegions counts the account-regions the accounts cover.
@@ -91,6 +99,7 @@ func (h *textHandler) legend(changes []*engine.Change) {
 		actions[c.Action] = true
 		used[styleOf(c.Action, c.Addr.Kind).symbol] = true
 	}
+	h.blank()
 	h.print("Actions are shown with these symbols:\n")
 	for _, a := range orderedActions(actions) {
 		// A replacement has two presentations: flow logs and the rest.
@@ -101,7 +110,6 @@ func (h *textHandler) legend(changes []*engine.Change) {
 			}
 		}
 	}
-	h.print("\n")
 }
 
 // change renders one planned change: its header, reason, ID and body.
@@ -127,7 +135,8 @@ func (h *textHandler) notes(notes []engine.Note) {
 	if len(notes) == 0 {
 		return
 	}
-	h.print("\nNotes:\n")
+	h.blank()
+	h.print("Notes:\n")
 	kinds, groups := notesByKind(notes)
 	for _, k := range kinds {
 		color := ""
@@ -146,7 +155,8 @@ func (h *textHandler) errors(errs []engine.ScopeError) {
 	if len(errs) == 0 {
 		return
 	}
-	h.printf("\n%s\n", h.paint(ansiRed, "Discovery errors (nothing is planned in these scopes):"))
+	h.blank()
+	h.print(h.paint(ansiRed, "Discovery errors (nothing is planned in these scopes):") + "\n")
 	for _, e := range sortedErrors(errs) {
 		h.printf("  %s\n", oneLine(e.Error()))
 	}
@@ -172,19 +182,17 @@ func planSummary(p *engine.Plan) string {
 }
 
 func (h *textHandler) result(r *engine.Result, p *engine.Plan) {
-	// gap separates the header from the first change.
-	gap := false
 	if p != nil && p.Spec.Name != "" {
 		h.printf("Apply of spec %q (%s):\n", p.Spec.Name, p.Spec.File)
-		gap = true
 	}
+	first := true
 	for _, cr := range sortedResults(r.Changes) {
 		if cr.Action == engine.NoOp {
 			continue
 		}
-		if gap {
-			h.print("\n")
-			gap = false
+		if first {
+			h.blank()
+			first = false
 		}
 		s := styleOf(cr.Action, cr.Addr.Kind)
 		h.printf("%s %s: %s\n", h.paint(s.color, fmt.Sprintf("%-3s", s.symbol)), cr.Addr, h.paint(statusColor(cr.Status), statusText(cr)))
@@ -192,7 +200,7 @@ func (h *textHandler) result(r *engine.Result, p *engine.Plan) {
 			h.printf("    %s\n", oneLine(cr.Detail))
 		}
 	}
-	h.print("\n")
+	h.blank()
 	h.print(h.paint(ansiBold, resultSummary(r)) + "\n")
 }
 
