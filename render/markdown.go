@@ -92,7 +92,7 @@ func (h *markdownHandler) layout(header string, output, priority []*section, sum
 	}
 	if cut := omitted(output...); cut != "" {
 		h.printf("> [!NOTE]\n> Not shown, to keep this comment under %d characters: %s. "+
-			"Run `flowplan show %s` to see everything.\n\n", h.opts.markdownLimit(), cut, mdText(h.opts.planFile()))
+			"Run %s to see everything.\n\n", h.opts.markdownLimit(), cut, mdCode("flowplan show "+h.opts.planFile(), false))
 	}
 	h.print(summary)
 }

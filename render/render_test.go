@@ -35,7 +35,7 @@ func planCases() []planCase {
 		{"unchanged", unchangedPlan(), Options{}},
 		{"empty", emptyPlan(), Options{}},
 		{"many", manyPlan(6, 4, 1), Options{}},
-		{"truncated", manyPlan(6, 4, 3), Options{MarkdownLimit: 6000, PlanFile: "plan.json"}},
+		{"truncated", manyPlan(6, 4, 3), Options{MarkdownLimit: 6000, PlanFile: "plans/pr_42.json"}},
 		{"escaping", escapingPlan(), Options{}},
 	}
 }
