@@ -270,7 +270,13 @@ func (a *applier) runCreateCall(ctx context.Context, c *ec2.Client, pending []in
 		for err != nil && isIAMPropagation(err) && a.waitIAM(ctx, deadline, &wait, role) {
 			out, err = c.CreateFlowLogs(ctx, in)
 		}
+		if ErrorCode(err) == "FlowLogAlreadyExists" && len(pending) > 1 {
+			return append(created, a.createEach(ctx, c, pending)...), byResource
+		}
 		if err != nil {
+			if ErrorCode(err) == "FlowLogAlreadyExists" {
+				err = markAlreadyExists(err)
+			}
 			for _, i := range pending {
 				a.out[i].Err = a.wrap(a.b.Changes[i], err)
 			}
@@ -303,6 +309,19 @@ func (a *applier) runCreateCall(ctx context.Context, c *ec2.Client, pending []in
 	return created, byResource
 }
 
+// createEach creates the flow logs one call each. It is the fallback
+// when a whole call is refused as FlowLogAlreadyExists (as emulators do;
+// AWS reports duplicates per resource), to find which resources are
+// duplicates and create the others.
+func (a *applier) createEach(ctx context.Context, c *ec2.Client, pending []int) []string {
+	var created []string
+	for _, i := range pending {
+		ids, _ := a.runCreateCall(ctx, c, []int{i})
+		created = append(created, ids...)
+	}
+	return created
+}
+
 func isIAMPropagation(err error) bool {
 	return ErrorCode(err) == "InvalidParameter" && strings.Contains(err.Error(), iamPropagationMessage)
 }
@@ -332,17 +351,33 @@ func (a *applier) deleteFlowLogs(ctx context.Context) {
 	}
 	c := a.p.ec2(a.s, a.b.Region)
 	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(byID)), maxFlowLogIDs) {
-		out, err := c.DeleteFlowLogs(ctx, &ec2.DeleteFlowLogsInput{FlowLogIds: chunk})
-		if err != nil {
-			for _, id := range chunk {
-				a.out[byID[id]].Err = a.wrap(a.b.Changes[byID[id]], err)
+		a.deleteFlowLogIDs(ctx, c, chunk, byID)
+	}
+}
+
+// deleteFlowLogIDs makes one DeleteFlowLogs call. AWS reports IDs already
+// gone in Unsuccessful[]; an emulator that refuses the whole call for them
+// (InvalidFlowLogId.NotFound) is answered by deleting the IDs one by one.
+func (a *applier) deleteFlowLogIDs(ctx context.Context, c *ec2.Client, ids []string, byID map[string]int) {
+	out, err := c.DeleteFlowLogs(ctx, &ec2.DeleteFlowLogsInput{FlowLogIds: ids})
+	if ErrorCode(err) == "InvalidFlowLogId.NotFound" {
+		if len(ids) > 1 {
+			for _, id := range ids {
+				a.deleteFlowLogIDs(ctx, c, []string{id}, byID)
 			}
-			continue
+			return
 		}
-		for _, u := range out.Unsuccessful {
-			if i, ok := byID[aws.ToString(u.ResourceId)]; ok {
-				a.out[i].Err = a.wrap(a.b.Changes[i], unsuccessfulError(u))
-			}
+		err = markNotFound(err)
+	}
+	if err != nil {
+		for _, id := range ids {
+			a.out[byID[id]].Err = a.wrap(a.b.Changes[byID[id]], err)
+		}
+		return
+	}
+	for _, u := range out.Unsuccessful {
+		if i, ok := byID[aws.ToString(u.ResourceId)]; ok {
+			a.out[i].Err = a.wrap(a.b.Changes[i], unsuccessfulError(u))
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -101,9 +102,9 @@ func TestDiscoverRegion(t *testing.T) {
 		}
 
 		wantGroups := []*engine.Resource{{
-			Addr: engine.Addr{Account: "111111111111", Region: region, Kind: engine.KindLogGroup, Name: groupName},
-			ID:   logGroupARN("111111111111", region, groupName),
-			Tags: map[string]string{engine.TagSpec: "test", engine.TagRule: "prod"},
+			Addr:     engine.Addr{Account: "111111111111", Region: region, Kind: engine.KindLogGroup, Name: groupName},
+			ID:       logGroupARN("111111111111", region, groupName),
+			Tags:     map[string]string{engine.TagSpec: "test", engine.TagRule: "prod"},
 			LogGroup: &engine.LogGroup{Name: groupName, RetentionDays: 30},
 		}}
 		if d := cmp.Diff(wantGroups, st.LogGroups); d != "" {
@@ -123,3 +124,87 @@ func TestDiscoverRegion(t *testing.T) {
 
 // defaultFormat is the default VPC flow log format as AWS spells it out.
 const defaultFormat = "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}"
+
+func TestDiscoverAccount(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be *backend) {
+		ctx := context.Background()
+		p := newTestProvider(t, be)
+		acct := testAccount("111111111111", "us-east-1")
+		w := newWorld(t, p, testSession(t, p, acct))
+		owned := map[string]string{engine.TagSpec: "test", engine.TagRule: "a,b"}
+		named := w.role("flowplan-flow-logs", "/flowplan/", trustPolicy, owned)
+		w.rolePolicy("flowplan-flow-logs", "flowplan-delivery", deliveryPolicy)
+		w.rolePolicy("flowplan-flow-logs", "someone-elses", deliveryPolicy)
+		// An old delivery role the spec no longer names, found by path.
+		_, err := p.iam(w.s).CreateRole(ctx, &iam.CreateRoleInput{
+			RoleName: aws.String("flowplan-old"), Path: aws.String("/flowplan/"), AssumeRolePolicyDocument: aws.String(trustPolicy),
+			Description: aws.String(roleDescription), Tags: toIAMTags(owned),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Listed by path, but neither described nor tagged as flowplan's.
+		w.role("unrelated", "/flowplan/", trustPolicy, nil)
+		p.Stats().Reset()
+
+		st, err := p.DiscoverAccount(ctx, engine.AccountQuery{
+			Account: acct, RoleNames: []string{"flowplan-flow-logs", "flowplan-missing"},
+			PolicyNames: []string{"flowplan-delivery"}, ListPathPrefixes: []string{"/flowplan/"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var roles []string
+		for _, r := range st.Roles {
+			roles = append(roles, r.Addr.String()+" "+r.ID+" "+r.Role.Path)
+			if r.Tags[engine.TagSpec] != "test" || r.Role.AssumeRolePolicy == "" {
+				t.Errorf("role %s: tags %v, trust %q", r.Addr, r.Tags, r.Role.AssumeRolePolicy)
+			}
+		}
+		wantRoles := []string{
+			"111111111111/global/iam_role/flowplan-flow-logs " + named + " /flowplan/",
+			"111111111111/global/iam_role/flowplan-old arn:aws:iam::111111111111:role/flowplan/flowplan-old /flowplan/",
+		}
+		if d := cmp.Diff(wantRoles, roles); d != "" {
+			t.Errorf("roles (-want +got):\n%s", d)
+		}
+		if len(st.RolePolicies) != 1 || st.RolePolicies[0].Addr.Name != "flowplan-flow-logs/flowplan-delivery" ||
+			!sameJSON(st.RolePolicies[0].RolePolicy.Document, deliveryPolicy) {
+			t.Errorf("role policies = %+v, want flowplan-flow-logs/flowplan-delivery", st.RolePolicies)
+		}
+		wantCalls := map[string]int{"IAM:GetRole": 3, "IAM:GetRolePolicy": 2, "IAM:ListRoles": 1}
+		if d := cmp.Diff(wantCalls, p.Stats().ScopeCalls("111111111111/global")); d != "" {
+			t.Errorf("calls (-want +got):\n%s", d)
+		}
+	})
+}
+
+func TestDiscoverBucket(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be *backend) {
+		ctx := context.Background()
+		p := newTestProvider(t, be)
+		owner := testAccount("222222222222")
+		w := newWorld(t, p, testSession(t, p, owner))
+		w.bucket("eu-west-1", "with-policy")
+		w.bucket("us-east-1", "without-policy")
+		policy := `{"Version":"2012-10-17","Statement":[{"Sid":"Other","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::with-policy/*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`
+		w.bucketPolicy("eu-west-1", "with-policy", policy)
+		tests := []struct {
+			bucket string
+			want   engine.BucketState
+		}{
+			{"with-policy", engine.BucketState{Exists: true, Policy: policy}},
+			{"without-policy", engine.BucketState{Exists: true}},
+			{"no-such-bucket-here", engine.BucketState{}},
+		}
+		for _, tt := range tests {
+			got, err := p.DiscoverBucket(ctx, engine.BucketQuery{Account: owner, Bucket: tt.bucket})
+			if err != nil {
+				t.Fatalf("%s: %v", tt.bucket, err)
+			}
+			if got.Exists != tt.want.Exists || (tt.want.Policy == "") != (got.Policy == "") || (got.Policy != "" && !sameJSON(got.Policy, tt.want.Policy)) {
+				t.Errorf("%s: got %+v, want %+v", tt.bucket, got, tt.want)
+			}
+		}
+	})
+}

@@ -105,6 +105,9 @@ func (p *Provider) newRetryer(scope callScope) aws.Retryer {
 		Standard: retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = max(p.opts.MaxAttempts, otherErrorAttempts)
 			o.RateLimiter = ratelimit.None
+			if p.retryBackoff != nil {
+				o.Backoff = p.retryBackoff
+			}
 		}),
 		throttle: retry.IsErrorThrottles(retry.DefaultThrottles),
 		otherMax: otherErrorAttempts,

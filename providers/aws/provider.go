@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 
@@ -85,6 +86,8 @@ type Provider struct {
 	// iamBackoff is the first wait between CreateFlowLogs retries during IAM
 	// propagation; tests shorten it.
 	iamBackoff time.Duration
+	// retryBackoff replaces the SDK's backoff when set; tests shorten it.
+	retryBackoff retry.BackoffDelayer
 
 	mu       sync.Mutex
 	sessions map[string]*session

@@ -1,0 +1,153 @@
+package aws
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/spec"
+)
+
+// org builds an organisation: root → prod (→ prod-eu), with accounts
+// a1 (prod), a2 (prod-eu), a3 (root) and a4 (prod, suspended).
+type testOrg struct {
+	prod, prodEU   string
+	a1, a2, a3, a4 string
+}
+
+func buildOrg(t *testing.T, p *Provider) testOrg {
+	t.Helper()
+	ctx := context.Background()
+	c := p.organizations()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := c.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll})
+	must(err)
+	roots, err := c.ListRoots(ctx, &organizations.ListRootsInput{})
+	must(err)
+	root := aws.ToString(roots.Roots[0].Id)
+	ou := func(parent, name string) string {
+		out, err := c.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(parent), Name: aws.String(name)})
+		must(err)
+		return aws.ToString(out.OrganizationalUnit.Id)
+	}
+	account := func(name, parent string) string {
+		out, err := c.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String(name), Email: aws.String(name + "@example.com")})
+		must(err)
+		id := aws.ToString(out.CreateAccountStatus.AccountId)
+		if parent != root {
+			_, err = c.MoveAccount(ctx, &organizations.MoveAccountInput{AccountId: aws.String(id), SourceParentId: aws.String(root), DestinationParentId: aws.String(parent)})
+			must(err)
+		}
+		return id
+	}
+	var o testOrg
+	o.prod = ou(root, "prod")
+	o.prodEU = ou(o.prod, "prod-eu")
+	o.a1 = account("a1", o.prod)
+	o.a2 = account("a2", o.prodEU)
+	o.a3 = account("a3", root)
+	o.a4 = account("a4", o.prod)
+	_, err = c.CloseAccount(ctx, &organizations.CloseAccountInput{AccountId: aws.String(o.a4)})
+	must(err)
+	return o
+}
+
+func TestAccounts(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be *backend) {
+		p := newTestProvider(t, be)
+		o := buildOrg(t, p)
+		static := engine.Account{ID: o.a3, Alias: "shared", Regions: []string{"us-west-2"}, AssumeRole: "arn:aws:iam::" + o.a3 + ":role/admin", ExternalID: "x-123", Source: "accounts"}
+		orgAccount := func(id string) engine.Account {
+			return engine.Account{ID: id, Regions: []string{"eu-west-1", "us-east-1"}, AssumeRole: "arn:aws:iam::" + id + ":role/OrganizationAccountAccessRole", ExternalID: "ext", Source: "organization"}
+		}
+		newSpec := func(ous []string, exclude []string) *spec.Spec {
+			return &spec.Spec{
+				Name:     "test",
+				Accounts: []spec.Account{{ID: o.a3, Alias: "shared", AssumeRole: static.AssumeRole, ExternalID: "x-123", Regions: []string{"us-west-2"}}},
+				Organization: &spec.Organization{
+					AssumeRoleName: "OrganizationAccountAccessRole", ExternalID: "ext",
+					IncludeOUs: ous, ExcludeAccounts: exclude, Regions: []string{"eu-west-1", "us-east-1"},
+				},
+			}
+		}
+		sorted := func(ids ...string) []engine.Account {
+			slices.Sort(ids)
+			out := []engine.Account{static}
+			for _, id := range ids {
+				out = append(out, orgAccount(id))
+			}
+			return out
+		}
+		tests := []struct {
+			name         string
+			spec         *spec.Spec
+			want         []engine.Account
+			wantProblems []string
+		}{
+			{name: "whole organization, suspended skipped, static wins, exclusions",
+				spec: newSpec(nil, []string{baseAccount}),
+				want: sorted(o.a1, o.a2)},
+			{name: "include OUs recursively",
+				spec: newSpec([]string{o.prod}, nil),
+				want: sorted(o.a1, o.a2)},
+			{name: "include a nested OU",
+				spec: newSpec([]string{o.prodEU}, nil),
+				want: sorted(o.a2)},
+			{name: "an OU that does not exist is a problem, the others carry on",
+				spec:         newSpec([]string{"ou-zzzz-doesnotexist", o.prodEU}, nil),
+				want:         sorted(o.a2),
+				wantProblems: []string{"ou-zzzz-doesnotexist"}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				got, problems, err := p.Accounts(context.Background(), tt.spec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := cmp.Diff(tt.want, got); d != "" {
+					t.Errorf("accounts (-want +got):\n%s", d)
+				}
+				var scopes []string
+				for _, pr := range problems {
+					scopes = append(scopes, pr.Scope)
+					if pr.Code == "" || pr.Message == "" {
+						t.Errorf("problem %+v lacks a code or message", pr)
+					}
+				}
+				if d := cmp.Diff(tt.wantProblems, scopes); d != "" {
+					t.Errorf("problem scopes (-want +got):\n%s", d)
+				}
+			})
+		}
+	})
+}
+
+func TestAccountsStaticOnlyMakesNoCalls(t *testing.T) {
+	p, err := New(context.Background(), Options{EndpointURL: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &spec.Spec{Name: "x", Accounts: []spec.Account{{ID: "111111111111", Regions: []string{"us-east-1"}}}}
+	got, problems, err := p.Accounts(context.Background(), s)
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("Accounts: %v %v", problems, err)
+	}
+	want := []engine.Account{{ID: "111111111111", Regions: []string{"us-east-1"}, Source: "accounts"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if n := p.Stats().Calls(); n != 0 {
+		t.Errorf("made %d calls, want none", n)
+	}
+}

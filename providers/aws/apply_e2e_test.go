@@ -1,0 +1,195 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/flowplan/flowplan/engine"
+)
+
+const testRegion = "eu-west-1"
+
+// flowLogChange is a create change for a flow log with the given
+// destination settings, owned by spec "test".
+func flowLogChange(account, rule, resource string, fl engine.FlowLog) *engine.Change {
+	addr := engine.Addr{Account: account, Region: testRegion, Kind: engine.KindFlowLog, Name: rule + "/" + resource}
+	fl.ResourceID = resource
+	fl.ResourceType = resourceType(resource)
+	return &engine.Change{Addr: addr, Action: engine.Create, After: &engine.Resource{
+		Addr: addr, Tags: map[string]string{engine.TagSpec: "test", engine.TagRule: rule, "team": "net"}, FlowLog: &fl,
+	}}
+}
+
+func batch(a engine.Account, region string, kind engine.Kind, op engine.Op, changes ...*engine.Change) *engine.Batch {
+	return &engine.Batch{Account: a, Region: region, Kind: kind, Op: op, Changes: changes, ClientTokenSeed: "plan-" + string(kind)}
+}
+
+func mustApply(t *testing.T, p *Provider, b *engine.Batch) []engine.Outcome {
+	t.Helper()
+	out := p.Apply(context.Background(), b)
+	if len(out) != len(b.Changes) {
+		t.Fatalf("%d outcomes for %d changes", len(out), len(b.Changes))
+	}
+	for i, o := range out {
+		if o.Change != b.Changes[i] {
+			t.Fatalf("outcome %d is for another change", i)
+		}
+		if o.Err != nil {
+			t.Fatalf("%s %s: %v", b.Op, o.Change.Addr, o.Err)
+		}
+	}
+	return out
+}
+
+// discoverFlowLogs returns the region's flow logs by ID.
+func discoverFlowLogs(t *testing.T, p *Provider, a engine.Account) map[string]*engine.Resource {
+	t.Helper()
+	st, err := p.DiscoverRegion(context.Background(), engine.RegionQuery{Account: a, Region: testRegion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*engine.Resource{}
+	for _, r := range st.FlowLogs {
+		out[r.ID] = r
+	}
+	return out
+}
+
+func TestApplyFlowLogs(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be *backend) {
+		p := newTestProvider(t, be)
+		acct := testAccount("111111111111", testRegion)
+		w := newWorld(t, p, testSession(t, p, acct))
+		var vpcs []string
+		for i := range 3 {
+			vpcs = append(vpcs, w.vpc(testRegion, "10."+string(rune('0'+i))+".0.0/16", nil))
+		}
+		w.bucket(testRegion, "central-logs")
+		group := logGroupARN(acct.ID, testRegion, "/vpc-flow-logs")
+		cwl := engine.FlowLog{TrafficType: "ALL", DestinationType: "cloud-watch-logs", Destination: group,
+			DeliverLogsPermissionARN: "arn:aws:iam::111111111111:role/flowplan-flow-logs", LogFormat: defaultFormat, MaxAggregationInterval: 60}
+		s3 := engine.FlowLog{TrafficType: "REJECT", DestinationType: "s3", Destination: "arn:aws:s3:::central-logs",
+			LogFormat: "${version} ${srcaddr} ${dstaddr}", MaxAggregationInterval: 600, FileFormat: "parquet", HiveCompatiblePartitions: true}
+
+		// Create: three VPCs share one configuration, one S3 flow log has
+		// its own: two CreateFlowLogs calls and one DescribeFlowLogs.
+		create := batch(acct, testRegion, engine.KindFlowLog, engine.OpCreate,
+			flowLogChange(acct.ID, "prod", vpcs[0], cwl), flowLogChange(acct.ID, "prod", vpcs[1], cwl),
+			flowLogChange(acct.ID, "audit", vpcs[0], s3), flowLogChange(acct.ID, "prod", vpcs[2], cwl))
+		p.Stats().Reset()
+		created := mustApply(t, p, create)
+		calls := p.Stats().ScopeCalls(acct.ID + "/" + testRegion)
+		if calls["EC2:CreateFlowLogs"] != 2 || calls["EC2:DescribeFlowLogs"] != 1 {
+			t.Errorf("calls = %v, want 2 CreateFlowLogs and 1 DescribeFlowLogs", calls)
+		}
+		live := discoverFlowLogs(t, p, acct)
+		for _, o := range created {
+			r := o.Resource
+			if r == nil || !strings.HasPrefix(r.ID, "fl-") || r.Addr != o.Change.Addr || r.FlowLog.Status == nil {
+				t.Fatalf("%s: resource %+v, want the created flow log with its status", o.Change.Addr, r)
+			}
+			want := *o.Change.After.FlowLog
+			got := *live[r.ID].FlowLog
+			got.Status = nil
+			if !be.destinationOptions {
+				got.FileFormat, got.HiveCompatiblePartitions, got.PerHourPartition = want.FileFormat, want.HiveCompatiblePartitions, want.PerHourPartition
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("%s as discovered (-want +got):\n%s", o.Change.Addr, d)
+			}
+			if d := cmp.Diff(o.Change.After.Tags, live[r.ID].Tags); d != "" {
+				t.Errorf("%s tags (-want +got):\n%s", o.Change.Addr, d)
+			}
+		}
+
+		// A duplicate is refused: engine.ErrAlreadyExists for it alone.
+		w.vpc(testRegion, "10.9.0.0/16", nil)
+		dup := batch(acct, testRegion, engine.KindFlowLog, engine.OpCreate, flowLogChange(acct.ID, "again", vpcs[0], cwl))
+		out := p.Apply(context.Background(), dup)
+		if !errors.Is(out[0].Err, engine.ErrAlreadyExists) || ErrorCode(out[0].Err) != "FlowLogAlreadyExists" {
+			t.Errorf("duplicate: err = %v, want ErrAlreadyExists with code FlowLogAlreadyExists", out[0].Err)
+		}
+
+		// Update: the rule tag changes, "team" goes, "owner" comes.
+		fl0 := created[0].Resource
+		after := *fl0
+		after.Tags = map[string]string{engine.TagSpec: "test", engine.TagRule: "prod-renamed", "owner": "me"}
+		mustApply(t, p, batch(acct, testRegion, engine.KindFlowLog, engine.OpUpdate,
+			&engine.Change{Addr: fl0.Addr, Action: engine.Update, Before: fl0, After: &after}))
+		if d := cmp.Diff(after.Tags, discoverFlowLogs(t, p, acct)[fl0.ID].Tags); d != "" {
+			t.Errorf("tags after update (-want +got):\n%s", d)
+		}
+
+		// Adopt: an unmanaged flow log gains the desired tags, keeps its own.
+		unmanagedID := w.flowLog(testRegion, &ec2.CreateFlowLogsInput{
+			ResourceIds: []string{vpcs[2]}, ResourceType: ec2types.FlowLogsResourceTypeVpc, TrafficType: ec2types.TrafficTypeAccept,
+			LogDestinationType: ec2types.LogDestinationTypeS3, LogDestination: aws.String("arn:aws:s3:::central-logs"),
+			TagSpecifications: ec2TagSpec(ec2types.ResourceTypeVpcFlowLog, map[string]string{"Name": "legacy"}),
+		})
+		unmanaged := discoverFlowLogs(t, p, acct)[unmanagedID]
+		adopted := *unmanaged
+		adopted.Addr.Name = "legacy/" + vpcs[2]
+		adopted.Tags = map[string]string{engine.TagSpec: "test", engine.TagRule: "legacy"}
+		mustApply(t, p, batch(acct, testRegion, engine.KindFlowLog, engine.OpAdopt,
+			&engine.Change{Addr: adopted.Addr, Action: engine.Adopt, Before: unmanaged, After: &adopted}))
+		wantTags := map[string]string{engine.TagSpec: "test", engine.TagRule: "legacy", "Name": "legacy"}
+		if d := cmp.Diff(wantTags, discoverFlowLogs(t, p, acct)[unmanagedID].Tags); d != "" {
+			t.Errorf("tags after adopt (-want +got):\n%s", d)
+		}
+
+		// Delete: the managed flow logs go in one call; deleting one that is
+		// already gone is engine.ErrNotFound.
+		var deletes []*engine.Change
+		for _, o := range created {
+			deletes = append(deletes, &engine.Change{Addr: o.Change.Addr, Action: engine.Delete, Before: o.Resource})
+		}
+		mustApply(t, p, batch(acct, testRegion, engine.KindFlowLog, engine.OpDelete, deletes...))
+		left := slices.Collect(maps.Keys(discoverFlowLogs(t, p, acct)))
+		if d := cmp.Diff([]string{unmanagedID}, left); d != "" {
+			t.Errorf("flow logs left (-want +got):\n%s", d)
+		}
+		out = p.Apply(context.Background(), batch(acct, testRegion, engine.KindFlowLog, engine.OpDelete, deletes[0]))
+		if !errors.Is(out[0].Err, engine.ErrNotFound) {
+			t.Errorf("second delete: err = %v, want ErrNotFound", out[0].Err)
+		}
+	})
+}
+
+func TestApplyRefusesUnmanagedFlowLogs(t *testing.T) {
+	p, err := New(context.Background(), Options{EndpointURL: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := engine.Account{ID: "111111111111"}
+	unmanaged := &engine.Resource{Addr: engine.Addr{Account: a.ID, Region: testRegion, Kind: engine.KindFlowLog, Name: "vpc-1/fl-1"}, ID: "fl-1",
+		Tags: map[string]string{"Name": "theirs"}, FlowLog: &engine.FlowLog{ResourceID: "vpc-1"}}
+	otherSpec := &engine.Resource{Addr: unmanaged.Addr, ID: "fl-2", Tags: map[string]string{engine.TagSpec: "other", engine.TagRule: "r"}, FlowLog: &engine.FlowLog{ResourceID: "vpc-1"}}
+	mine := &engine.Resource{Addr: unmanaged.Addr, ID: "fl-1", Tags: map[string]string{engine.TagSpec: "test", engine.TagRule: "r"}, FlowLog: &engine.FlowLog{ResourceID: "vpc-1"}}
+	tests := []struct {
+		op     engine.Op
+		change *engine.Change
+	}{
+		{engine.OpDelete, &engine.Change{Addr: unmanaged.Addr, Before: unmanaged}},
+		{engine.OpUpdate, &engine.Change{Addr: unmanaged.Addr, Before: unmanaged, After: mine}},
+		{engine.OpUpdate, &engine.Change{Addr: unmanaged.Addr, Before: otherSpec, After: mine}},
+		{engine.OpAdopt, &engine.Change{Addr: unmanaged.Addr, Before: otherSpec, After: mine}},
+	}
+	for _, tt := range tests {
+		out := p.Apply(context.Background(), batch(a, testRegion, engine.KindFlowLog, tt.op, tt.change))
+		if out[0].Err == nil || !strings.Contains(out[0].Err.Error(), "refusing") {
+			t.Errorf("%s of %v: err = %v, want a refusal", tt.op, tt.change.Before.Tags, out[0].Err)
+		}
+	}
+	if n := p.Stats().Calls(); n != 0 {
+		t.Errorf("made %d AWS calls, want none", n)
+	}
+}

@@ -1,0 +1,159 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flowplan/flowplan/engine"
+)
+
+const iamRefusal = "Unable to assume given IAM role: 'arn:aws:iam::123456789012:role/flowplan-flow-logs'"
+
+func cwlChange(rule, vpc string) *engine.Change {
+	addr := engine.Addr{Account: fakeAccount.ID, Region: "us-east-1", Kind: engine.KindFlowLog, Name: rule + "/" + vpc}
+	return &engine.Change{Addr: addr, Action: engine.Create, After: &engine.Resource{
+		Addr: addr, Tags: map[string]string{engine.TagSpec: "test", engine.TagRule: rule},
+		FlowLog: &engine.FlowLog{ResourceID: vpc, ResourceType: "VPC", TrafficType: "ALL", DestinationType: "cloud-watch-logs",
+			Destination:              "arn:aws:logs:us-east-1:123456789012:log-group:/vpc-flow-logs",
+			DeliverLogsPermissionARN: "arn:aws:iam::123456789012:role/flowplan-flow-logs", LogFormat: defaultFormat, MaxAggregationInterval: 600},
+	}}
+}
+
+func createBatch(changes ...*engine.Change) *engine.Batch {
+	return &engine.Batch{Account: fakeAccount, Region: "us-east-1", Kind: engine.KindFlowLog, Op: engine.OpCreate, Changes: changes, ClientTokenSeed: "plan-1"}
+}
+
+func TestCreateFlowLogsWaitsForIAMPropagation(t *testing.T) {
+	f, url := newFakeEC2(t, func(action string, _ url.Values, n int) (int, string) {
+		switch {
+		case action == "DescribeFlowLogs":
+			return http.StatusOK, describeFlowLogsReply(map[string]string{"fl-1": "vpc-1"})
+		case n <= 3:
+			return http.StatusBadRequest, ec2Error("InvalidParameter", iamRefusal)
+		}
+		return http.StatusOK, createFlowLogsReply([]string{"fl-1"}, nil)
+	})
+	p, ev := newFakeProvider(t, url)
+	out := p.Apply(context.Background(), createBatch(cwlChange("prod", "vpc-1")))
+	if out[0].Err != nil {
+		t.Fatal(out[0].Err)
+	}
+	if out[0].Resource == nil || out[0].Resource.ID != "fl-1" || out[0].Resource.Addr != out[0].Change.Addr {
+		t.Errorf("resource = %+v, want fl-1 at the change's address", out[0].Resource)
+	}
+	reqs := f.requestsFor("CreateFlowLogs")
+	if len(reqs) != 4 {
+		t.Fatalf("CreateFlowLogs calls = %d, want 4", len(reqs))
+	}
+	for _, r := range reqs {
+		if r.Get("ClientToken") != reqs[0].Get("ClientToken") || len(r.Get("ClientToken")) != 64 {
+			t.Errorf("retry used token %q, want the first call's %q", r.Get("ClientToken"), reqs[0].Get("ClientToken"))
+		}
+	}
+	if n := ev.count(engine.EventIAMWait); n != 3 {
+		t.Errorf("IAM wait events = %d, want 3", n)
+	}
+}
+
+func TestCreateFlowLogsGivesUpAfterIAMPropagationTimeout(t *testing.T) {
+	f, url := newFakeEC2(t, func(action string, _ url.Values, n int) (int, string) {
+		return http.StatusBadRequest, ec2Error("InvalidParameter", iamRefusal)
+	})
+	p, _ := newFakeProvider(t, url, func(o *Options) { o.IAMPropagationTimeout = 50 * time.Millisecond })
+	p.iamBackoff = 10 * time.Millisecond
+	out := p.Apply(context.Background(), createBatch(cwlChange("prod", "vpc-1")))
+	want := "create flow log 123456789012/us-east-1/flow_log/prod/vpc-1: InvalidParameter: Unable to assume given IAM role"
+	if out[0].Err == nil || !strings.HasPrefix(out[0].Err.Error(), want) {
+		t.Fatalf("err = %v, want prefix %q", out[0].Err, want)
+	}
+	if n := len(f.requestsFor("CreateFlowLogs")); n < 2 || n > 5 {
+		t.Errorf("CreateFlowLogs calls = %d, want a few retries within the timeout", n)
+	}
+}
+
+// AWS may also refuse the role per resource, in Unsuccessful[]: only the
+// refused resources are retried, under a token of their own.
+func TestCreateFlowLogsRetriesRefusedResources(t *testing.T) {
+	f, url := newFakeEC2(t, func(action string, form url.Values, n int) (int, string) {
+		switch {
+		case action == "DescribeFlowLogs":
+			return http.StatusOK, describeFlowLogsReply(map[string]string{"fl-1": "vpc-1", "fl-2": "vpc-2", "fl-3": "vpc-3"})
+		case n == 1:
+			return http.StatusOK, createFlowLogsReply([]string{"fl-1"}, map[string][2]string{
+				"vpc-2": {"InvalidParameter", iamRefusal},
+				"vpc-3": {"AccessDenied", "not allowed"},
+			})
+		}
+		return http.StatusOK, createFlowLogsReply([]string{"fl-2"}, nil)
+	})
+	p, _ := newFakeProvider(t, url)
+	out := p.Apply(context.Background(), createBatch(cwlChange("prod", "vpc-1"), cwlChange("prod", "vpc-2"), cwlChange("prod", "vpc-3")))
+	if out[0].Err != nil || out[0].Resource.ID != "fl-1" {
+		t.Errorf("vpc-1: %+v", out[0])
+	}
+	if out[1].Err != nil || out[1].Resource.ID != "fl-2" {
+		t.Errorf("vpc-2: %+v", out[1])
+	}
+	if ErrorCode(out[2].Err) != "AccessDenied" || out[2].Resource != nil {
+		t.Errorf("vpc-3: %+v, want AccessDenied", out[2])
+	}
+	reqs := f.requestsFor("CreateFlowLogs")
+	if len(reqs) != 2 || reqs[1].Get("ResourceId.1") != "vpc-2" || reqs[1].Get("ResourceId.2") != "" ||
+		reqs[0].Get("ClientToken") == reqs[1].Get("ClientToken") {
+		t.Errorf("calls = %v, want a second call for vpc-2 alone with another token", reqs)
+	}
+}
+
+// TestApplyTransitGatewayFlowLogs checks that transit gateway types are
+// created without a traffic type, in calls of at most 25 resources.
+func TestApplyTransitGatewayFlowLogs(t *testing.T) {
+	var resources []string
+	f, endpoint := newFakeEC2(t, func(action string, form url.Values, n int) (int, string) {
+		if action == "DescribeFlowLogs" {
+			fls := map[string]string{}
+			for _, r := range resources {
+				fls["fl-"+r] = r
+			}
+			return http.StatusOK, describeFlowLogsReply(fls)
+		}
+		var ids []string
+		for i := 1; form.Get(resourceIDKey(i)) != ""; i++ {
+			ids = append(ids, "fl-"+form.Get(resourceIDKey(i)))
+		}
+		return http.StatusOK, createFlowLogsReply(ids, nil)
+	})
+	p, _ := newFakeProvider(t, endpoint)
+	var changes []*engine.Change
+	for i := range 30 {
+		r := fmt.Sprintf("tgw-attach-%02d", i)
+		resources = append(resources, r)
+		c := cwlChange("tgw", r)
+		c.After.FlowLog.ResourceType, c.After.FlowLog.TrafficType, c.After.FlowLog.MaxAggregationInterval = "TransitGatewayAttachment", "", 60
+		changes = append(changes, c)
+	}
+	out := p.Apply(context.Background(), createBatch(changes...))
+	for _, o := range out {
+		if o.Err != nil || o.Resource == nil || o.Resource.ID != "fl-"+o.Change.After.FlowLog.ResourceID {
+			t.Fatalf("%s: %+v", o.Change.Addr, o)
+		}
+	}
+	reqs := f.requestsFor("CreateFlowLogs")
+	if len(reqs) != 2 || reqs[0].Get(resourceIDKey(25)) == "" || reqs[0].Get(resourceIDKey(26)) != "" || reqs[1].Get(resourceIDKey(5)) == "" {
+		t.Fatalf("CreateFlowLogs calls = %d, want 2 with 25 and 5 resources", len(reqs))
+	}
+	for _, r := range reqs {
+		if r.Has("TrafficType") || r.Get("ResourceType") != "TransitGatewayAttachment" || r.Get("MaxAggregationInterval") != "60" {
+			t.Errorf("request %v: want no TrafficType, ResourceType TransitGatewayAttachment, interval 60", r)
+		}
+	}
+	if n := len(f.requestsFor("DescribeFlowLogs")); n != 1 {
+		t.Errorf("DescribeFlowLogs calls = %d, want 1", n)
+	}
+}
+
+func resourceIDKey(i int) string { return fmt.Sprintf("ResourceId.%d", i) }
