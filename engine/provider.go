@@ -73,6 +73,11 @@ type RegionQuery struct {
 	// LogGroupNames are the exact log group names the spec wants here; the
 	// provider reads them (by prefix) with their tags.
 	LogGroupNames []string
+	// LogGroupPrefixes are name prefixes of log groups the spec wants here
+	// whose full names depend on the targets (templates with {resource_id}:
+	// the prefix is the name up to the placeholder). The provider reads
+	// every log group whose name starts with one, with its tags.
+	LogGroupPrefixes []string
 }
 
 // RegionState is one account-region's discovered state.
@@ -122,6 +127,16 @@ type Batch struct {
 	// Changes all have this Batch's account, region and kind. For OpCreate
 	// and OpUpdate the provider works from Change.After; for OpDelete from
 	// Change.Before; for OpAdopt it adds After's ownership tags to Before.
+	//
+	// Tags, for OpUpdate and OpAdopt: the provider sets every tag in
+	// After.Tags (the ownership tags and the rule's tags) and removes none;
+	// tags only the AWS resource has are left alone, so that tags other
+	// tools add never cause a perpetual diff.
+	//
+	// Replace is two batches: for a flow log an OpCreate (from After), then,
+	// after the new one delivers, an OpDelete (from Before); for a role or
+	// role policy, whose names are unique, an OpDelete first, then an
+	// OpCreate. The Change's Action stays Replace in both.
 	Changes []*Change
 	// ClientTokenSeed is the plan's ID. Providers derive CreateFlowLogs
 	// client tokens from it and the batch's addresses, so tokens are stable

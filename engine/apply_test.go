@@ -1,0 +1,591 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/engine/enginetest"
+	"github.com/flowplan/flowplan/spec"
+	"github.com/flowplan/flowplan/spec/logformat"
+)
+
+const (
+	acctA       = "111111111111"
+	acctB       = "222222222222"
+	bucketOwner = "999999999999"
+)
+
+// fixture returns a fake estate of two accounts and a central bucket, and a
+// spec that sends prod VPCs to CloudWatch Logs and every subnet to S3.
+func fixture(prune bool) (*enginetest.Provider, *spec.Spec) {
+	p := enginetest.New()
+	w := p.World
+	vpc := func(id, env string) engine.Target {
+		return engine.Target{Kind: spec.TargetVPC, ID: id, State: "available", Tags: map[string]string{"env": env}}
+	}
+	subnet := func(id string) engine.Target {
+		return engine.Target{Kind: spec.TargetSubnet, ID: id, State: "available"}
+	}
+	w.AddTarget(acctA, "us-east-1", vpc("vpc-a1", "prod"))
+	w.AddTarget(acctA, "us-east-1", vpc("vpc-a2", "dev"))
+	w.AddTarget(acctA, "us-east-1", subnet("subnet-a1"))
+	w.AddTarget(acctA, "eu-west-1", vpc("vpc-a3", "prod"))
+	w.AddTarget(acctB, "us-east-1", vpc("vpc-b1", "prod"))
+	w.AddTarget(acctB, "us-east-1", subnet("subnet-b1"))
+	w.AddBucket("org-flow-logs", bucketOwner, `{"Version":"2012-10-17","Statement":[{"Sid":"DenyInsecure","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::org-flow-logs/*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`)
+	s := &spec.Spec{
+		Name: "org", File: "org.yaml", SHA256: "0123456789abcdef", Version: 1, Prune: prune,
+		Accounts: []spec.Account{
+			{ID: acctA, Alias: "prod", Regions: []string{"us-east-1", "eu-west-1"}, ExternalID: "very-secret-external-id"},
+			{ID: acctB, Regions: []string{"us-east-1"}},
+		},
+		DeliveryRoles: []spec.DeliveryRole{{Name: "flowplan-flow-logs", Path: "/"}},
+		Rules: []spec.Rule{
+			{
+				Name: "prod-vpcs", Targets: spec.Targets{VPCs: &spec.Selector{Tags: map[string]string{"env": "prod"}}},
+				TrafficType: "ALL", MaxAggregationInterval: 600, LogFormat: logformat.DefaultVPC,
+				Destination: spec.Destination{CloudWatchLogs: &spec.CloudWatchLogs{
+					LogGroup: "/vpc-flow-logs/{account_id}/{region}", RetentionDays: 30, DeliveryRole: "flowplan-flow-logs"}},
+				Tags: map[string]string{"owner": "network"},
+			},
+			{
+				Name: "central", Targets: spec.Targets{Subnets: &spec.Selector{All: true}},
+				TrafficType: "REJECT", MaxAggregationInterval: 600, LogFormat: logformat.DefaultVPC,
+				Destination: spec.Destination{S3: &spec.S3{BucketARN: "arn:aws:s3:::org-flow-logs", Prefix: "subnets/",
+					FileFormat: "plain-text", ManageBucketPolicy: true, BucketAccount: bucketOwner}},
+			},
+		},
+	}
+	return p, s
+}
+
+func makePlan(t *testing.T, p engine.Provider, s *spec.Spec, opts engine.Options) *engine.Plan {
+	t.Helper()
+	plan, err := engine.MakePlan(context.Background(), p, s, opts)
+	if err != nil {
+		t.Fatalf("MakePlan: %v", err)
+	}
+	return plan
+}
+
+func apply(t *testing.T, p engine.Provider, plan *engine.Plan, opts engine.ApplyOptions) *engine.Result {
+	t.Helper()
+	res, err := engine.Apply(context.Background(), p, plan, opts)
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	return res
+}
+
+func actions(plan *engine.Plan) []string {
+	var out []string
+	for _, c := range plan.Changes {
+		if c.Action != engine.NoOp {
+			out = append(out, string(c.Action)+" "+c.Addr.String())
+		}
+	}
+	return out
+}
+
+func resultLines(res *engine.Result) []string {
+	var out []string
+	for _, c := range res.Changes {
+		line := string(c.Status) + " " + string(c.Action) + " " + c.Addr.String()
+		out = append(out, line)
+	}
+	return out
+}
+
+func TestApplyThenPlanIsEmpty(t *testing.T) {
+	p, s := fixture(false)
+	plan := makePlan(t, p, s, engine.Options{})
+	if got := plan.Counts()[engine.Create]; got != 14 {
+		t.Fatalf("want 14 creates, got %d:\n%s", got, strings.Join(actions(plan), "\n"))
+	}
+	res := apply(t, p, plan, engine.ApplyOptions{})
+	for _, c := range res.Changes {
+		if c.Status != engine.StatusApplied {
+			t.Errorf("%s: %s %s", c.Addr, c.Status, c.Error)
+		}
+	}
+	again := makePlan(t, p, s, engine.Options{})
+	if !again.Empty() {
+		t.Fatalf("plan after apply is not empty:\n%s", strings.Join(actions(again), "\n"))
+	}
+	if len(again.Notes) != 0 {
+		t.Errorf("plan after apply has notes: %+v", again.Notes)
+	}
+	p.ResetCalls()
+	res = apply(t, p, again, engine.ApplyOptions{})
+	if len(res.Changes) != 0 || len(p.ApplyCalls()) != 0 {
+		t.Errorf("second apply did something: %v, calls %v", resultLines(res), p.ApplyCalls())
+	}
+	// The bucket's own statement survived the merges.
+	if !strings.Contains(p.World.BucketPolicy("org-flow-logs"), "DenyInsecure") {
+		t.Errorf("bucket policy lost a statement flowplan does not own: %s", p.World.BucketPolicy("org-flow-logs"))
+	}
+}
+
+func TestAdoptionDoesNotDuplicate(t *testing.T) {
+	p, s := fixture(false)
+	// Someone made vpc-a1's flow log by hand, exactly as the spec wants it
+	// (the fake reports it as AWS would: ":*" suffix, no resource type).
+	p.World.AddFlowLog(acctA, "us-east-1", &engine.Resource{Tags: map[string]string{"Name": "by-hand"}, FlowLog: &engine.FlowLog{
+		ResourceID: "vpc-a1", TrafficType: "ALL", DestinationType: engine.DestCloudWatchLogs,
+		Destination:              "arn:aws:logs:us-east-1:111111111111:log-group:/vpc-flow-logs/111111111111/us-east-1",
+		DeliverLogsPermissionARN: engine.RoleARN(acctA, "/", "flowplan-flow-logs"),
+		LogFormat:                logformat.DefaultVPC,
+	}})
+	plan := makePlan(t, p, s, engine.Options{})
+	c := findChange(plan, acctA+"/us-east-1/flow_log/prod-vpcs/vpc-a1")
+	if c == nil || c.Action != engine.Adopt {
+		t.Fatalf("want adopt, got %+v", c)
+	}
+	apply(t, p, plan, engine.ApplyOptions{})
+	fls := p.World.FlowLogsOn("vpc-a1")
+	if len(fls) != 1 {
+		t.Fatalf("vpc-a1 has %d flow logs after adoption, want 1", len(fls))
+	}
+	if fls[0].Tags[engine.TagSpec] != "org" || fls[0].Tags["Name"] != "by-hand" || fls[0].Tags["owner"] != "network" {
+		t.Errorf("adopted flow log tags = %v", fls[0].Tags)
+	}
+	if again := makePlan(t, p, s, engine.Options{}); !again.Empty() {
+		t.Errorf("plan after adoption is not empty:\n%s", strings.Join(actions(again), "\n"))
+	}
+}
+
+// deselect applies the fixture, then makes account B's only prod VPC a dev
+// VPC and selects no subnet any more.
+func deselect(t *testing.T, prune bool) (*enginetest.Provider, *spec.Spec, *engine.Plan) {
+	p, s := fixture(prune)
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.ApplyOptions{})
+	p.World.SetTargetTags(acctB, "us-east-1", "vpc-b1", map[string]string{"env": "dev"})
+	s.Rules[1].Targets.Subnets = &spec.Selector{IDs: []string{"subnet-gone"}}
+	p.ResetCalls()
+	return p, s, makePlan(t, p, s, engine.Options{})
+}
+
+func TestPruneDeletesOnlyManagedFlowLogsAndUnusedRoles(t *testing.T) {
+	p, s, plan := deselect(t, true)
+	// An unmanaged flow log on the deselected VPC must survive.
+	want := []string{
+		"delete " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-aclcheck",
+		"delete " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-" + engine.WriteStatementKind("subnets/"),
+		"delete " + acctA + "/us-east-1/flow_log/central/subnet-a1",
+		"delete " + acctB + "/global/iam_role/flowplan-flow-logs",
+		"delete " + acctB + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery",
+		"delete " + acctB + "/us-east-1/flow_log/central/subnet-b1",
+		"delete " + acctB + "/us-east-1/flow_log/prod-vpcs/vpc-b1",
+	}
+	sort.Strings(want)
+	if got := actions(plan); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if !hasNote(plan, engine.NoteOrphan, acctB+"/us-east-1/log_group//vpc-flow-logs/222222222222/us-east-1") {
+		t.Errorf("the unused log group is not reported as kept: %+v", plan.Notes)
+	}
+	apply(t, p, plan, engine.ApplyOptions{})
+	if p.World.HasRole(acctB, "flowplan-flow-logs") || !p.World.HasRole(acctA, "flowplan-flow-logs") {
+		t.Error("prune must delete the role account B no longer uses, and keep account A's")
+	}
+	if !p.World.HasLogGroup(acctB, "us-east-1", "/vpc-flow-logs/222222222222/us-east-1") {
+		t.Error("prune deleted a log group")
+	}
+	if n := len(p.World.FlowLogsOn("vpc-b1")); n != 0 {
+		t.Errorf("vpc-b1 still has %d flow logs", n)
+	}
+	// Deletes ran in reverse dependency order.
+	order := callOrder(p)
+	before(t, order, "Apply "+acctB+"/us-east-1 delete flow_log", "Apply "+acctB+"/global delete iam_role_policy")
+	before(t, order, "Apply "+acctB+"/global delete iam_role_policy", "Apply "+acctB+"/global delete iam_role ")
+	before(t, order, "Apply "+acctB+"/us-east-1 delete flow_log", "Apply "+bucketOwner+"/global delete s3_bucket_policy_statement")
+	if again := makePlan(t, p, s, engine.Options{}); !again.Empty() {
+		t.Errorf("plan after prune is not empty:\n%s", strings.Join(actions(again), "\n"))
+	}
+}
+
+func TestOrphanKeptWithoutPrune(t *testing.T) {
+	p, _, plan := deselect(t, false)
+	if got := actions(plan); len(got) != 0 {
+		t.Fatalf("without prune nothing is deleted, got:\n%s", strings.Join(got, "\n"))
+	}
+	for _, a := range []string{acctB + "/us-east-1/flow_log/prod-vpcs/vpc-b1", acctB + "/global/iam_role/flowplan-flow-logs"} {
+		if !hasNote(plan, engine.NoteOrphan, a) {
+			t.Errorf("no orphan note for %s: %+v", a, plan.Notes)
+		}
+	}
+	apply(t, p, plan, engine.ApplyOptions{})
+	if n := len(p.World.FlowLogsOn("vpc-b1")); n != 1 {
+		t.Errorf("vpc-b1 has %d flow logs, want its orphan kept", n)
+	}
+}
+
+func TestReplaceCreatesBeforeDeleting(t *testing.T) {
+	p, s := fixture(false)
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.ApplyOptions{})
+	old := p.World.FlowLogsOn("vpc-a1")[0].ID
+	s.Rules[0].TrafficType = "REJECT"
+	plan := makePlan(t, p, s, engine.Options{Targets: []string{acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1"}})
+	c := findChange(plan, acctA+"/us-east-1/flow_log/prod-vpcs/vpc-a1")
+	if c == nil || c.Action != engine.Replace || !strings.Contains(c.Reason, "traffic_type: ALL → REJECT forces replacement") {
+		t.Fatalf("want a replace with its reason, got %+v", c)
+	}
+	p.ResetCalls()
+	res := apply(t, p, plan, engine.ApplyOptions{})
+	order := callOrder(p)
+	if len(order) != 2 || !strings.HasPrefix(order[0], "Apply "+acctA+"/us-east-1 create flow_log") || !strings.HasPrefix(order[1], "Apply "+acctA+"/us-east-1 delete flow_log") {
+		t.Fatalf("calls = %v, want create then delete", order)
+	}
+	fls := p.World.FlowLogsOn("vpc-a1")
+	if len(fls) != 1 || fls[0].ID == old || fls[0].FlowLog.TrafficType != "REJECT" {
+		t.Errorf("flow logs on vpc-a1 = %+v", fls)
+	}
+	if r := res.Changes[0]; r.Status != engine.StatusApplied || r.Detail != "" || r.Resource == nil || r.Resource.ID != fls[0].ID {
+		t.Errorf("result = %+v", r)
+	}
+}
+
+func TestReplaceFallsBackWhenAWSRefusesADuplicate(t *testing.T) {
+	p, s := fixture(false)
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.ApplyOptions{})
+	// Same resource, destination and traffic type: the fake, like AWS,
+	// refuses the new flow log as a duplicate of the old.
+	s.Rules[0].MaxAggregationInterval = 60
+	plan := makePlan(t, p, s, engine.Options{Targets: []string{acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1"}})
+	p.ResetCalls()
+	res := apply(t, p, plan, engine.ApplyOptions{})
+	order := callOrder(p)
+	wantPrefixes := []string{"Apply " + acctA + "/us-east-1 create flow_log", "Apply " + acctA + "/us-east-1 delete flow_log", "Apply " + acctA + "/us-east-1 create flow_log"}
+	if len(order) != 3 {
+		t.Fatalf("calls = %v, want create (refused), delete, create", order)
+	}
+	for i, w := range wantPrefixes {
+		if !strings.HasPrefix(order[i], w) {
+			t.Errorf("call %d = %s, want %s", i, order[i], w)
+		}
+	}
+	r := res.Changes[0]
+	if r.Status != engine.StatusApplied || !strings.Contains(r.Detail, "refused the new flow log as a duplicate") {
+		t.Errorf("result = %+v", r)
+	}
+	if fls := p.World.FlowLogsOn("vpc-a1"); len(fls) != 1 || fls[0].FlowLog.MaxAggregationInterval != 60 {
+		t.Errorf("flow logs on vpc-a1 = %+v", fls)
+	}
+}
+
+func TestReplaceKeepsTheOldFlowLogWhenDeliveryFails(t *testing.T) {
+	p, s := fixture(false)
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.ApplyOptions{})
+	old := p.World.FlowLogsOn("vpc-a1")[0].ID
+	s.Rules[0].TrafficType = "REJECT"
+	addr := acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1"
+	p.DeliveryFailures = map[string]string{addr: "Access error"}
+	plan := makePlan(t, p, s, engine.Options{Targets: []string{addr}})
+	res, err := engine.Apply(context.Background(), p, plan, engine.ApplyOptions{})
+	if err == nil || !strings.Contains(err.Error(), "reports DeliverLogsStatus FAILED (Access error); kept the old flow log "+old) {
+		t.Fatalf("error = %v", err)
+	}
+	if r := res.Changes[0]; r.Status != engine.StatusFailed {
+		t.Errorf("result = %+v", r)
+	}
+	if fls := p.World.FlowLogsOn("vpc-a1"); len(fls) != 1 || fls[0].ID != old {
+		t.Errorf("flow logs on vpc-a1 = %+v, want only the old one", fls)
+	}
+}
+
+func TestFailureIsolation(t *testing.T) {
+	t.Run("discovery failure of one account-region", func(t *testing.T) {
+		p, s := fixture(false)
+		p.DiscoverErrors = map[string]error{acctA + "/eu-west-1": errors.New("AccessDenied: not authorized")}
+		plan := makePlan(t, p, s, engine.Options{})
+		if len(plan.Errors) != 1 || plan.Errors[0].Scope != acctA+"/eu-west-1" {
+			t.Fatalf("errors = %+v", plan.Errors)
+		}
+		for _, c := range plan.Changes {
+			if c.Addr.Region == "eu-west-1" {
+				t.Errorf("change %s in a scope whose discovery failed", c.Addr)
+			}
+		}
+		if plan.Counts()[engine.Create] != 12 {
+			t.Errorf("want the 12 other creates, got %v", actions(plan))
+		}
+	})
+	t.Run("a failed role skips its dependents, other accounts carry on", func(t *testing.T) {
+		p, s := fixture(false)
+		roleB := acctB + "/global/iam_role/flowplan-flow-logs"
+		p.ApplyErrors = map[string]error{roleB: errors.New("AccessDenied: iam:CreateRole")}
+		plan := makePlan(t, p, s, engine.Options{})
+		res, err := engine.Apply(context.Background(), p, plan, engine.ApplyOptions{})
+		if err == nil || !strings.Contains(err.Error(), "create iam role "+roleB+": AccessDenied: iam:CreateRole") {
+			t.Fatalf("error = %v", err)
+		}
+		status := map[string]engine.ChangeResult{}
+		for _, c := range res.Changes {
+			status[c.Addr.String()] = c
+		}
+		for _, a := range []string{acctB + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery", acctB + "/us-east-1/flow_log/prod-vpcs/vpc-b1"} {
+			if c := status[a]; c.Status != engine.StatusSkipped || !strings.Contains(c.Error, "depends on") || !strings.Contains(c.Error, "which failed") {
+				t.Errorf("%s = %+v, want skipped with why", a, c)
+			}
+		}
+		for _, a := range []string{acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1", acctB + "/us-east-1/flow_log/central/subnet-b1", acctB + "/us-east-1/log_group//vpc-flow-logs/222222222222/us-east-1"} {
+			if c := status[a]; c.Status != engine.StatusApplied {
+				t.Errorf("%s = %+v, want applied", a, c)
+			}
+		}
+		if strings.Contains(err.Error(), "vpc-b1") {
+			t.Errorf("skipped changes are not failures: %v", err)
+		}
+		if !strings.Contains(err.Error(), "1 change(s) failed, 2 skipped") {
+			t.Errorf("summary = %v", err)
+		}
+	})
+}
+
+func TestStalePlanIsRefused(t *testing.T) {
+	p, s := fixture(false)
+	plan := makePlan(t, p, s, engine.Options{})
+	fresh := func() *engine.State {
+		st, err := engine.Discover(context.Background(), p, s, engine.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if err := engine.CheckStale(plan, fresh()); err != nil {
+		t.Fatalf("unchanged state reported stale: %v", err)
+	}
+	p.World.AddFlowLog(acctA, "us-east-1", &engine.Resource{FlowLog: &engine.FlowLog{ResourceID: "vpc-a1", TrafficType: "ACCEPT",
+		DestinationType: engine.DestS3, Destination: "arn:aws:s3:::elsewhere"}})
+	p.World.AddLogGroup(acctB, "us-east-1", "/vpc-flow-logs/222222222222/us-east-1", 7, nil)
+	err := engine.CheckStale(plan, fresh())
+	var stale *engine.StaleError
+	if !errors.As(err, &stale) {
+		t.Fatalf("want a StaleError, got %v", err)
+	}
+	var got []string
+	for _, c := range stale.Changed {
+		got = append(got, c.Addr.String())
+	}
+	want := []string{acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1", acctB + "/us-east-1/log_group//vpc-flow-logs/222222222222/us-east-1"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("stale addresses = %v, want %v", got, want)
+	}
+	for _, a := range want {
+		if !strings.Contains(err.Error(), a) {
+			t.Errorf("error does not name %s: %v", a, err)
+		}
+	}
+	p.DiscoverErrors = map[string]error{acctB + "/us-east-1": errors.New("Throttling")}
+	if err := engine.CheckStale(plan, fresh()); err == nil || !strings.Contains(err.Error(), "could not be discovered again: 222222222222/us-east-1: discover region: Throttling") {
+		t.Errorf("a scope that cannot be re-discovered must make the plan stale: %v", err)
+	}
+}
+
+func TestCheckSaved(t *testing.T) {
+	p, s := fixture(false)
+	plan := makePlan(t, p, s, engine.Options{})
+	accounts, err := engine.CheckSaved(context.Background(), p, s, plan, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accounts[0].ExternalID != "very-secret-external-id" {
+		t.Errorf("fresh accounts must carry external IDs for apply: %+v", accounts[0])
+	}
+	changed := *s
+	changed.SHA256 = "fedcba"
+	if _, err := engine.CheckSaved(context.Background(), p, &changed, plan, engine.Options{}); err == nil || !strings.Contains(err.Error(), "has changed since the plan was made") {
+		t.Errorf("a changed spec must be refused: %v", err)
+	}
+}
+
+func TestTargetFilteringKeepsDependencies(t *testing.T) {
+	p, s := fixture(false)
+	plan := makePlan(t, p, s, engine.Options{Targets: []string{acctA + "/us-east-1/flow_log"}})
+	want := []string{
+		"create " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-aclcheck",
+		"create " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-" + engine.WriteStatementKind("subnets/"),
+		"create " + acctA + "/global/iam_role/flowplan-flow-logs",
+		"create " + acctA + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery",
+		"create " + acctA + "/us-east-1/flow_log/central/subnet-a1",
+		"create " + acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1",
+		"create " + acctA + "/us-east-1/log_group//vpc-flow-logs/111111111111/us-east-1",
+	}
+	sort.Strings(want)
+	if got := actions(plan); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(plan.Targets) != 1 {
+		t.Errorf("targets not recorded: %v", plan.Targets)
+	}
+	apply(t, p, plan, engine.ApplyOptions{})
+	if p.World.FlowLogCount() != 2 {
+		t.Errorf("a filtered apply made %d flow logs, want 2", p.World.FlowLogCount())
+	}
+}
+
+func TestBatchOrdering(t *testing.T) {
+	p, s := fixture(false)
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.ApplyOptions{Parallelism: 1})
+	order := callOrder(p)
+	// Within account A: role, then policy, then log group and flow logs.
+	before(t, order, "Apply "+acctA+"/global create iam_role ", "Apply "+acctA+"/global create iam_role_policy")
+	before(t, order, "Apply "+acctA+"/us-east-1 create log_group", "Apply "+acctA+"/us-east-1 create flow_log")
+	// Across scopes: flow logs wait for their role policy and bucket statements.
+	before(t, order, "Apply "+acctA+"/global create iam_role_policy", "Apply "+acctA+"/us-east-1 create flow_log")
+	before(t, order, "Apply "+acctB+"/global create iam_role_policy", "Apply "+acctB+"/us-east-1 create flow_log")
+	before(t, order, "Apply "+bucketOwner+"/global create s3_bucket_policy_statement", "Apply "+acctB+"/us-east-1 create flow_log")
+	// One batch per (account, region, kind, op): both subnets' and the VPC's
+	// flow logs in account B go in one call.
+	var n int
+	for _, c := range p.ApplyCalls() {
+		if c.Scope == acctB+"/us-east-1" && c.Kind == engine.KindFlowLog {
+			n++
+			if len(c.Addrs) != 2 {
+				t.Errorf("batch %v, want both flow logs of %s/us-east-1", c.Addrs, acctB)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d flow log batches in %s/us-east-1, want 1", n, acctB)
+	}
+}
+
+func TestRoleReplacementDeletesFirst(t *testing.T) {
+	p, s := fixture(false)
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.ApplyOptions{})
+	s.DeliveryRoles[0].Path = "/flowplan/"
+	s.Rules = s.Rules[:1]
+	plan := makePlan(t, p, s, engine.Options{Targets: []string{acctB}})
+	p.ResetCalls()
+	apply(t, p, plan, engine.ApplyOptions{})
+	var order []string
+	for _, c := range p.ApplyCalls() {
+		if c.Scope == acctB+"/global" {
+			order = append(order, string(c.Op)+" "+string(c.Kind))
+		}
+	}
+	want := "delete iam_role_policy,delete iam_role,create iam_role,create iam_role_policy"
+	if strings.Join(order, ",") != want {
+		t.Errorf("global calls = %v, want %s", order, want)
+	}
+	if again := makePlan(t, p, s, engine.Options{Targets: []string{acctB}}); !again.Empty() {
+		t.Errorf("plan after role replacement is not empty:\n%s", strings.Join(actions(again), "\n"))
+	}
+}
+
+func TestParallelismBound(t *testing.T) {
+	p := enginetest.New()
+	s := &spec.Spec{Name: "org", Rules: []spec.Rule{{
+		Name: "all", Targets: spec.Targets{VPCs: &spec.Selector{All: true}}, TrafficType: "ALL", MaxAggregationInterval: 600, LogFormat: logformat.DefaultVPC,
+		Destination: spec.Destination{S3: &spec.S3{BucketARN: "arn:aws:s3:::b", FileFormat: "plain-text"}},
+	}}}
+	for i := 0; i < 8; i++ {
+		id := strings.Repeat(string(rune('1'+i)), 12)
+		s.Accounts = append(s.Accounts, spec.Account{ID: id, Regions: []string{"us-east-1", "us-west-2"}})
+		p.World.AddTarget(id, "us-east-1", engine.Target{Kind: spec.TargetVPC, ID: "vpc-" + id})
+		p.World.AddTarget(id, "us-west-2", engine.Target{Kind: spec.TargetVPC, ID: "vpc-w" + id})
+	}
+	p.ApplyDelay = 20 * time.Millisecond
+	plan := makePlan(t, p, s, engine.Options{Parallelism: 3})
+	if got := p.MaxConcurrent("DiscoverRegion"); got > 3 {
+		t.Errorf("%d discovery calls at once, want at most 3", got)
+	}
+	apply(t, p, plan, engine.ApplyOptions{Parallelism: 3})
+	if got := p.MaxConcurrent("Apply"); got > 3 || got < 2 {
+		t.Errorf("%d Apply calls at once, want at most 3 (and more than one: account-regions run concurrently)", got)
+	}
+	if p.World.FlowLogCount() != 16 {
+		t.Errorf("%d flow logs, want 16", p.World.FlowLogCount())
+	}
+}
+
+func TestDeleteOfSomethingAlreadyGoneSucceeds(t *testing.T) {
+	p, s := fixture(true)
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.ApplyOptions{})
+	s.Rules = s.Rules[:1]
+	plan := makePlan(t, p, s, engine.Options{Targets: []string{acctA + "/us-east-1/flow_log/central"}})
+	for _, f := range p.World.FlowLogsOn("subnet-a1") {
+		p.World.DeleteFlowLog(f.ID)
+	}
+	res := apply(t, p, plan, engine.ApplyOptions{})
+	if len(res.Changes) != 1 || res.Changes[0].Status != engine.StatusApplied {
+		t.Errorf("result = %v", resultLines(res))
+	}
+}
+
+func TestApplyRefusesAPlanWithoutID(t *testing.T) {
+	p, _ := fixture(false)
+	if _, err := engine.Apply(context.Background(), p, &engine.Plan{}, engine.ApplyOptions{}); err == nil {
+		t.Error("a plan without an ID must be refused: its client tokens would collide")
+	}
+}
+
+func TestClientTokenSeedIsThePlanID(t *testing.T) {
+	p, s := fixture(false)
+	plan := makePlan(t, p, s, engine.Options{})
+	var seeds []string
+	p.ApplyF = func(ctx context.Context, b *engine.Batch) []engine.Outcome {
+		seeds = append(seeds, b.ClientTokenSeed)
+		out := make([]engine.Outcome, len(b.Changes))
+		for i, c := range b.Changes {
+			out[i] = engine.Outcome{Change: c}
+		}
+		return out
+	}
+	apply(t, p, plan, engine.ApplyOptions{Parallelism: 1})
+	for _, s := range seeds {
+		if s != plan.ID || s == "" {
+			t.Fatalf("seed %q, want the plan ID %q", s, plan.ID)
+		}
+	}
+}
+
+func findChange(plan *engine.Plan, addr string) *engine.Change {
+	for _, c := range plan.Changes {
+		if c.Addr.String() == addr {
+			return c
+		}
+	}
+	return nil
+}
+
+func hasNote(plan *engine.Plan, kind engine.NoteKind, addr string) bool {
+	for _, n := range plan.Notes {
+		if n.Kind == kind && n.Addr.String() == addr {
+			return true
+		}
+	}
+	return false
+}
+
+func callOrder(p *enginetest.Provider) []string {
+	var out []string
+	for _, c := range p.ApplyCalls() {
+		out = append(out, c.String())
+	}
+	return out
+}
+
+// before asserts that every call starting with a comes before every call
+// starting with b, and that both happened.
+func before(t *testing.T, order []string, a, b string) {
+	t.Helper()
+	lastA, firstB := -1, -1
+	for i, c := range order {
+		if strings.HasPrefix(c, a) {
+			lastA = i
+		}
+		if firstB < 0 && strings.HasPrefix(c, b) {
+			firstB = i
+		}
+	}
+	if lastA < 0 || firstB < 0 || lastA > firstB {
+		t.Errorf("want every %q before every %q in:\n%s", a, b, strings.Join(order, "\n"))
+	}
+}

@@ -1,0 +1,502 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/flowplan/flowplan/spec"
+)
+
+// DefaultParallelism is the --parallelism default: how many provider calls
+// (discovery scopes or apply batches) run at once.
+const DefaultParallelism = 10
+
+// Options configure Discover and MakePlan.
+type Options struct {
+	// Parallelism bounds concurrent provider calls; 0 means
+	// DefaultParallelism.
+	Parallelism int
+	// Reporter receives progress events; nil is allowed.
+	Reporter Reporter
+	// Targets limit a plan to addresses with these prefixes (--target). A
+	// change kept brings along the changes it depends on, as Terraform does.
+	Targets []string
+}
+
+func (o Options) parallelism() int {
+	if o.Parallelism <= 0 {
+		return DefaultParallelism
+	}
+	return o.Parallelism
+}
+
+// MakePlan discovers the current state, expands the spec and diffs them:
+// the whole of `flowplan plan`. The plan gets a fresh ID. Discovery failures
+// of single scopes are in Plan.Errors; the error is for failures that stop
+// everything (listing accounts, a spec that cannot expand).
+func MakePlan(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*Plan, error) {
+	current, err := Discover(ctx, p, s, opts)
+	if err != nil {
+		return nil, err
+	}
+	desired, err := Expand(s, current.Accounts, current)
+	if err != nil {
+		return nil, err
+	}
+	plan := Diff(current, desired)
+	if plan.ID, err = NewPlanID(); err != nil {
+		return nil, err
+	}
+	if len(opts.Targets) > 0 {
+		plan = FilterTargets(plan, opts.Targets)
+	}
+	return plan, nil
+}
+
+// FilterTargets returns a copy of plan limited to changes and notes whose
+// address has one of the prefixes (see Addr.HasPrefix), plus every change a
+// kept change depends on, transitively: applying a flow log also applies
+// the role it needs. Discovery errors are all kept.
+func FilterTargets(plan *Plan, prefixes []string) *Plan {
+	byAddr := make(map[Addr]*Change, len(plan.Changes))
+	for _, c := range plan.Changes {
+		byAddr[c.Addr] = c
+	}
+	keep := map[Addr]bool{}
+	var visit func(a Addr)
+	visit = func(a Addr) {
+		if keep[a] || byAddr[a] == nil {
+			return
+		}
+		keep[a] = true
+		for _, d := range byAddr[a].DependsOn {
+			visit(d)
+		}
+	}
+	for _, c := range plan.Changes {
+		if matchesAny(c.Addr, prefixes) {
+			visit(c.Addr)
+		}
+	}
+	out := *plan
+	out.Targets = append([]string(nil), prefixes...)
+	out.Changes = nil
+	for _, c := range plan.Changes {
+		if keep[c.Addr] {
+			out.Changes = append(out.Changes, c)
+		}
+	}
+	out.Notes = nil
+	for _, n := range plan.Notes {
+		if matchesAny(n.Addr, prefixes) {
+			out.Notes = append(out.Notes, n)
+		}
+	}
+	return &out
+}
+
+func matchesAny(a Addr, prefixes []string) bool {
+	for _, p := range prefixes {
+		if a.HasPrefix(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Discover reads the current state the spec needs: the accounts, then per
+// account its delivery roles, per account-region its targets, flow logs and
+// wanted log groups, and per managed bucket its policy, concurrently
+// (bounded by opts.Parallelism). A scope whose read fails is recorded in
+// State.Errors and contributes nothing; when an account's own read fails,
+// none of its regions contribute either, so that nothing there is planned
+// from half a picture. The error is for failures that stop everything.
+func Discover(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*State, error) {
+	accounts, problems, err := p.Accounts(ctx, s)
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	st := NewState()
+	st.Errors = append(st.Errors, problems...)
+	st.Accounts = withBucketOwners(s, sortedAccounts(accounts))
+	q := Queries(s, st.Accounts)
+	r := &discovery{st: st, failedAccounts: map[string]bool{}, regions: map[string]*RegionState{}}
+	run := newRunner(opts.parallelism())
+	for _, aq := range q.Accounts {
+		run.do(func() { r.account(ctx, p, opts.Reporter, aq) })
+	}
+	for _, rq := range q.Regions {
+		run.do(func() { r.region(ctx, p, opts.Reporter, rq) })
+	}
+	for _, bq := range q.Buckets {
+		run.do(func() { r.bucket(ctx, p, opts.Reporter, bq) })
+	}
+	run.wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("discover: %w", err)
+	}
+	r.addRegions(s.Name)
+	st.Errors = sortedErrors(st.Errors)
+	return st, nil
+}
+
+// DiscoveryQueries are the reads Discover makes for a spec.
+type DiscoveryQueries struct {
+	Accounts []AccountQuery
+	Regions  []RegionQuery
+	Buckets  []BucketQuery
+}
+
+// Queries computes what to read: per account the delivery roles its rules
+// use (and, under prune, the roles under the spec's role paths, so that
+// roles the spec no longer names can be found); per account-region only the
+// target kinds its rules select and exactly the log groups they want; and
+// the buckets whose policy flowplan manages. Every region of every account
+// is read, even one no rule targets, so that prune finds flow logs there.
+func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
+	var q DiscoveryQueries
+	var paths []string
+	if s.Prune {
+		for _, r := range s.DeliveryRoles {
+			paths = append(paths, pathOrRoot(r.Path))
+		}
+		paths = sortedUnique(paths)
+	}
+	for _, a := range accounts {
+		var roles []string
+		for _, region := range a.Regions {
+			rq := RegionQuery{Account: a, Region: region}
+			kinds := map[spec.TargetKind]bool{}
+			var names, prefixes []string
+			for i := range s.Rules {
+				r := &s.Rules[i]
+				if !ruleApplies(r, a.ID, region) {
+					continue
+				}
+				for _, k := range r.Targets.Kinds() {
+					kinds[k] = true
+				}
+				c := r.Destination.CloudWatchLogs
+				if c == nil {
+					continue
+				}
+				if c.DeliveryRoleARN == "" && c.DeliveryRole != "" {
+					roles = append(roles, c.DeliveryRole)
+				}
+				name := expandTemplate(c.LogGroup, a, region, r.Name, "{resource_id}")
+				if before, _, found := strings.Cut(name, "{resource_id}"); found {
+					prefixes = append(prefixes, before)
+				} else {
+					names = append(names, name)
+				}
+			}
+			for _, k := range spec.TargetKinds {
+				if kinds[k] {
+					rq.TargetKinds = append(rq.TargetKinds, k)
+				}
+			}
+			rq.LogGroupNames, rq.LogGroupPrefixes = sortedUnique(names), sortedUnique(prefixes)
+			q.Regions = append(q.Regions, rq)
+		}
+		if len(roles) > 0 || len(paths) > 0 {
+			q.Accounts = append(q.Accounts, AccountQuery{Account: a, RoleNames: sortedUnique(roles),
+				PolicyNames: []string{DeliveryPolicyName}, ListPathPrefixes: paths})
+		}
+	}
+	for _, b := range managedBuckets(s) {
+		owner, _ := findAccount(accounts, b.owner)
+		q.Buckets = append(q.Buckets, BucketQuery{Account: owner, Bucket: b.name})
+	}
+	return q
+}
+
+func ruleApplies(r *spec.Rule, account, region string) bool {
+	return (len(r.Accounts) == 0 || contains(r.Accounts, account)) && (len(r.Regions) == 0 || contains(r.Regions, region))
+}
+
+func pathOrRoot(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
+type managedBucket struct{ name, owner string }
+
+func managedBuckets(s *spec.Spec) []managedBucket {
+	seen := map[string]bool{}
+	var out []managedBucket
+	for _, r := range s.Rules {
+		b := r.Destination.S3
+		if b == nil || !b.ManageBucketPolicy || b.BucketAccount == "" {
+			continue
+		}
+		name := strings.TrimPrefix(b.BucketARN, "arn:aws:s3:::")
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, managedBucket{name: name, owner: b.BucketAccount})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// withBucketOwners adds the owners of managed buckets that are not managed
+// accounts, with no regions, so that their bucket policies can be read and
+// written with the right credentials: the organization's assume-role name
+// when the spec has one, the current credentials otherwise.
+func withBucketOwners(s *spec.Spec, accounts []Account) []Account {
+	for _, b := range managedBuckets(s) {
+		if _, ok := findAccount(accounts, b.owner); ok {
+			continue
+		}
+		a := Account{ID: b.owner, Source: "bucket_owner"}
+		if sa, ok := s.AccountByRef(b.owner); ok {
+			a.Alias, a.AssumeRole, a.ExternalID = sa.Alias, sa.AssumeRole, sa.ExternalID
+		} else if o := s.Organization; o != nil && o.AssumeRoleName != "" {
+			a.AssumeRole = "arn:aws:iam::" + b.owner + ":role/" + o.AssumeRoleName
+			a.ExternalID = o.ExternalID
+		}
+		accounts = append(accounts, a)
+	}
+	return sortedAccounts(accounts)
+}
+
+func findAccount(accounts []Account, id string) (Account, bool) {
+	for _, a := range accounts {
+		if a.ID == id {
+			return a, true
+		}
+	}
+	return Account{ID: id}, false
+}
+
+func sortedAccounts(in []Account) []Account {
+	out := append([]Account(nil), in...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// runner runs functions concurrently, at most n at a time.
+type runner struct {
+	sem chan struct{}
+	wg  sync.WaitGroup
+}
+
+func newRunner(n int) *runner { return &runner{sem: make(chan struct{}, n)} }
+
+func (r *runner) do(f func()) {
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.sem <- struct{}{}
+		defer func() { <-r.sem }()
+		f()
+	}()
+}
+
+func (r *runner) wait() { r.wg.Wait() }
+
+// discovery collects scope results as they arrive.
+type discovery struct {
+	mu             sync.Mutex
+	st             *State
+	failedAccounts map[string]bool
+	regions        map[string]*RegionState
+}
+
+func report(rep Reporter, typ EventType, scope, msg string) {
+	if rep != nil {
+		rep.Report(Event{Type: typ, Scope: scope, Message: msg})
+	}
+}
+
+// scopeError turns a provider error into a ScopeError for scope, keeping the
+// provider's code and message when it returned a ScopeError itself.
+func scopeError(scope string, err error) ScopeError {
+	var se ScopeError
+	if errors.As(err, &se) {
+		return ScopeError{Scope: scope, Code: se.Code, Message: se.Message}
+	}
+	var sp *ScopeError
+	if errors.As(err, &sp) {
+		return ScopeError{Scope: scope, Code: sp.Code, Message: sp.Message}
+	}
+	return ScopeError{Scope: scope, Message: err.Error()}
+}
+
+func (r *discovery) fail(scope string, err error) {
+	r.st.Errors = append(r.st.Errors, scopeError(scope, err))
+}
+
+func (r *discovery) account(ctx context.Context, p Provider, rep Reporter, q AccountQuery) {
+	scope := q.Account.ID + "/" + GlobalRegion
+	report(rep, EventScopeStarted, scope, "discover delivery roles")
+	as, err := p.DiscoverAccount(ctx, q)
+	report(rep, EventScopeDone, scope, "discover delivery roles")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err == nil && as == nil {
+		err = errors.New("provider returned no account state")
+	}
+	if err != nil {
+		r.failedAccounts[q.Account.ID] = true
+		r.fail(q.Account.ID, fmt.Errorf("discover account: %w", err))
+		return
+	}
+	for _, role := range as.Roles {
+		if role == nil || role.Role == nil {
+			continue
+		}
+		r.st.Add(readdress(role, Addr{Account: q.Account.ID, Region: GlobalRegion, Kind: KindRole, Name: role.Role.Name}))
+	}
+	for _, pol := range as.RolePolicies {
+		if pol == nil || pol.RolePolicy == nil {
+			continue
+		}
+		name := pol.RolePolicy.RoleName + "/" + pol.RolePolicy.PolicyName
+		r.st.Add(readdress(pol, Addr{Account: q.Account.ID, Region: GlobalRegion, Kind: KindRolePolicy, Name: name}))
+	}
+}
+
+func (r *discovery) region(ctx context.Context, p Provider, rep Reporter, q RegionQuery) {
+	scope := scopeKey(q.Account.ID, q.Region)
+	report(rep, EventScopeStarted, scope, "discover targets, flow logs and log groups")
+	rs, err := p.DiscoverRegion(ctx, q)
+	report(rep, EventScopeDone, scope, "discover targets, flow logs and log groups")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err == nil && rs == nil {
+		err = errors.New("provider returned no region state")
+	}
+	if err != nil {
+		r.fail(scope, fmt.Errorf("discover region: %w", err))
+		return
+	}
+	r.regions[scope] = rs
+}
+
+func (r *discovery) bucket(ctx context.Context, p Provider, rep Reporter, q BucketQuery) {
+	scope := q.Account.ID + "/s3/" + q.Bucket
+	report(rep, EventScopeStarted, scope, "discover bucket policy")
+	bs, err := p.DiscoverBucket(ctx, q)
+	report(rep, EventScopeDone, scope, "discover bucket policy")
+	var stmts []*Resource
+	if err == nil && bs == nil {
+		err = errors.New("provider returned no bucket state")
+	}
+	if err == nil && bs.Policy != "" {
+		stmts, err = ParseBucketStatements(q.Account.ID, q.Bucket, bs.Policy)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.fail(scope, fmt.Errorf("discover bucket: %w", err))
+		return
+	}
+	r.st.Buckets[q.Bucket] = bs
+	for _, s := range stmts {
+		r.st.Add(s)
+	}
+}
+
+// addRegions adds the region results of accounts whose own discovery did
+// not fail, giving flow logs their addresses.
+func (r *discovery) addRegions(specName string) {
+	for scope, rs := range r.regions {
+		account, region, _ := strings.Cut(scope, "/")
+		if r.failedAccounts[account] {
+			continue
+		}
+		r.st.Targets[scope] = append([]Target{}, rs.Targets...)
+		for _, lg := range rs.LogGroups {
+			if lg != nil && lg.LogGroup != nil {
+				r.st.Add(readdress(lg, Addr{Account: account, Region: region, Kind: KindLogGroup, Name: lg.LogGroup.Name}))
+			}
+		}
+		for _, f := range FlowLogAddrs(account, region, specName, rs.FlowLogs) {
+			r.st.Add(f)
+		}
+	}
+}
+
+// FlowLogAddrs returns copies of discovered flow logs with their addresses:
+// <rule>/<resource> for this spec's flow logs, <resource>/<flow log id> for
+// the others and for a second flow log of one rule on one resource.
+func FlowLogAddrs(account, region, specName string, flowLogs []*Resource) []*Resource {
+	var in []*Resource
+	for _, f := range flowLogs {
+		if f != nil && f.FlowLog != nil {
+			in = append(in, f)
+		}
+	}
+	sort.Slice(in, func(i, j int) bool { return in[i].ID < in[j].ID })
+	taken := map[string]bool{}
+	out := make([]*Resource, 0, len(in))
+	for _, f := range in {
+		name := f.FlowLog.ResourceID + "/" + f.ID
+		if rule := f.Tags[TagRule]; f.Tags[TagSpec] == specName && rule != "" && !taken[rule+"/"+f.FlowLog.ResourceID] {
+			name = rule + "/" + f.FlowLog.ResourceID
+		}
+		taken[name] = true
+		out = append(out, readdress(f, Addr{Account: account, Region: region, Kind: KindFlowLog, Name: name}))
+	}
+	return out
+}
+
+func readdress(r *Resource, a Addr) *Resource {
+	c := *r
+	c.Addr = a
+	return &c
+}
+
+// ParseBucketStatements returns the flowplan statements (Sid starting with
+// "flowplan-") of a bucket policy as s3_bucket_policy_statement resources of
+// the bucket's owner. Other statements are not flowplan's and are left out.
+func ParseBucketStatements(owner, bucket, policy string) ([]*Resource, error) {
+	v, err := decodePolicyJSON(policy)
+	if err != nil {
+		return nil, fmt.Errorf("bucket policy of %s: %w", bucket, err)
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("bucket policy of %s is not a JSON object", bucket)
+	}
+	var list []any
+	switch st := obj["Statement"].(type) {
+	case nil:
+	case []any:
+		list = st
+	case map[string]any:
+		list = []any{st}
+	default:
+		return nil, fmt.Errorf("bucket policy of %s: Statement is neither an object nor a list", bucket)
+	}
+	var out []*Resource
+	seen := map[string]bool{}
+	for _, item := range list {
+		stmt, ok := item.(map[string]any)
+		if !ok {
+			continue
+		}
+		sid, _ := stmt["Sid"].(string)
+		if !strings.HasPrefix(sid, "flowplan-") || seen[sid] {
+			continue
+		}
+		seen[sid] = true
+		text, err := encodeJSON(stmt)
+		if err != nil {
+			return nil, fmt.Errorf("bucket policy of %s: statement %s: %w", bucket, sid, err)
+		}
+		out = append(out, &Resource{
+			Addr:                  Addr{Account: owner, Region: GlobalRegion, Kind: KindBucketPolicyStatement, Name: bucket + "/" + sid},
+			ID:                    "arn:aws:s3:::" + bucket + "#" + sid,
+			BucketPolicyStatement: &BucketPolicyStatement{Bucket: bucket, Sid: sid, Statement: text},
+		})
+	}
+	return out, nil
+}
