@@ -11,19 +11,6 @@ import (
 	"github.com/hashicorp/go-multierror"
 )
 
-// ApplyOptions configure Apply.
-type ApplyOptions struct {
-	// Parallelism bounds concurrent Provider.Apply calls; 0 means
-	// DefaultParallelism.
-	Parallelism int
-	// Reporter receives progress events; nil is allowed.
-	Reporter Reporter
-	// Accounts, when set, are used instead of plan.Accounts (matched by ID).
-	// A saved plan holds no external IDs, so applying one passes the
-	// accounts freshly resolved from the spec.
-	Accounts []Account
-}
-
 // Apply carries out a plan's changes through the provider and returns what
 // happened to each (no-ops left out), sorted by address.
 //
@@ -41,9 +28,13 @@ type ApplyOptions struct {
 // AWS refuses the new one as a duplicate, the old one is deleted first and
 // the result says so.
 //
+// Batches use plan.Accounts for credentials; CheckStaleLive refreshes them
+// for a saved plan, whose file holds no external IDs. opts.Targets is not
+// used: filter a plan with FilterTargets (MakePlan does) before applying it.
+//
 // The error collects every failed change (go-multierror); the Result is
 // complete either way.
-func Apply(ctx context.Context, p Provider, plan *Plan, opts ApplyOptions) (*Result, error) {
+func Apply(ctx context.Context, p Provider, plan *Plan, opts Options) (*Result, error) {
 	if plan == nil {
 		return nil, errors.New("apply: no plan")
 	}
@@ -155,16 +146,10 @@ type executor struct {
 	batches []*batch
 }
 
-func newExecutor(p Provider, plan *Plan, opts ApplyOptions) *executor {
-	n := opts.Parallelism
-	if n <= 0 {
-		n = DefaultParallelism
-	}
-	e := &executor{p: p, plan: plan, rep: opts.Reporter, accounts: map[string]Account{}, sem: make(chan struct{}, n), runs: map[Addr]*run{}}
+func newExecutor(p Provider, plan *Plan, opts Options) *executor {
+	e := &executor{p: p, plan: plan, rep: opts.Reporter, accounts: map[string]Account{},
+		sem: make(chan struct{}, opts.parallelism()), runs: map[Addr]*run{}}
 	for _, a := range plan.Accounts {
-		e.accounts[a.ID] = a
-	}
-	for _, a := range opts.Accounts {
 		e.accounts[a.ID] = a
 	}
 	e.makeBatches()

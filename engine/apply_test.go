@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -73,7 +74,7 @@ func makePlan(t *testing.T, p engine.Provider, s *spec.Spec, opts engine.Options
 	return plan
 }
 
-func apply(t *testing.T, p engine.Provider, plan *engine.Plan, opts engine.ApplyOptions) *engine.Result {
+func apply(t *testing.T, p engine.Provider, plan *engine.Plan, opts engine.Options) *engine.Result {
 	t.Helper()
 	res, err := engine.Apply(context.Background(), p, plan, opts)
 	if err != nil {
@@ -107,7 +108,7 @@ func TestApplyThenPlanIsEmpty(t *testing.T) {
 	if got := plan.Counts()[engine.Create]; got != 14 {
 		t.Fatalf("want 14 creates, got %d:\n%s", got, strings.Join(actions(plan), "\n"))
 	}
-	res := apply(t, p, plan, engine.ApplyOptions{})
+	res := apply(t, p, plan, engine.Options{})
 	for _, c := range res.Changes {
 		if c.Status != engine.StatusApplied {
 			t.Errorf("%s: %s %s", c.Addr, c.Status, c.Error)
@@ -121,7 +122,7 @@ func TestApplyThenPlanIsEmpty(t *testing.T) {
 		t.Errorf("plan after apply has notes: %+v", again.Notes)
 	}
 	p.ResetCalls()
-	res = apply(t, p, again, engine.ApplyOptions{})
+	res = apply(t, p, again, engine.Options{})
 	if len(res.Changes) != 0 || len(p.ApplyCalls()) != 0 {
 		t.Errorf("second apply did something: %v, calls %v", resultLines(res), p.ApplyCalls())
 	}
@@ -146,7 +147,7 @@ func TestAdoptionDoesNotDuplicate(t *testing.T) {
 	if c == nil || c.Action != engine.Adopt {
 		t.Fatalf("want adopt, got %+v", c)
 	}
-	apply(t, p, plan, engine.ApplyOptions{})
+	apply(t, p, plan, engine.Options{})
 	fls := p.World.FlowLogsOn("vpc-a1")
 	if len(fls) != 1 {
 		t.Fatalf("vpc-a1 has %d flow logs after adoption, want 1", len(fls))
@@ -163,7 +164,7 @@ func TestAdoptionDoesNotDuplicate(t *testing.T) {
 // VPC and selects no subnet any more.
 func deselect(t *testing.T, prune bool) (*enginetest.Provider, *spec.Spec, *engine.Plan) {
 	p, s := fixture(prune)
-	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.ApplyOptions{})
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
 	p.World.SetTargetTags(acctB, "us-east-1", "vpc-b1", map[string]string{"env": "dev"})
 	s.Rules[1].Targets.Subnets = &spec.Selector{IDs: []string{"subnet-gone"}}
 	p.ResetCalls()
@@ -189,7 +190,7 @@ func TestPruneDeletesOnlyManagedFlowLogsAndUnusedRoles(t *testing.T) {
 	if !hasNote(plan, engine.NoteOrphan, acctB+"/us-east-1/log_group//vpc-flow-logs/222222222222/us-east-1") {
 		t.Errorf("the unused log group is not reported as kept: %+v", plan.Notes)
 	}
-	apply(t, p, plan, engine.ApplyOptions{})
+	apply(t, p, plan, engine.Options{})
 	if p.World.HasRole(acctB, "flowplan-flow-logs") || !p.World.HasRole(acctA, "flowplan-flow-logs") {
 		t.Error("prune must delete the role account B no longer uses, and keep account A's")
 	}
@@ -219,7 +220,7 @@ func TestOrphanKeptWithoutPrune(t *testing.T) {
 			t.Errorf("no orphan note for %s: %+v", a, plan.Notes)
 		}
 	}
-	apply(t, p, plan, engine.ApplyOptions{})
+	apply(t, p, plan, engine.Options{})
 	if n := len(p.World.FlowLogsOn("vpc-b1")); n != 1 {
 		t.Errorf("vpc-b1 has %d flow logs, want its orphan kept", n)
 	}
@@ -227,7 +228,7 @@ func TestOrphanKeptWithoutPrune(t *testing.T) {
 
 func TestReplaceCreatesBeforeDeleting(t *testing.T) {
 	p, s := fixture(false)
-	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.ApplyOptions{})
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
 	old := p.World.FlowLogsOn("vpc-a1")[0].ID
 	s.Rules[0].TrafficType = "REJECT"
 	plan := makePlan(t, p, s, engine.Options{Targets: []string{acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1"}})
@@ -236,7 +237,7 @@ func TestReplaceCreatesBeforeDeleting(t *testing.T) {
 		t.Fatalf("want a replace with its reason, got %+v", c)
 	}
 	p.ResetCalls()
-	res := apply(t, p, plan, engine.ApplyOptions{})
+	res := apply(t, p, plan, engine.Options{})
 	order := callOrder(p)
 	if len(order) != 2 || !strings.HasPrefix(order[0], "Apply "+acctA+"/us-east-1 create flow_log") || !strings.HasPrefix(order[1], "Apply "+acctA+"/us-east-1 delete flow_log") {
 		t.Fatalf("calls = %v, want create then delete", order)
@@ -252,13 +253,13 @@ func TestReplaceCreatesBeforeDeleting(t *testing.T) {
 
 func TestReplaceFallsBackWhenAWSRefusesADuplicate(t *testing.T) {
 	p, s := fixture(false)
-	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.ApplyOptions{})
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
 	// Same resource, destination and traffic type: the fake, like AWS,
 	// refuses the new flow log as a duplicate of the old.
 	s.Rules[0].MaxAggregationInterval = 60
 	plan := makePlan(t, p, s, engine.Options{Targets: []string{acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1"}})
 	p.ResetCalls()
-	res := apply(t, p, plan, engine.ApplyOptions{})
+	res := apply(t, p, plan, engine.Options{})
 	order := callOrder(p)
 	wantPrefixes := []string{"Apply " + acctA + "/us-east-1 create flow_log", "Apply " + acctA + "/us-east-1 delete flow_log", "Apply " + acctA + "/us-east-1 create flow_log"}
 	if len(order) != 3 {
@@ -280,13 +281,13 @@ func TestReplaceFallsBackWhenAWSRefusesADuplicate(t *testing.T) {
 
 func TestReplaceKeepsTheOldFlowLogWhenDeliveryFails(t *testing.T) {
 	p, s := fixture(false)
-	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.ApplyOptions{})
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
 	old := p.World.FlowLogsOn("vpc-a1")[0].ID
 	s.Rules[0].TrafficType = "REJECT"
 	addr := acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1"
 	p.DeliveryFailures = map[string]string{addr: "Access error"}
 	plan := makePlan(t, p, s, engine.Options{Targets: []string{addr}})
-	res, err := engine.Apply(context.Background(), p, plan, engine.ApplyOptions{})
+	res, err := engine.Apply(context.Background(), p, plan, engine.Options{})
 	if err == nil || !strings.Contains(err.Error(), "reports DeliverLogsStatus FAILED (Access error); kept the old flow log "+old) {
 		t.Fatalf("error = %v", err)
 	}
@@ -320,7 +321,7 @@ func TestFailureIsolation(t *testing.T) {
 		roleB := acctB + "/global/iam_role/flowplan-flow-logs"
 		p.ApplyErrors = map[string]error{roleB: errors.New("AccessDenied: iam:CreateRole")}
 		plan := makePlan(t, p, s, engine.Options{})
-		res, err := engine.Apply(context.Background(), p, plan, engine.ApplyOptions{})
+		res, err := engine.Apply(context.Background(), p, plan, engine.Options{})
 		if err == nil || !strings.Contains(err.Error(), "create iam role "+roleB+": AccessDenied: iam:CreateRole") {
 			t.Fatalf("error = %v", err)
 		}
@@ -387,21 +388,44 @@ func TestStalePlanIsRefused(t *testing.T) {
 	}
 }
 
-func TestCheckSaved(t *testing.T) {
+func TestCheckStaleLive(t *testing.T) {
 	p, s := fixture(false)
-	plan := makePlan(t, p, s, engine.Options{})
-	accounts, err := engine.CheckSaved(context.Background(), p, s, plan, engine.Options{})
-	if err != nil {
+	saved := roundTrip(t, makePlan(t, p, s, engine.Options{}))
+	if saved.Accounts[0].ExternalID != "" {
+		t.Fatal("a saved plan must not hold external IDs")
+	}
+	if err := engine.CheckStaleLive(context.Background(), p, s, saved, engine.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if accounts[0].ExternalID != "very-secret-external-id" {
-		t.Errorf("fresh accounts must carry external IDs for apply: %+v", accounts[0])
+	if saved.Accounts[0].ExternalID != "very-secret-external-id" {
+		t.Errorf("after the check, accounts must carry external IDs again for apply: %+v", saved.Accounts[0])
+	}
+	apply(t, p, saved, engine.Options{})
+	if again := makePlan(t, p, s, engine.Options{}); !again.Empty() {
+		t.Errorf("plan after applying a saved plan is not empty:\n%s", strings.Join(actions(again), "\n"))
 	}
 	changed := *s
 	changed.SHA256 = "fedcba"
-	if _, err := engine.CheckSaved(context.Background(), p, &changed, plan, engine.Options{}); err == nil || !strings.Contains(err.Error(), "has changed since the plan was made") {
+	if err := engine.CheckStaleLive(context.Background(), p, &changed, saved, engine.Options{}); err == nil || !strings.Contains(err.Error(), "has changed since the plan was made") {
 		t.Errorf("a changed spec must be refused: %v", err)
 	}
+	if err := engine.CheckStaleLive(context.Background(), p, s, saved, engine.Options{}); err == nil {
+		t.Error("an applied plan re-checked against the state it made must be stale")
+	}
+}
+
+// roundTrip saves and loads a plan as `plan --out` and `apply FILE` do.
+func roundTrip(t *testing.T, plan *engine.Plan) *engine.Plan {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "plan.json")
+	if err := engine.SavePlanFile(path, plan); err != nil {
+		t.Fatal(err)
+	}
+	out, err := engine.LoadPlanFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func TestTargetFilteringKeepsDependencies(t *testing.T) {
@@ -423,7 +447,7 @@ func TestTargetFilteringKeepsDependencies(t *testing.T) {
 	if len(plan.Targets) != 1 {
 		t.Errorf("targets not recorded: %v", plan.Targets)
 	}
-	apply(t, p, plan, engine.ApplyOptions{})
+	apply(t, p, plan, engine.Options{})
 	if p.World.FlowLogCount() != 2 {
 		t.Errorf("a filtered apply made %d flow logs, want 2", p.World.FlowLogCount())
 	}
@@ -431,7 +455,7 @@ func TestTargetFilteringKeepsDependencies(t *testing.T) {
 
 func TestBatchOrdering(t *testing.T) {
 	p, s := fixture(false)
-	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.ApplyOptions{Parallelism: 1})
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{Parallelism: 1})
 	order := callOrder(p)
 	// Within account A: role, then policy, then log group and flow logs.
 	before(t, order, "Apply "+acctA+"/global create iam_role ", "Apply "+acctA+"/global create iam_role_policy")
@@ -458,12 +482,12 @@ func TestBatchOrdering(t *testing.T) {
 
 func TestRoleReplacementDeletesFirst(t *testing.T) {
 	p, s := fixture(false)
-	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.ApplyOptions{})
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
 	s.DeliveryRoles[0].Path = "/flowplan/"
 	s.Rules = s.Rules[:1]
 	plan := makePlan(t, p, s, engine.Options{Targets: []string{acctB}})
 	p.ResetCalls()
-	apply(t, p, plan, engine.ApplyOptions{})
+	apply(t, p, plan, engine.Options{})
 	var order []string
 	for _, c := range p.ApplyCalls() {
 		if c.Scope == acctB+"/global" {
@@ -496,7 +520,7 @@ func TestParallelismBound(t *testing.T) {
 	if got := p.MaxConcurrent("DiscoverRegion"); got > 3 {
 		t.Errorf("%d discovery calls at once, want at most 3", got)
 	}
-	apply(t, p, plan, engine.ApplyOptions{Parallelism: 3})
+	apply(t, p, plan, engine.Options{Parallelism: 3})
 	if got := p.MaxConcurrent("Apply"); got > 3 || got < 2 {
 		t.Errorf("%d Apply calls at once, want at most 3 (and more than one: account-regions run concurrently)", got)
 	}
@@ -507,13 +531,13 @@ func TestParallelismBound(t *testing.T) {
 
 func TestDeleteOfSomethingAlreadyGoneSucceeds(t *testing.T) {
 	p, s := fixture(true)
-	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.ApplyOptions{})
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
 	s.Rules = s.Rules[:1]
 	plan := makePlan(t, p, s, engine.Options{Targets: []string{acctA + "/us-east-1/flow_log/central"}})
 	for _, f := range p.World.FlowLogsOn("subnet-a1") {
 		p.World.DeleteFlowLog(f.ID)
 	}
-	res := apply(t, p, plan, engine.ApplyOptions{})
+	res := apply(t, p, plan, engine.Options{})
 	if len(res.Changes) != 1 || res.Changes[0].Status != engine.StatusApplied {
 		t.Errorf("result = %v", resultLines(res))
 	}
@@ -521,7 +545,7 @@ func TestDeleteOfSomethingAlreadyGoneSucceeds(t *testing.T) {
 
 func TestApplyRefusesAPlanWithoutID(t *testing.T) {
 	p, _ := fixture(false)
-	if _, err := engine.Apply(context.Background(), p, &engine.Plan{}, engine.ApplyOptions{}); err == nil {
+	if _, err := engine.Apply(context.Background(), p, &engine.Plan{}, engine.Options{}); err == nil {
 		t.Error("a plan without an ID must be refused: its client tokens would collide")
 	}
 }
@@ -538,7 +562,7 @@ func TestClientTokenSeedIsThePlanID(t *testing.T) {
 		}
 		return out
 	}
-	apply(t, p, plan, engine.ApplyOptions{Parallelism: 1})
+	apply(t, p, plan, engine.Options{Parallelism: 1})
 	for _, s := range seeds {
 		if s != plan.ID || s == "" {
 			t.Fatalf("seed %q, want the plan ID %q", s, plan.ID)

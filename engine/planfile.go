@@ -145,20 +145,32 @@ func short(sum string) string {
 	return sum
 }
 
-// CheckSaved re-checks a saved plan before it is applied: the spec must be
-// the file the plan was made from, and a fresh discovery must find the state
-// of every change unchanged (see CheckStale). It returns the freshly
-// resolved accounts, external IDs included, for ApplyOptions.Accounts.
-func CheckSaved(ctx context.Context, p Provider, s *spec.Spec, saved *Plan, opts Options) ([]Account, error) {
+// CheckStaleLive re-checks a saved plan before it is applied: the spec
+// must be the file the plan was made from (CheckSpec), and a fresh
+// discovery must find the state of every change unchanged (CheckStale).
+//
+// On success it replaces saved.Accounts with the freshly resolved accounts
+// of the same IDs, external IDs included (in memory only: the file never
+// holds them), so that Apply reaches each account as the spec now says.
+func CheckStaleLive(ctx context.Context, p Provider, s *spec.Spec, saved *Plan, opts Options) error {
 	if err := CheckSpec(saved, s); err != nil {
-		return nil, err
+		return err
 	}
 	current, err := Discover(ctx, p, s, opts)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := CheckStale(saved, current); err != nil {
-		return nil, err
+		return err
 	}
-	return current.Accounts, nil
+	fresh := map[string]Account{}
+	for _, a := range current.Accounts {
+		fresh[a.ID] = a
+	}
+	for i, a := range saved.Accounts {
+		if f, ok := fresh[a.ID]; ok {
+			saved.Accounts[i] = f
+		}
+	}
+	return nil
 }
