@@ -229,7 +229,7 @@ func (a *applier) createFlowLogs(ctx context.Context) {
 			a.out[i].Resource = r
 		}
 		if err != nil {
-			err = fmt.Errorf("created flow logs %s, but could not read them back: %w", strings.Join(chunk, ", "), err)
+			err = annotate("created flow logs "+strings.Join(chunk, ", ")+", but could not read them back", err)
 		}
 		for _, id := range chunk {
 			for _, i := range created[id] {

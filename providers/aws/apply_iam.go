@@ -60,12 +60,15 @@ func (a *applier) createRole(ctx context.Context, c *iam.Client, want *engine.Re
 	out, err := c.CreateRole(ctx, in)
 	if ErrorCode(err) == "EntityAlreadyExists" {
 		have, gerr := getRole(ctx, c, r.Name)
-		if gerr != nil || have == nil {
-			return nil, errors.Join(err, gerr)
+		if gerr != nil {
+			return nil, annotate("role exists, but could not be read", gerr)
+		}
+		if have == nil {
+			return nil, annotate("role exists, but GetRole does not find it", err)
 		}
 		before := roleResource(want.Addr.Account, have)
 		if owner, _ := before.Owner(); owner == "" || owner != want.Tags[engine.TagSpec] {
-			return nil, fmt.Errorf("role %s already exists and is not managed by spec %q (flowplan:spec=%q): %w", r.Name, want.Tags[engine.TagSpec], owner, markAlreadyExists(err))
+			return nil, annotate(fmt.Sprintf("role %s already exists and is not managed by spec %q (flowplan:spec=%q)", r.Name, want.Tags[engine.TagSpec], owner), markAlreadyExists(err))
 		}
 		return updateRole(ctx, c, before, want)
 	}
@@ -151,7 +154,7 @@ func deleteRole(ctx context.Context, c *iam.Client, name string) error {
 	for _, p := range policies {
 		_, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)})
 		if err != nil && ErrorCode(err) != "NoSuchEntity" {
-			return fmt.Errorf("delete inline policy %s: %w", p, err)
+			return annotate("delete inline policy "+p, err)
 		}
 	}
 	_, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)})

@@ -52,11 +52,14 @@ func (a *applier) createLogGroup(ctx context.Context, want *engine.Resource) (*e
 	_, err := c.CreateLogGroup(ctx, in)
 	if ErrorCode(err) == "ResourceAlreadyExistsException" {
 		have, rerr := a.readLogGroup(ctx, c, lg.Name)
-		if rerr != nil || have == nil {
-			return nil, errors.Join(err, rerr)
+		if rerr != nil {
+			return nil, annotate("log group exists, but could not be read", rerr)
+		}
+		if have == nil {
+			return nil, annotate("log group exists, but DescribeLogGroups does not find it", err)
 		}
 		if owner, _ := have.Owner(); owner == "" || owner != want.Tags[engine.TagSpec] {
-			return nil, fmt.Errorf("log group %s already exists and is not managed by spec %q (flowplan:spec=%q): %w", lg.Name, want.Tags[engine.TagSpec], owner, markAlreadyExists(err))
+			return nil, annotate(fmt.Sprintf("log group %s already exists and is not managed by spec %q (flowplan:spec=%q)", lg.Name, want.Tags[engine.TagSpec], owner), markAlreadyExists(err))
 		}
 		return a.updateLogGroup(ctx, have, want)
 	}
@@ -67,7 +70,7 @@ func (a *applier) createLogGroup(ctx context.Context, want *engine.Resource) (*e
 		if _, err := c.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{
 			LogGroupName: aws.String(lg.Name), RetentionInDays: aws.Int32(int32(lg.RetentionDays)),
 		}); err != nil {
-			return nil, fmt.Errorf("created, but could not set the retention: %w", err)
+			return nil, annotate("created, but could not set the retention", err)
 		}
 	}
 	res := *want

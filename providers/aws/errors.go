@@ -20,17 +20,40 @@ type Error struct {
 	Err  error
 }
 
-func (e *Error) Error() string {
+func (e *Error) Error() string { return e.Op + " " + e.Addr + ": " + short(e.Err) }
+
+// short describes an error for people: the context flowplan added, then
+// the AWS error as "Code: message" without the SDK's operation, status
+// and request ID wrapping.
+func short(err error) string {
+	var c *contextError
 	var ae smithy.APIError
-	if errors.As(e.Err, &ae) {
-		msg := ae.ErrorMessage()
-		if msg == "" {
-			return e.Op + " " + e.Addr + ": " + ae.ErrorCode()
+	switch {
+	case errors.As(err, &c) && c != err:
+		return short(c)
+	case c != nil:
+		return c.msg + ": " + short(c.err)
+	case errors.As(err, &ae):
+		if ae.ErrorMessage() == "" {
+			return ae.ErrorCode()
 		}
-		return e.Op + " " + e.Addr + ": " + ae.ErrorCode() + ": " + msg
+		return ae.ErrorCode() + ": " + ae.ErrorMessage()
 	}
-	return e.Op + " " + e.Addr + ": " + e.Err.Error()
+	return err.Error()
 }
+
+// contextError adds what flowplan was doing to an error, keeping it in
+// the chain.
+type contextError struct {
+	msg string
+	err error
+}
+
+func (e *contextError) Error() string { return e.msg + ": " + short(e.err) }
+func (e *contextError) Unwrap() error { return e.err }
+
+// annotate prefixes err with a description of what flowplan was doing.
+func annotate(msg string, err error) error { return &contextError{msg: msg, err: err} }
 
 func (e *Error) Unwrap() error { return e.Err }
 
