@@ -123,7 +123,7 @@ func (l *loader) readName(doc *yaml.Node, e entries) {
 // quoting hint: unquoted, 011111111111 would lose its leading zero.
 func (l *loader) accountRef(n *yaml.Node, path string) (string, bool) {
 	if rn := resolve(n); rn != nil && rn.Kind == yaml.ScalarNode && (rn.Tag == "!!int" || rn.Tag == "!!float") {
-		l.errorf(n, "%s: account IDs must be quoted strings: write \"%s\" (unquoted, YAML reads a number and drops leading zeros)", path, rn.Value)
+		l.errorf(n, "%s: account IDs must be quoted strings: write %q (unquoted, YAML reads a number and drops leading zeros)", path, rn.Value)
 		return "", false
 	}
 	return l.str(n, path)
@@ -317,7 +317,7 @@ func (l *loader) readDeliveryRoles(n *yaml.Node) {
 		if !ok {
 			continue
 		}
-		p := path + "." + name
+		p := child(path, name)
 		if first, dup := seen[name]; dup {
 			l.errorf(k, "%s: role %q appears twice (first at line %d)", path, name, first.Line)
 			continue

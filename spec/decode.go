@@ -2,6 +2,8 @@ package spec
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -100,13 +102,33 @@ func describe(n *yaml.Node) string {
 		case "!!str":
 			return fmt.Sprintf("the string %q", n.Value)
 		case "!!int", "!!float":
-			return "the number " + n.Value
+			return "the number " + printable(n.Value)
 		case "!!bool":
-			return n.Value
+			return printable(n.Value)
 		}
-		return fmt.Sprintf("%s %s", n.Tag, n.Value)
+		return fmt.Sprintf("a value tagged %q", n.Tag)
 	}
 	return "an unsupported YAML node"
+}
+
+// printable returns s as it is when it needs no escaping, else quoted, so
+// that every message stays on one line.
+func printable(s string) string {
+	if q := strconv.Quote(s); q[1:len(q)-1] != s {
+		return q
+	}
+	return s
+}
+
+var plainKey = regexp.MustCompile(`^[A-Za-z0-9_.:/=+@-]+$`)
+
+// child is the path of key name under path: path.name, or path["name"]
+// when the name has spaces or other unusual characters.
+func child(path, name string) string {
+	if plainKey.MatchString(name) {
+		return path + "." + name
+	}
+	return fmt.Sprintf("%s[%q]", path, name)
 }
 
 // entry is one key of a mapping.
@@ -216,7 +238,7 @@ func (r *reporter) str(n *yaml.Node, path string) (string, bool) {
 		return rn.Value, true
 	}
 	if rn != nil && rn.Kind == yaml.ScalarNode && rn.Tag != "!!null" {
-		r.errorf(n, "%s must be a string, got %s; quote it: \"%s\"", path, describe(rn), rn.Value)
+		r.errorf(n, "%s must be a string, got %s; quote it: %q", path, describe(rn), rn.Value)
 		return "", false
 	}
 	r.errorf(n, "%s must be a string, got %s", path, describe(rn))
@@ -321,7 +343,7 @@ func (r *reporter) stringMap(n *yaml.Node, path string, checkKey, checkVal func(
 			r.errorf(k, "%s: %s", path, msg)
 			continue
 		}
-		p := fmt.Sprintf("%s.%s", path, name)
+		p := child(path, name)
 		val, ok := r.str(v, p)
 		if !ok {
 			continue

@@ -10,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -123,7 +124,7 @@ func yamlError(r *reporter, err error) {
 	} else if len(msg) > 6 && msg[:6] == "yaml: " {
 		msg = msg[6:]
 	}
-	r.errorf(&yaml.Node{Line: line, Column: 1}, "invalid YAML: %s", msg)
+	r.errorf(&yaml.Node{Line: line, Column: 1}, "invalid YAML: %s", strings.Join(strings.Fields(msg), " "))
 }
 
 // checkSize rejects documents whose aliases refer to themselves or expand
