@@ -53,9 +53,12 @@ func (d Decision) String() string {
 }
 
 // Evaluate returns Denied when any statement denies, Allowed when one allows
-// and none denies, and NotApplicable otherwise.
+// and none denies, and NotApplicable otherwise. A nil policy is NotApplicable.
 func (p *Policy) Evaluate(r Request) Decision {
 	out := NotApplicable
+	if p == nil {
+		return out
+	}
 	for _, s := range p.Statements {
 		if !s.applies(r) {
 			continue

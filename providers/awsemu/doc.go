@@ -1,0 +1,65 @@
+// Package awsemu emulates the AWS APIs flowplan uses (EC2, IAM, STS, CloudWatch Logs, S3, Firehose and Organizations) behind one HTTP endpoint, for tests, benchmarks and the sandbox.
+//
+// It speaks AWS's wire protocols, so the real aws-sdk-go-v2 clients and the
+// AWS CLI work against it unchanged. It models AWS from AWS's documentation,
+// not from flowplan's provider: it imports neither engine, spec nor
+// providers/aws, and has its own validation (its own log-format field
+// table, its own IAM policy evaluator in iampolicy), so that it can catch the
+// provider's mistakes. Where AWS's documentation is unclear the emulator
+// takes the stricter reading and says so in a comment; MOTO_DIFFERENCES.md
+// lists where it knowingly differs from moto.
+//
+// # Using it
+//
+//	emu := awsemu.New(awsemu.Options{})
+//	if err := emu.LoadWorldFile("examples/sandbox/world.yaml"); err != nil { ... }
+//	srv := httptest.NewServer(emu.Handler())
+//	id, secret := emu.SandboxCredentials()
+//	// point any AWS client at srv.URL with id/secret and a region
+//
+// The sandbox keeps its state in a file across processes:
+//
+//	created, err := emu.OpenSandbox(".flowplan/sandbox.json", "examples/sandbox/world.yaml")
+//	... serve or call ...
+//	err = emu.SaveStateFile(".flowplan/sandbox.json")
+//
+// With Options.AutoSavePath set, every successful call that changes state
+// saves it (for "flowplan sandbox serve", so that later --sandbox runs see
+// the changes). Save/Load do the same with any io.Writer/io.Reader.
+// Package emutest starts an emulator on 127.0.0.1 and builds SDK configs.
+//
+// # Routing and credentials
+//
+// Requests are routed by their Signature Version 4 credential scope
+// (Credential=AKID/date/region/service/aws4_request): the service picks the
+// protocol and API, the region the account-region, and the access key the
+// account and principal. The signature's shape is checked (algorithm,
+// scope, 64-hex signature, signed host header, X-Amz-Date matching the
+// scope date); its HMAC is not, so a wrongly signed request that AWS would
+// refuse passes here. Temporary credentials from AssumeRole must carry their
+// session token and expire.
+//
+// # Behaviour
+//
+// Validation follows AWS's error codes and, where known, messages; per
+// resource failures of CreateFlowLogs and DeleteFlowLogs go in Unsuccessful.
+// Every Describe and List paginates with AWS's MaxResults bounds and opaque
+// tokens tied to the query. CreateFlowLogs honours ClientToken. A role is
+// unusable for Options.IAMPropagationDelay after it is created or its trust
+// policy changes. DescribeFlowLogs computes DeliverLogsStatus from the
+// current roles, policies and destinations (see delivery.go).
+//
+// # Faults and accounting
+//
+// Options.Latency and SetLatency delay every call; Options.Throttling and
+// SetThrottling enable token buckets modelled on AWS's (throttle.go);
+// RandomFaults injects seeded 500/503 errors and dropped connections;
+// FailNext scripts failures of chosen calls. Counts, Count and ResetCounts
+// expose per service, action and account-region call counters.
+//
+// # Out-of-band changes
+//
+// DeleteFlowLog, SetTags and SetBucketPolicy change the world as someone
+// outside flowplan would, for drift tests; AddCredentials mints keys for any
+// account. Anything else can be done through the AWS API itself.
+package awsemu

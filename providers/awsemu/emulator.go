@@ -1,0 +1,306 @@
+package awsemu
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flowplan/flowplan/providers/awsemu/iampolicy"
+)
+
+// Options configure an Emulator. The zero value is a strict emulator with
+// no faults, no throttling and no IAM propagation delay.
+type Options struct {
+	// Clock returns the current time; nil means time.Now. Tests use it to
+	// step over IAM propagation delays, token buckets and expiries.
+	Clock func() time.Time
+	// IAMPropagationDelay is how long after CreateRole or
+	// UpdateAssumeRolePolicy a role is unusable: CreateFlowLogs answers
+	// "Unable to assume given IAM role" and AssumeRole is denied. AWS gives
+	// no figure; Terraform waits up to 2 minutes.
+	IAMPropagationDelay time.Duration
+	// PermissiveAssumeRole lets AssumeRole succeed for any role ARN in a
+	// known account, skipping the role's existence and trust checks. For demos.
+	PermissiveAssumeRole bool
+	// Latency is added to every call.
+	Latency time.Duration
+	// Throttling enables the per account-region token buckets.
+	Throttling bool
+	// RandomFaults injects seeded random errors and connection resets.
+	RandomFaults RandomFaults
+	// AutoSavePath, when set, makes the emulator save its state to this file
+	// after every successful call that changes it, so that separate processes
+	// (flowplan sandbox serve and flowplan --sandbox) see each other's changes.
+	AutoSavePath string
+	// Seed drives generated IDs when the world file sets none.
+	Seed int64
+}
+
+// Emulator is an in-memory AWS: EC2, IAM, STS, CloudWatch Logs, S3,
+// Firehose and Organizations behind one http.Handler. It is safe for
+// concurrent use.
+type Emulator struct {
+	opts Options
+
+	// mu guards st. Calls that change state hold it for writing, the rest
+	// for reading.
+	mu sync.RWMutex
+	st *state
+
+	faults   *faultInjector
+	counts   *counter
+	throttle *throttler
+	reqSeq   atomic.Uint64
+	policies sync.Map // policy document → *iampolicy.Policy (nil on parse error)
+}
+
+// New returns an emulator with an empty world: no accounts, so no
+// credentials work until a world or state is loaded.
+func New(opts Options) *Emulator {
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	e := &Emulator{
+		opts:     opts,
+		st:       newState(opts.Seed),
+		faults:   newFaultInjector(opts.RandomFaults, opts.Latency),
+		counts:   newCounter(),
+		throttle: newThrottler(opts.Throttling),
+	}
+	return e
+}
+
+// Handler returns the HTTP handler serving every emulated service on one
+// endpoint.
+func (e *Emulator) Handler() http.Handler { return e }
+
+func (e *Emulator) now() time.Time { return e.opts.Clock().UTC() }
+
+// newRequestID returns a UUID-shaped request ID.
+func (e *Emulator) newRequestID() string {
+	n := e.reqSeq.Add(1)
+	sum := sha256.Sum256([]byte(fmt.Sprintf("request-%d-%d", e.opts.Seed, n)))
+	h := hex.EncodeToString(sum[:16])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// cachedPolicy parses a stored policy document once. Stored documents were
+// validated when they were put, so a parse failure means "no policy".
+func (e *Emulator) cachedPolicy(doc string) *iampolicy.Policy {
+	if doc == "" {
+		return nil
+	}
+	if p, ok := e.policies.Load(doc); ok {
+		return p.(*iampolicy.Policy)
+	}
+	p, err := iampolicy.Parse(doc)
+	if err != nil {
+		p = nil
+	}
+	e.policies.Store(doc, p)
+	return p
+}
+
+const maxRequestBody = 16 << 20
+
+// call is one request on its way through the emulator.
+type call struct {
+	e         *Emulator
+	svc       *service
+	action    string
+	requestID string
+	// region is the credential scope's region; scope is the region used for
+	// counters and throttling ("global" for IAM, Organizations and S3).
+	region string
+	scope  string
+	key    accessKey
+	form   *form
+	body   []byte
+	req    *http.Request
+	now    time.Time
+	// mutating is true when the action changes state; st is then locked
+	// for writing.
+	mutating bool
+	st       *state
+}
+
+// acct is the caller's account. It always exists: keys are only accepted
+// for known accounts.
+func (c *call) acct() *account { return c.st.Accounts[c.key.Account] }
+
+// reg returns the caller's account-region. Reads get a throw-away empty
+// region when none exists yet, so that they never change state.
+func (c *call) reg() *region {
+	a := c.acct()
+	if c.mutating {
+		return a.regionOf(c.region)
+	}
+	if r, ok := a.Regions[c.region]; ok {
+		return r
+	}
+	return newRegion(c.region)
+}
+
+// ServeHTTP routes a signed request to its service and action.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID := e.newRequestID()
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
+	if err != nil {
+		http.Error(w, "read request body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	sig, problem, msg := parseAuth(r)
+	if problem != 0 {
+		writeUnroutedError(w, r, requestID, problem, msg)
+		return
+	}
+	svc := services[sig.Service]
+	if svc == nil {
+		writeUnroutedError(w, r, requestID, authMalformed,
+			fmt.Sprintf("the credential scope names service %q, which the emulator does not serve", sig.Service))
+		return
+	}
+	c := &call{e: e, svc: svc, requestID: requestID, region: sig.Region, body: body, req: r, now: e.now()}
+	c.scope = sig.Region
+	if svc.global {
+		c.scope = "global"
+	}
+	act, aerr := svc.route(c)
+	if aerr == nil {
+		aerr = e.authenticate(c, sig)
+	}
+	if aerr != nil {
+		svc.writeError(w, c, aerr)
+		return
+	}
+	e.counts.add(CallKey{Service: svc.name, Action: c.action, Account: c.key.Account, Region: c.scope})
+	if e.injectFault(w, r, c) {
+		return
+	}
+	if d := e.faults.latency(); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	resp, err := e.dispatch(c, act)
+	if err != nil {
+		svc.writeError(w, c, asAPIError(err))
+		return
+	}
+	if err := svc.writeResponse(w, c, resp); err != nil {
+		svc.writeError(w, c, newError(http.StatusInternalServerError, "InternalError", "encode response: %v", err))
+	}
+}
+
+// injectFault applies scripted failures, random faults and throttling. It
+// reports whether the request was answered.
+func (e *Emulator) injectFault(w http.ResponseWriter, r *http.Request, c *call) bool {
+	f := e.faults.next(c)
+	if f == nil {
+		if err := e.throttle.take(c); err != nil {
+			c.svc.writeError(w, c, err)
+			return true
+		}
+		return false
+	}
+	if f.Reset {
+		resetConnection(w)
+		return true
+	}
+	c.svc.writeError(w, c, f.apiError(c.svc))
+	return true
+}
+
+// resetConnection closes the client's connection without a response, as a
+// dropped TCP connection looks to the SDK.
+func resetConnection(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}
+
+// dispatch runs the action's handler under the state lock.
+func (e *Emulator) dispatch(c *call, act *action) (any, error) {
+	c.mutating = act.mutating
+	if act.mutating {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+	} else {
+		e.mu.RLock()
+		defer e.mu.RUnlock()
+	}
+	c.st = e.st
+	if c.st.Accounts[c.key.Account] == nil {
+		return nil, newError(http.StatusForbidden, "AccessDenied", "account %s no longer exists", c.key.Account)
+	}
+	resp, err := act.fn(c)
+	if ae, ok := err.(*apiError); ok && ae == nil {
+		err = nil // a nil *apiError returned as error is success
+	}
+	if err == nil && act.mutating && e.opts.AutoSavePath != "" {
+		if serr := e.saveFileLocked(e.opts.AutoSavePath); serr != nil {
+			return nil, newError(http.StatusInternalServerError, "InternalError", "auto-save state: %v", serr)
+		}
+	}
+	return resp, err
+}
+
+func asAPIError(err error) *apiError {
+	if ae, ok := err.(*apiError); ok {
+		return ae
+	}
+	return newError(http.StatusInternalServerError, "InternalError", "%v", err)
+}
+
+// authenticate maps the access key to its account and principal.
+func (e *Emulator) authenticate(c *call, sig *sigv4) *apiError {
+	e.mu.RLock()
+	key, ok := e.st.Keys[sig.AccessKeyID]
+	var acct *account
+	if ok {
+		c.key = *key
+		acct = e.st.Accounts[key.Account]
+	}
+	e.mu.RUnlock()
+	switch {
+	case !ok || acct == nil:
+		return c.svc.authError(authUnknownKey)
+	case key.SessionToken != "" && sig.SessionToken != key.SessionToken:
+		return c.svc.authError(authBadToken)
+	case key.SessionToken == "" && sig.SessionToken != "":
+		return c.svc.authError(authBadToken)
+	case !key.Expires.IsZero() && !c.now.Before(key.Expires):
+		return c.svc.authError(authExpired)
+	}
+	if !c.svc.global && !acct.regionEnabled(sig.Region) {
+		return c.svc.authError(authRegion)
+	}
+	return nil
+}
+
+// withState runs fn with the state locked for writing; out-of-band helpers use it.
+func (e *Emulator) withState(fn func(st *state) error) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return fn(e.st)
+}
+
+// readState runs fn with the state locked for reading.
+func (e *Emulator) readState(fn func(st *state)) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	fn(e.st)
+}

@@ -1,0 +1,240 @@
+package awsemu
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Failure scripts the failure of matching calls. Tests use it to say, for
+// example, "fail the next 2 CreateFlowLogs in 111111111111/us-east-1 with
+// InternalError".
+type Failure struct {
+	// Service is the signing name (ec2, iam, sts, logs, s3, firehose,
+	// organizations); Action the API operation ("*" matches any).
+	Service, Action string
+	// Account and Region narrow the match; empty matches any. IAM,
+	// Organizations and S3 calls have region "global".
+	Account, Region string
+	// Times is how many matching calls fail; 0 means 1.
+	Times int
+	// Status, Code and Message make the error; the default is the
+	// service's internal error with status 500.
+	Status        int
+	Code, Message string
+	// Reset drops the connection without a response instead.
+	Reset bool
+}
+
+func (f *Failure) matches(c *call) bool {
+	return f.Service == c.svc.name &&
+		(f.Action == "*" || f.Action == c.action) &&
+		(f.Account == "" || f.Account == c.key.Account) &&
+		(f.Region == "" || f.Region == c.scope)
+}
+
+func (f *Failure) apiError(svc *service) *apiError {
+	if f.Code == "" {
+		return internalError(svc, false)
+	}
+	status := f.Status
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	msg := f.Message
+	if msg == "" {
+		msg = "scripted failure"
+	}
+	return newError(status, f.Code, "%s", msg)
+}
+
+// internalError is each service's server-side error: 500 InternalError, or
+// 503 when unavailable is set.
+func internalError(svc *service, unavailable bool) *apiError {
+	if unavailable {
+		code := map[string]string{"ec2": "Unavailable", "logs": "ServiceUnavailableException",
+			"firehose": "ServiceUnavailableException", "organizations": "ServiceException"}[svc.name]
+		if code == "" {
+			code = "ServiceUnavailable"
+		}
+		return newError(http.StatusServiceUnavailable, code, "The service is unavailable. Please try again shortly.")
+	}
+	code := map[string]string{"iam": "ServiceFailure", "sts": "InternalFailure", "logs": "ServiceUnavailableException",
+		"firehose": "ServiceUnavailableException", "organizations": "ServiceException"}[svc.name]
+	if code == "" {
+		code = "InternalError"
+	}
+	return newError(http.StatusInternalServerError, code, "An internal error has occurred")
+}
+
+// RandomFaults injects failures at random, from a seed, so that a failing
+// run can be repeated.
+type RandomFaults struct {
+	Seed int64
+	// ErrorRate is the probability (0..1) that a call gets a 500 or 503.
+	ErrorRate float64
+	// ResetRate is the probability that a call's connection is dropped.
+	ResetRate float64
+}
+
+type faultInjector struct {
+	mu       sync.Mutex
+	scripted []*Failure
+	random   RandomFaults
+	rng      *rand.Rand
+	delay    time.Duration
+}
+
+func newFaultInjector(r RandomFaults, latency time.Duration) *faultInjector {
+	f := &faultInjector{delay: latency}
+	f.setRandom(r)
+	return f
+}
+
+func (f *faultInjector) setRandom(r RandomFaults) {
+	f.random = r
+	f.rng = rand.New(rand.NewPCG(uint64(r.Seed), 0x666c6f77706c616e))
+}
+
+// next returns the failure to inject into c, if any.
+func (f *faultInjector) next(c *call) *Failure {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, s := range f.scripted {
+		if !s.matches(c) {
+			continue
+		}
+		out := *s
+		s.Times--
+		if s.Times <= 0 {
+			f.scripted = append(f.scripted[:i], f.scripted[i+1:]...)
+		}
+		return &out
+	}
+	if f.random.ResetRate <= 0 && f.random.ErrorRate <= 0 {
+		return nil
+	}
+	x := f.rng.Float64()
+	switch {
+	case x < f.random.ResetRate:
+		return &Failure{Reset: true}
+	case x < f.random.ResetRate+f.random.ErrorRate:
+		if f.rng.IntN(2) == 0 {
+			return &Failure{}
+		}
+		e := internalError(c.svc, true)
+		return &Failure{Status: e.Status, Code: e.Code, Message: e.Message}
+	}
+	return nil
+}
+
+func (f *faultInjector) latency() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.delay
+}
+
+// FailNext scripts failures: the next f.Times calls matching f fail.
+// Scripts are matched in the order they were added.
+func (e *Emulator) FailNext(f Failure) {
+	if f.Times <= 0 {
+		f.Times = 1
+	}
+	e.faults.mu.Lock()
+	defer e.faults.mu.Unlock()
+	e.faults.scripted = append(e.faults.scripted, &f)
+}
+
+// ClearFailures removes scripted failures that have not fired yet.
+func (e *Emulator) ClearFailures() {
+	e.faults.mu.Lock()
+	defer e.faults.mu.Unlock()
+	e.faults.scripted = nil
+}
+
+// SetRandomFaults replaces the random fault settings and reseeds them.
+func (e *Emulator) SetRandomFaults(r RandomFaults) {
+	e.faults.mu.Lock()
+	defer e.faults.mu.Unlock()
+	e.faults.setRandom(r)
+}
+
+// SetLatency sets the delay added to every call.
+func (e *Emulator) SetLatency(d time.Duration) {
+	e.faults.mu.Lock()
+	defer e.faults.mu.Unlock()
+	e.faults.delay = d
+}
+
+// CallKey identifies a counter: one service action in one account-region.
+type CallKey struct {
+	Service, Action, Account, Region string
+}
+
+func (k CallKey) String() string {
+	return fmt.Sprintf("%s %s %s/%s", k.Service, k.Action, k.Account, k.Region)
+}
+
+type counter struct {
+	mu sync.Mutex
+	m  map[CallKey]int
+}
+
+func newCounter() *counter { return &counter{m: map[CallKey]int{}} }
+
+func (c *counter) add(k CallKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[k]++
+}
+
+// Counts returns how many calls reached each action, including calls that
+// failed (injected faults and throttling included), since the emulator
+// started or ResetCounts. Calls refused before routing (bad signature,
+// unknown key, unknown action) are not counted.
+func (e *Emulator) Counts() map[CallKey]int {
+	e.counts.mu.Lock()
+	defer e.counts.mu.Unlock()
+	out := make(map[CallKey]int, len(e.counts.m))
+	for k, v := range e.counts.m {
+		out[k] = v
+	}
+	return out
+}
+
+// Count sums the counters of one service action over every account-region.
+func (e *Emulator) Count(service, action string) int {
+	n := 0
+	for k, v := range e.Counts() {
+		if k.Service == service && k.Action == action {
+			n += v
+		}
+	}
+	return n
+}
+
+// CountsReport lists the counters, one "service action account/region: n"
+// per line, sorted, for test failure messages.
+func (e *Emulator) CountsReport() string {
+	counts := e.Counts()
+	lines := make([]string, 0, len(counts))
+	for k, v := range counts {
+		lines = append(lines, fmt.Sprintf("%s: %d", k, v))
+	}
+	sort.Strings(lines)
+	out := ""
+	for _, l := range lines {
+		out += l + "\n"
+	}
+	return out
+}
+
+// ResetCounts sets every counter back to zero.
+func (e *Emulator) ResetCounts() {
+	e.counts.mu.Lock()
+	defer e.counts.mu.Unlock()
+	e.counts.m = map[CallKey]int{}
+}

@@ -1,0 +1,210 @@
+package awsemu
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Save writes the emulator's whole state as JSON.
+func (e *Emulator) Save(w io.Writer) error {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.saveLocked(w)
+}
+
+func (e *Emulator) saveLocked(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(e.st); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	return nil
+}
+
+// Load replaces the emulator's state with one written by Save.
+func (e *Emulator) Load(r io.Reader) error {
+	st := &state{}
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(st); err != nil {
+		return fmt.Errorf("load state: %w", err)
+	}
+	if st.FormatVersion != stateFormatVersion {
+		return fmt.Errorf("load state: format_version %d is not %d; reset the sandbox", st.FormatVersion, stateFormatVersion)
+	}
+	if err := st.complete(); err != nil {
+		return fmt.Errorf("load state: %w", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.st = st
+	return nil
+}
+
+// complete fills the maps JSON leaves nil and checks references, so that a
+// hand-edited state file cannot make handlers panic.
+func (st *state) complete() error {
+	if st.Accounts == nil {
+		st.Accounts = map[string]*account{}
+	}
+	if st.Keys == nil {
+		st.Keys = map[string]*accessKey{}
+	}
+	if st.Buckets == nil {
+		st.Buckets = map[string]*bucket{}
+	}
+	for id, a := range st.Accounts {
+		if a == nil || a.ID != id {
+			return fmt.Errorf("account %s: entry is empty or has another id", id)
+		}
+		if a.Regions == nil {
+			a.Regions = map[string]*region{}
+		}
+		if a.Roles == nil {
+			a.Roles = map[string]*role{}
+		}
+		for name, r := range a.Regions {
+			if r == nil {
+				a.Regions[name] = newRegion(name)
+				continue
+			}
+			r.fillMaps()
+		}
+	}
+	for id, k := range st.Keys {
+		if k == nil || st.Accounts[k.Account] == nil {
+			return fmt.Errorf("access key %s: its account is missing", id)
+		}
+	}
+	for name, b := range st.Buckets {
+		if b == nil || st.Accounts[b.Owner] == nil {
+			return fmt.Errorf("bucket %s: its owner account is missing", name)
+		}
+	}
+	if o := st.Organization; o != nil && o.Root == nil {
+		return fmt.Errorf("organization %s has no root", o.ID)
+	}
+	return nil
+}
+
+func (r *region) fillMaps() {
+	empty := newRegion(r.Name)
+	if r.VPCs == nil {
+		r.VPCs = empty.VPCs
+	}
+	if r.Subnets == nil {
+		r.Subnets = empty.Subnets
+	}
+	if r.ENIs == nil {
+		r.ENIs = empty.ENIs
+	}
+	if r.TGWs == nil {
+		r.TGWs = empty.TGWs
+	}
+	if r.TGWAttachments == nil {
+		r.TGWAttachments = empty.TGWAttachments
+	}
+	if r.FlowLogs == nil {
+		r.FlowLogs = empty.FlowLogs
+	}
+	if r.LogGroups == nil {
+		r.LogGroups = empty.LogGroups
+	}
+	if r.DeliveryStreams == nil {
+		r.DeliveryStreams = empty.DeliveryStreams
+	}
+	if r.ClientTokens == nil {
+		r.ClientTokens = empty.ClientTokens
+	}
+}
+
+// SaveStateFile writes the state to path atomically (a temporary file
+// renamed over it), with mode 0600: the state holds secret keys.
+func (e *Emulator) SaveStateFile(path string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.saveFileLocked(path)
+}
+
+func (e *Emulator) saveFileLocked(path string) error {
+	e.dropExpiredKeys()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("save state %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".sandbox-*.json")
+	if err != nil {
+		return fmt.Errorf("save state %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save state %s: %w", path, err)
+	}
+	if err := e.saveLocked(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save state %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save state %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("save state %s: %w", path, err)
+	}
+	return nil
+}
+
+// dropExpiredKeys forgets temporary credentials that have expired. The
+// caller holds the write lock.
+func (e *Emulator) dropExpiredKeys() {
+	now := e.now()
+	for id, k := range e.st.Keys {
+		if !k.Expires.IsZero() && !now.Before(k.Expires) {
+			delete(e.st.Keys, id)
+		}
+	}
+	for _, a := range e.st.Accounts {
+		for _, r := range a.Regions {
+			for token, rec := range r.ClientTokens {
+				if now.Sub(rec.Created) > clientTokenLifetime {
+					delete(r.ClientTokens, token)
+				}
+			}
+		}
+	}
+}
+
+// LoadStateFile replaces the state with the one saved in path.
+func (e *Emulator) LoadStateFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("load state: %w", err)
+	}
+	defer f.Close()
+	if err := e.Load(f); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// OpenSandbox loads the state in statePath, or, when that file does not
+// exist, seeds the emulator from worldPath and saves the state there. It
+// reports whether the state was created. This is the sandbox's
+// "created from the world on first use".
+func (e *Emulator) OpenSandbox(statePath, worldPath string) (created bool, err error) {
+	err = e.LoadStateFile(statePath)
+	if err == nil {
+		return false, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	if err := e.LoadWorldFile(worldPath); err != nil {
+		return false, err
+	}
+	return true, e.SaveStateFile(statePath)
+}
