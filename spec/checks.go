@@ -134,14 +134,14 @@ func checkPolicyARN(s string) string {
 }
 
 // kmsKey is a parsed KMS key ARN.
-type kmsKey struct{ Region, Account string }
+type kmsKey struct{ Region string }
 
 func parseKMSKeyARN(s string) (kmsKey, string) {
 	if m := kmsKeyARNRe.FindStringSubmatch(s); m != nil {
 		if msg := checkRegion(m[2]); msg != "" {
 			return kmsKey{}, fmt.Sprintf("%q: %s", s, msg)
 		}
-		return kmsKey{Region: m[2], Account: m[3]}, ""
+		return kmsKey{Region: m[2]}, ""
 	}
 	hint := ""
 	switch {
@@ -154,7 +154,7 @@ func parseKMSKeyARN(s string) (kmsKey, string) {
 }
 
 // stream is a parsed Firehose delivery stream ARN.
-type stream struct{ Region, Account string }
+type stream struct{ Account string }
 
 func parseFirehoseARN(s string) (stream, string) {
 	m := firehoseRe.FindStringSubmatch(s)
@@ -164,7 +164,7 @@ func parseFirehoseARN(s string) (stream, string) {
 	if msg := checkRegion(m[2]); msg != "" {
 		return stream{}, fmt.Sprintf("%q: %s", s, msg)
 	}
-	return stream{Region: m[2], Account: m[3]}, ""
+	return stream{Account: m[3]}, ""
 }
 
 // checkBucketARN checks arn:aws:s3:::NAME with S3's bucket naming rules.

@@ -113,7 +113,7 @@ func checkLogGroup(rs *ruleSrc, tmpl string) string {
 	if tmpl == "" {
 		return "the log group name must not be empty"
 	}
-	if _, msg := templatePlaceholders(tmpl, placeholderNames); msg != "" {
+	if msg := checkPlaceholders(tmpl, placeholderNames); msg != "" {
 		return msg
 	}
 	literal := Expand(tmpl, Placeholders{})
@@ -238,13 +238,16 @@ func (l *loader) readS3(rs *ruleSrc, n *yaml.Node, path string) {
 			s3.FileFormat = s
 		}
 	}
-	for key, dst := range map[string]*bool{
-		"hive_compatible_partitions": &s3.HiveCompatiblePartitions,
-		"per_hour_partition":         &s3.PerHourPartition,
-		"manage_bucket_policy":       &s3.ManageBucketPolicy,
+	for _, opt := range []struct {
+		key string
+		dst *bool
+	}{
+		{"hive_compatible_partitions", &s3.HiveCompatiblePartitions},
+		{"per_hour_partition", &s3.PerHourPartition},
+		{"manage_bucket_policy", &s3.ManageBucketPolicy},
 	} {
-		if v, ok := e[key]; ok {
-			*dst, _ = l.boolean(v.val, path+"."+key)
+		if v, ok := e[opt.key]; ok {
+			*opt.dst, _ = l.boolean(v.val, path+"."+opt.key)
 		}
 	}
 	if v, ok := e["bucket_account"]; ok {

@@ -241,4 +241,7 @@ func TestExpand(t *testing.T) {
 			t.Errorf("Expand(%q) = %q, want %q", tt.tmpl, got, tt.want)
 		}
 	}
+	if !UsesPlaceholder("/a/{resource_id}", PlaceholderResourceID) || UsesPlaceholder("/a/{region}", PlaceholderResourceID) {
+		t.Errorf("UsesPlaceholder is wrong")
+	}
 }

@@ -195,18 +195,21 @@ func (rs *ruleSrc) destinationKey(a scopeAccount, region, id string) string {
 // same destination: AWS would refuse the second flow log as a duplicate.
 // The engine checks again once selectors are resolved.
 func (l *loader) checkDuplicates() {
-	for j, b := range l.rules {
-		for _, a := range l.rules[:j] {
-			for _, k := range TargetKinds {
-				for _, it := range b.ids[k] {
-					if !slices.ContainsFunc(a.ids[k], func(x item) bool { return x.val == it.val }) {
-						continue
-					}
-					if where := sameDestination(a, b, it.val); where != "" {
-						first := a.ids[k][slices.IndexFunc(a.ids[k], func(x item) bool { return x.val == it.val })]
-						l.duplicate(a, b, it, first.node, where)
+	type use struct {
+		rs *ruleSrc
+		it item
+	}
+	uses := map[string][]use{} // by kind and ID
+	for _, rs := range l.rules {
+		for _, k := range TargetKinds {
+			for _, it := range rs.ids[k] {
+				key := string(k) + "/" + it.val
+				for _, prev := range uses[key] {
+					if where := sameDestination(prev.rs, rs, it.val); where != "" {
+						l.duplicate(prev.rs, rs, it, prev.it.node, where)
 					}
 				}
+				uses[key] = append(uses[key], use{rs, it})
 			}
 		}
 	}

@@ -75,22 +75,21 @@ func UsesPlaceholder(template, name string) bool {
 	return strings.Contains(template, "{"+name+"}")
 }
 
-// templatePlaceholders returns the placeholders a template uses, or an error
-// message for an unknown or unterminated one.
-func templatePlaceholders(template string, allowed []string) ([]string, string) {
-	var used []string
+// checkPlaceholders returns an error message for an unknown or unterminated
+// placeholder in template, or "".
+func checkPlaceholders(template string, allowed []string) string {
 	rest := template
 	for {
 		open := strings.IndexAny(rest, "{}")
 		if open < 0 {
-			return used, ""
+			return ""
 		}
 		if rest[open] == '}' {
-			return nil, fmt.Sprintf("%q has a \"}\" without its \"{\"", template)
+			return fmt.Sprintf("%q has a \"}\" without its \"{\"", template)
 		}
 		end := strings.IndexByte(rest[open:], '}')
 		if end < 0 {
-			return nil, fmt.Sprintf("%q has a \"{\" without its \"}\"", template)
+			return fmt.Sprintf("%q has a \"{\" without its \"}\"", template)
 		}
 		name := rest[open+1 : open+end]
 		if !contains(allowed, name) {
@@ -98,9 +97,8 @@ func templatePlaceholders(template string, allowed []string) ([]string, string) 
 			if s := suggest(name, allowed); s != "" {
 				msg += fmt.Sprintf(" (did you mean {%s}?)", s)
 			}
-			return nil, msg
+			return msg
 		}
-		used = append(used, name)
 		rest = rest[open+end+1:]
 	}
 }
