@@ -29,13 +29,14 @@ func Diff(current, desired *State) *Plan {
 		changes: map[Addr]*Change{},
 		taken:   map[Addr]bool{},
 	}
+	d.curByKind, d.desByKind = byKind(d.cur), byKind(d.des)
 	d.flowLogs()
 	d.logGroups()
 	d.bucketStatements()
 	d.roles()
 	d.bucketPolicySizes(current.Buckets)
 	d.dependencies()
-	idx := newCurrentIndex(current)
+	idx := newCurrentIndex(d.cur, current.Targets)
 	for _, c := range d.changes {
 		c.Fingerprint = idx.fingerprint(c)
 	}
@@ -58,6 +59,9 @@ type differ struct {
 	notes    []Note
 	// taken are the addresses changes and leftover flow logs already use.
 	taken map[Addr]bool
+	// curByKind and desByKind hold each side's resources by kind, sorted by
+	// address.
+	curByKind, desByKind map[Kind][]*Resource
 }
 
 func normalizeAll(in map[Addr]*Resource) map[Addr]*Resource {
@@ -109,15 +113,15 @@ func OwnsSid(specName, sid string) bool {
 	return true
 }
 
-// resourcesOfKind returns m's resources of kind k, sorted by address.
-func resourcesOfKind(m map[Addr]*Resource, k Kind) []*Resource {
-	var out []*Resource
+// byKind groups resources by kind, each group sorted by address.
+func byKind(m map[Addr]*Resource) map[Kind][]*Resource {
+	out := map[Kind][]*Resource{}
 	for a, r := range m {
-		if a.Kind == k {
-			out = append(out, r)
-		}
+		out[a.Kind] = append(out[a.Kind], r)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Addr.Less(out[j].Addr) })
+	for _, list := range out {
+		sort.Slice(list, func(i, j int) bool { return list[i].Addr.Less(list[j].Addr) })
+	}
 	return out
 }
 
@@ -141,11 +145,11 @@ func (d *differ) flowLogs() {
 		}
 		return g
 	}
-	for _, r := range resourcesOfKind(d.des, KindFlowLog) {
+	for _, r := range d.desByKind[KindFlowLog] {
 		g := get(flowLogKey(r.Addr, r.FlowLog))
 		g.desired = append(g.desired, r)
 	}
-	for _, r := range resourcesOfKind(d.cur, KindFlowLog) {
+	for _, r := range d.curByKind[KindFlowLog] {
 		g := get(flowLogKey(r.Addr, r.FlowLog))
 		g.current = append(g.current, r)
 	}
@@ -387,7 +391,7 @@ func display(s string) string {
 // --- log groups ---
 
 func (d *differ) logGroups() {
-	for _, want := range resourcesOfKind(d.des, KindLogGroup) {
+	for _, want := range d.desByKind[KindLogGroup] {
 		have := d.cur[want.Addr]
 		switch {
 		case have == nil:
@@ -403,7 +407,7 @@ func (d *differ) logGroups() {
 			d.inPlace(want, have, logGroupDiffs(have, want))
 		}
 	}
-	for _, have := range resourcesOfKind(d.cur, KindLogGroup) {
+	for _, have := range d.curByKind[KindLogGroup] {
 		if d.des[have.Addr] == nil && d.owns(have) {
 			d.note(NoteOrphan, have.Addr, have, "log group is no longer used by the spec; kept: flowplan never deletes log groups")
 		}
@@ -444,7 +448,7 @@ func (d *differ) inPlace(want, have *Resource, diffs []AttrDiff) {
 // --- bucket policy statements ---
 
 func (d *differ) bucketStatements() {
-	for _, want := range resourcesOfKind(d.des, KindBucketPolicyStatement) {
+	for _, want := range d.desByKind[KindBucketPolicyStatement] {
 		have := d.cur[want.Addr]
 		if have == nil {
 			d.add(&Change{Addr: want.Addr, Action: Create, After: want, Reason: "statement " + want.BucketPolicyStatement.Sid + " is not in the bucket policy"})
@@ -456,7 +460,7 @@ func (d *differ) bucketStatements() {
 		}
 		d.inPlace(want, have, diffs)
 	}
-	for _, have := range resourcesOfKind(d.cur, KindBucketPolicyStatement) {
+	for _, have := range d.curByKind[KindBucketPolicyStatement] {
 		if d.des[have.Addr] != nil || !d.owns(have) {
 			continue
 		}
@@ -514,7 +518,7 @@ func (d *differ) bucketPolicySizes(buckets map[string]*BucketState) {
 func (d *differ) roles() {
 	replaced := map[Addr]bool{}
 	unowned := map[Addr]bool{}
-	for _, want := range resourcesOfKind(d.des, KindRole) {
+	for _, want := range d.desByKind[KindRole] {
 		have := d.cur[want.Addr]
 		switch {
 		case have == nil:
@@ -538,7 +542,7 @@ func (d *differ) roles() {
 			d.inPlace(want, have, diffs)
 		}
 	}
-	for _, want := range resourcesOfKind(d.des, KindRolePolicy) {
+	for _, want := range d.desByKind[KindRolePolicy] {
 		role := roleAddrOf(want.Addr)
 		have := d.cur[want.Addr]
 		switch {
@@ -602,7 +606,7 @@ func roleARNOf(r *Resource) string {
 // wants, with their policies, unless a flow log that stays still uses them.
 func (d *differ) leftoverRoles() {
 	stays := d.flowLogsThatStay()
-	for _, have := range resourcesOfKind(d.cur, KindRole) {
+	for _, have := range d.curByKind[KindRole] {
 		if d.des[have.Addr] != nil || !d.owns(have) {
 			continue
 		}
@@ -638,7 +642,7 @@ func (d *differ) flowLogsThatStay() []*Resource {
 		}
 	}
 	var out []*Resource
-	for _, r := range resourcesOfKind(d.cur, KindFlowLog) {
+	for _, r := range d.curByKind[KindFlowLog] {
 		if !gone[r.ID] {
 			out = append(out, r)
 		}
@@ -648,7 +652,7 @@ func (d *differ) flowLogsThatStay() []*Resource {
 
 func (d *differ) policiesOf(role Addr) []*Resource {
 	var out []*Resource
-	for _, p := range resourcesOfKind(d.cur, KindRolePolicy) {
+	for _, p := range d.curByKind[KindRolePolicy] {
 		if roleAddrOf(p.Addr) == role && p.RolePolicy.PolicyName == DeliveryPolicyName {
 			out = append(out, p)
 		}

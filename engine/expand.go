@@ -324,17 +324,23 @@ func (e *expander) addBuckets() {
 // expandTemplate fills a log group name template's placeholders. An
 // account without an alias uses its ID for {account_alias}.
 func expandTemplate(tmpl string, a Account, region, rule, resourceID string) string {
+	if !strings.Contains(tmpl, "{") {
+		return tmpl
+	}
 	alias := a.Alias
 	if alias == "" {
 		alias = a.ID
 	}
-	return strings.NewReplacer(
-		"{account_id}", a.ID,
-		"{account_alias}", alias,
-		"{region}", region,
-		"{rule}", rule,
-		"{resource_id}", resourceID,
-	).Replace(tmpl)
+	for _, p := range [...][2]string{
+		{"{account_id}", a.ID},
+		{"{account_alias}", alias},
+		{"{region}", region},
+		{"{rule}", rule},
+		{"{resource_id}", resourceID},
+	} {
+		tmpl = strings.ReplaceAll(tmpl, p[0], p[1])
+	}
+	return tmpl
 }
 
 // JoinRules renders the flowplan:rule tag of a resource several rules use:

@@ -28,23 +28,20 @@ type currentIndex struct {
 	targets   map[string]Target      // "<account>/<region>/<id>"
 }
 
-func newCurrentIndex(s *State) *currentIndex {
-	idx := &currentIndex{resources: map[Addr]*Resource{}, flowLogs: map[string][]*Resource{}, targets: map[string]Target{}}
-	for a, r := range s.Resources {
-		n := Normalize(r)
+// newCurrentIndex indexes a current state whose resources are already
+// normalised (see normalizeAll).
+func newCurrentIndex(normalized map[Addr]*Resource, targets map[string][]Target) *currentIndex {
+	idx := &currentIndex{resources: normalized, flowLogs: map[string][]*Resource{}, targets: map[string]Target{}}
+	for a, n := range normalized {
 		if n.FlowLog != nil {
-			fl := *n.FlowLog
-			fl.Status = nil
-			n.FlowLog = &fl
 			k := flowLogKey(a, n.FlowLog)
 			idx.flowLogs[k] = append(idx.flowLogs[k], n)
 		}
-		idx.resources[a] = n
 	}
 	for _, list := range idx.flowLogs {
 		sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
 	}
-	for scope, ts := range s.Targets {
+	for scope, ts := range targets {
 		for _, t := range ts {
 			idx.targets[scope+"/"+t.ID] = t
 		}
@@ -54,15 +51,13 @@ func newCurrentIndex(s *State) *currentIndex {
 
 func (idx *currentIndex) fingerprint(c *Change) string {
 	h := sha256.New()
+	enc := json.NewEncoder(h) // one JSON value per line
 	write := func(v any) {
-		b, err := json.Marshal(v)
-		if err != nil {
+		if err := enc.Encode(v); err != nil {
 			// Resources are plain data; this cannot happen. Hash the
 			// error text so that the fingerprint still differs.
-			b = []byte(err.Error())
+			fmt.Fprintln(h, err)
 		}
-		h.Write(b)
-		h.Write([]byte{'\n'})
 	}
 	if id := changedResourceID(c); c.Addr.Kind == KindFlowLog && id != "" {
 		write("flow_log " + c.Addr.Scope() + " " + id)
@@ -87,10 +82,15 @@ func (idx *currentIndex) fingerprint(c *Change) string {
 
 // fingerprintView is the part of a resource that fingerprints cover: all of
 // it but its address, which for discovered flow logs depends on their
-// neighbours.
+// neighbours, and a flow log's observed delivery status.
 func fingerprintView(r *Resource) any {
 	c := *r
 	c.Addr = Addr{}
+	if r.FlowLog != nil {
+		f := *r.FlowLog
+		f.Status = nil
+		c.FlowLog = &f
+	}
 	return &c
 }
 
@@ -131,7 +131,7 @@ func (e *StaleError) Error() string {
 // and its scope must have been discovered. It returns a *StaleError naming
 // every address that fails, or nil.
 func CheckStale(saved *Plan, current *State) error {
-	idx := newCurrentIndex(current)
+	idx := newCurrentIndex(normalizeAll(current.Resources), current.Targets)
 	var stale []StaleChange
 	for _, c := range saved.Changes {
 		if c.Action == NoOp {

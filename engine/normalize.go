@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/flowplan/flowplan/spec"
 	"github.com/flowplan/flowplan/spec/logformat"
@@ -37,7 +38,8 @@ const (
 )
 
 // Normalize returns a canonical copy of r: tags without AWS-reserved keys
-// (nil when empty), and the kind's attributes in canonical form. It never
+// (nil when empty), and the kind's attributes in canonical form. The copy
+// may share its Tags map with r; neither is modified. It never
 // fails: a value it cannot parse (a malformed policy from AWS, say) is kept
 // as it is, trimmed, so that it compares unequal to a well-formed one.
 func Normalize(r *Resource) *Resource {
@@ -76,8 +78,18 @@ func Normalize(r *Resource) *Resource {
 }
 
 // NormalizeTags drops AWS-reserved "aws:" keys and returns nil for an empty
-// result, so that nil, empty and reserved-only tag sets compare equal.
+// result, so that nil, empty and reserved-only tag sets compare equal. A
+// set with nothing to drop is returned as it is, not copied.
 func NormalizeTags(tags map[string]string) map[string]string {
+	reserved := 0
+	for k := range tags {
+		if strings.HasPrefix(k, "aws:") {
+			reserved++
+		}
+	}
+	if reserved == 0 && len(tags) > 0 {
+		return tags
+	}
 	var out map[string]string
 	for k, v := range tags {
 		if strings.HasPrefix(k, "aws:") {
@@ -105,11 +117,7 @@ func normalizeFlowLog(in *FlowLog) *FlowLog {
 		f.TrafficType = ""
 	}
 	f.TrafficType = strings.ToUpper(f.TrafficType)
-	if c, err := logformat.Canonical(f.LogFormat, family); err == nil {
-		f.LogFormat = c
-	} else {
-		f.LogFormat = strings.TrimSpace(f.LogFormat)
-	}
+	f.LogFormat = canonicalFormat(f.LogFormat, family)
 	if f.MaxAggregationInterval == 0 {
 		f.MaxAggregationInterval = DefaultInterval
 		if tgw {
@@ -132,6 +140,30 @@ func normalizeFlowLog(in *FlowLog) *FlowLog {
 	}
 	f.TagFieldSpecifications = normalizeTagFields(f.TagFieldSpecifications)
 	return &f
+}
+
+// formatCache memoises canonicalFormat: an organisation's tens of
+// thousands of flow logs share a handful of formats.
+var formatCache sync.Map // formatKey → string
+
+type formatKey struct {
+	format string
+	family logformat.Target
+}
+
+// canonicalFormat is logformat.Canonical, or the trimmed format when it
+// does not parse (so that it compares unequal to any valid one).
+func canonicalFormat(format string, family logformat.Target) string {
+	key := formatKey{format, family}
+	if c, ok := formatCache.Load(key); ok {
+		return c.(string)
+	}
+	c, err := logformat.Canonical(format, family)
+	if err != nil {
+		c = strings.TrimSpace(format)
+	}
+	formatCache.Store(key, c)
+	return c
 }
 
 // NormalizeDestination puts a destination ARN in canonical form: a CloudWatch

@@ -260,3 +260,24 @@ func TestNormalizeResource(t *testing.T) {
 		}
 	}
 }
+
+func TestAddrLessMatchesStringOrder(t *testing.T) {
+	addrs := []Addr{
+		{Account: "1", Region: "us-east-1", Kind: KindFlowLog, Name: "a/vpc-1"},
+		{Account: "1-", Region: "us-east-1", Kind: KindFlowLog, Name: "a"},
+		{Account: "1", Region: "us-east-10", Kind: KindFlowLog, Name: "a"},
+		{Account: "1", Region: "us-east-1", Kind: KindLogGroup, Name: "/x"},
+		{Account: "1", Region: "us-east-1", Kind: KindLogGroup, Name: "/x/y"},
+		{Account: "1", Region: "global", Kind: KindRole, Name: "r"},
+		{Account: "1", Region: "global", Kind: KindRolePolicy, Name: "r/p"},
+		{Account: "", Region: "", Kind: "", Name: ""},
+		{Account: "1", Region: "us-east-1", Kind: KindFlowLog, Name: "a"},
+	}
+	for _, a := range addrs {
+		for _, b := range addrs {
+			if got, want := a.Less(b), a.String() < b.String(); got != want {
+				t.Errorf("%q.Less(%q) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+}
