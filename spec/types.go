@@ -240,9 +240,9 @@ func (t Targets) Kinds() []TargetKind {
 // record (CreateFlowLogs TagFieldSpecifications).
 type TagFieldSpecification struct {
 	// ResourceType is network-interface, instance or auto-scaling-group.
-	ResourceType string
+	ResourceType string `json:"resource_type"`
 	// TagKeys are one or two keys, 1-128 characters each.
-	TagKeys []string
+	TagKeys []string `json:"tag_keys"`
 }
 
 // Rule is one entry of flow_logs, with defaults merged in.
