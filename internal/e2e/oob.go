@@ -1,0 +1,345 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/flowplan/flowplan/spec/logformat"
+)
+
+// This file changes and reads a seeded backend out of band, through the
+// AWS API with the harness's credentials, the way a colleague with the
+// console would: to make drift, and to check what flowplan did.
+
+// DeleteFlowLogs deletes every flow log on resourceID and returns how many
+// there were.
+func (s *Seeded) DeleteFlowLogs(ctx context.Context, account, region, resourceID string) (int, error) {
+	c, err := s.clients(account, region)
+	if err != nil {
+		return 0, err
+	}
+	out, err := c.ec2.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{
+		Filter: []ec2types.Filter{{Name: aws.String("resource-id"), Values: []string{resourceID}}},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("describe flow logs of %s: %w", resourceID, err)
+	}
+	var ids []string
+	for _, f := range out.FlowLogs {
+		ids = append(ids, aws.ToString(f.FlowLogId))
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	del, err := c.ec2.DeleteFlowLogs(ctx, &ec2.DeleteFlowLogsInput{FlowLogIds: ids})
+	if err != nil {
+		return 0, fmt.Errorf("delete flow logs %v: %w", ids, err)
+	}
+	if len(del.Unsuccessful) > 0 {
+		u := del.Unsuccessful[0]
+		return 0, fmt.Errorf("delete flow log %s: %s: %s", aws.ToString(u.ResourceId), aws.ToString(u.Error.Code), aws.ToString(u.Error.Message))
+	}
+	return len(ids), nil
+}
+
+// Tag sets tags on an EC2 resource (a VPC, a flow log, ...).
+func (s *Seeded) Tag(ctx context.Context, account, region, id string, tags map[string]string) error {
+	c, err := s.clients(account, region)
+	if err != nil {
+		return err
+	}
+	if len(tags) == 0 {
+		return fmt.Errorf("tag %s: no tags given", id)
+	}
+	if _, err := c.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: ec2TagList(tags)}); err != nil {
+		return fmt.Errorf("tag %s: %w", id, err)
+	}
+	return nil
+}
+
+// Untag removes tag keys from an EC2 resource.
+func (s *Seeded) Untag(ctx context.Context, account, region, id string, keys []string) error {
+	c, err := s.clients(account, region)
+	if err != nil {
+		return err
+	}
+	var tags []ec2types.Tag
+	for _, k := range keys {
+		tags = append(tags, ec2types.Tag{Key: aws.String(k)})
+	}
+	if _, err := c.ec2.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{id}, Tags: tags}); err != nil {
+		return fmt.Errorf("untag %s: %w", id, err)
+	}
+	return nil
+}
+
+// PutBucketPolicy replaces a bucket's policy; account is the bucket owner.
+func (s *Seeded) PutBucketPolicy(ctx context.Context, account, bucket, policy string) error {
+	c, err := s.clients(account, HomeRegion)
+	if err != nil {
+		return err
+	}
+	if _, err := c.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(policy)}); err != nil {
+		return fmt.Errorf("put bucket policy of %s: %w", bucket, err)
+	}
+	return nil
+}
+
+// PutRetention sets a log group's retention in days.
+func (s *Seeded) PutRetention(ctx context.Context, account, region, group string, days int) error {
+	c, err := s.clients(account, region)
+	if err != nil {
+		return err
+	}
+	if _, err := c.logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{
+		LogGroupName: aws.String(group), RetentionInDays: aws.Int32(int32(days)),
+	}); err != nil {
+		return fmt.Errorf("put retention of %s: %w", group, err)
+	}
+	return nil
+}
+
+// DescribeFlowLogs lists an account-region's flow logs, one line each,
+// sorted: resource, traffic type ("-" when none), destination type and
+// destination, then key=value attributes. A CloudWatch Logs destination is
+// shown as log-group:<name> whichever of LogDestination and LogGroupName
+// the backend returned. The default formats show as "default".
+func (s *Seeded) DescribeFlowLogs(ctx context.Context, account, region string) ([]string, error) {
+	c, err := s.clients(account, region)
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	p := ec2.NewDescribeFlowLogsPaginator(c.ec2, &ec2.DescribeFlowLogsInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe flow logs in %s/%s: %w", account, region, err)
+		}
+		for _, f := range out.FlowLogs {
+			lines = append(lines, flowLogLine(f))
+		}
+	}
+	sort.Strings(lines)
+	return lines, nil
+}
+
+func flowLogLine(f ec2types.FlowLog) string {
+	traffic := string(f.TrafficType)
+	if traffic == "" {
+		traffic = "-"
+	}
+	dest := aws.ToString(f.LogDestination)
+	if f.LogDestinationType == ec2types.LogDestinationTypeCloudWatchLogs {
+		dest = "log-group:" + cwlGroupName(f)
+	}
+	parts := []string{aws.ToString(f.ResourceId), traffic, string(f.LogDestinationType), dest}
+	if r := aws.ToString(f.DeliverLogsPermissionArn); r != "" {
+		parts = append(parts, "role="+r)
+	}
+	if r := aws.ToString(f.DeliverCrossAccountRole); r != "" {
+		parts = append(parts, "cross-account-role="+r)
+	}
+	parts = append(parts, fmt.Sprintf("interval=%d", aws.ToInt32(f.MaxAggregationInterval)))
+	switch format := aws.ToString(f.LogFormat); format {
+	case logformat.DefaultVPC, logformat.DefaultTransitGateway:
+		parts = append(parts, "format=default")
+	default:
+		parts = append(parts, fmt.Sprintf("format=%q", format))
+	}
+	if o := f.DestinationOptions; o != nil {
+		parts = append(parts, fmt.Sprintf("options=%s,hive=%t,per-hour=%t", o.FileFormat, aws.ToBool(o.HiveCompatiblePartitions), aws.ToBool(o.PerHourPartition)))
+	}
+	if st := aws.ToString(f.DeliverLogsStatus); st != "" && st != "SUCCESS" {
+		parts = append(parts, "delivery="+st)
+	}
+	parts = append(parts, "tags="+ec2TagString(f.Tags))
+	return strings.Join(parts, " ")
+}
+
+// cwlGroupName is a CloudWatch Logs flow log's group name, from
+// LogGroupName or from the LogDestination ARN.
+func cwlGroupName(f ec2types.FlowLog) string {
+	if g := aws.ToString(f.LogGroupName); g != "" {
+		return g
+	}
+	arn := strings.TrimSuffix(aws.ToString(f.LogDestination), ":*")
+	if i := strings.Index(arn, ":log-group:"); i >= 0 {
+		return arn[i+len(":log-group:"):]
+	}
+	return arn
+}
+
+func ec2TagString(tags []ec2types.Tag) string {
+	var kv []string
+	for _, t := range tags {
+		if strings.HasPrefix(aws.ToString(t.Key), "aws:") {
+			continue
+		}
+		kv = append(kv, aws.ToString(t.Key)+"="+aws.ToString(t.Value))
+	}
+	sort.Strings(kv)
+	return strings.Join(kv, ",")
+}
+
+// DescribeBucketPolicy returns a bucket's policy as indented JSON with its
+// statements sorted by Sid, or "" when it has none; account is the owner.
+func (s *Seeded) DescribeBucketPolicy(ctx context.Context, account, bucket string) (string, error) {
+	c, err := s.clients(account, HomeRegion)
+	if err != nil {
+		return "", err
+	}
+	out, err := c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		if strings.Contains(err.Error(), "NoSuchBucketPolicy") {
+			return "", nil
+		}
+		return "", fmt.Errorf("get bucket policy of %s: %w", bucket, err)
+	}
+	return canonicalPolicy(aws.ToString(out.Policy))
+}
+
+// canonicalPolicy indents a policy document and sorts its statements by
+// Sid, so that documents compare equal across backends.
+func canonicalPolicy(doc string) (string, error) {
+	var p map[string]any
+	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+		return "", fmt.Errorf("policy is not JSON: %w", err)
+	}
+	if st, ok := p["Statement"].([]any); ok {
+		sort.SliceStable(st, func(i, j int) bool { return sidOf(st[i]) < sidOf(st[j]) })
+	}
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	return string(b) + "\n", nil
+}
+
+func sidOf(statement any) string {
+	m, _ := statement.(map[string]any)
+	sid, _ := m["Sid"].(string)
+	return sid
+}
+
+// DescribeRoles lists an account's roles, one line each, sorted: path and
+// name, then the names of its inline policies.
+func (s *Seeded) DescribeRoles(ctx context.Context, account string) ([]string, error) {
+	c, err := s.clients(account, HomeRegion)
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	p := iam.NewListRolesPaginator(c.iam, &iam.ListRolesInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list roles of %s: %w", account, err)
+		}
+		for _, r := range out.Roles {
+			pol, err := c.iam.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: r.RoleName})
+			if err != nil {
+				return nil, fmt.Errorf("list policies of role %s: %w", aws.ToString(r.RoleName), err)
+			}
+			names := append([]string(nil), pol.PolicyNames...)
+			sort.Strings(names)
+			lines = append(lines, fmt.Sprintf("%s%s policies=%s", aws.ToString(r.Path), aws.ToString(r.RoleName), strings.Join(names, ",")))
+		}
+	}
+	sort.Strings(lines)
+	return lines, nil
+}
+
+// DescribeRole returns a role's trust policy and inline policies as
+// canonical JSON documents, each headed by a "# <name>" line.
+func (s *Seeded) DescribeRole(ctx context.Context, account, name string) (string, error) {
+	c, err := s.clients(account, HomeRegion)
+	if err != nil {
+		return "", err
+	}
+	out, err := c.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if err != nil {
+		return "", fmt.Errorf("get role %s: %w", name, err)
+	}
+	var b strings.Builder
+	if err := writeDocument(&b, "trust", aws.ToString(out.Role.AssumeRolePolicyDocument)); err != nil {
+		return "", err
+	}
+	pol, err := c.iam.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
+	if err != nil {
+		return "", fmt.Errorf("list policies of role %s: %w", name, err)
+	}
+	names := append([]string(nil), pol.PolicyNames...)
+	sort.Strings(names)
+	for _, pn := range names {
+		doc, err := c.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(pn)})
+		if err != nil {
+			return "", fmt.Errorf("get policy %s of role %s: %w", pn, name, err)
+		}
+		if err := writeDocument(&b, "policy "+pn, aws.ToString(doc.PolicyDocument)); err != nil {
+			return "", err
+		}
+	}
+	return b.String(), nil
+}
+
+// writeDocument writes an IAM document, which IAM returns URL-encoded.
+func writeDocument(b *strings.Builder, title, doc string) error {
+	if decoded, err := url.QueryUnescape(doc); err == nil {
+		doc = decoded
+	}
+	text, err := canonicalPolicy(doc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", title, err)
+	}
+	fmt.Fprintf(b, "# %s\n%s", title, text)
+	return nil
+}
+
+// DescribeLogGroups lists an account-region's log groups, one line each,
+// sorted: name, retention ("retention=never" when none) and tags.
+func (s *Seeded) DescribeLogGroups(ctx context.Context, account, region string) ([]string, error) {
+	c, err := s.clients(account, region)
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	p := cloudwatchlogs.NewDescribeLogGroupsPaginator(c.logs, &cloudwatchlogs.DescribeLogGroupsInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe log groups in %s/%s: %w", account, region, err)
+		}
+		for _, g := range out.LogGroups {
+			retention := "never"
+			if d := aws.ToInt32(g.RetentionInDays); d != 0 {
+				retention = fmt.Sprint(d)
+			}
+			tags, err := c.logs.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{
+				ResourceArn: aws.String(strings.TrimSuffix(aws.ToString(g.Arn), ":*")),
+			})
+			if err != nil {
+				return nil, fmt.Errorf("list tags of log group %s: %w", aws.ToString(g.LogGroupName), err)
+			}
+			var kv []string
+			for k, v := range tags.Tags {
+				kv = append(kv, k+"="+v)
+			}
+			sort.Strings(kv)
+			lines = append(lines, fmt.Sprintf("%s retention=%s tags=%s", aws.ToString(g.LogGroupName), retention, strings.Join(kv, ",")))
+		}
+	}
+	sort.Strings(lines)
+	return lines, nil
+}
