@@ -244,12 +244,15 @@ func (d *differ) flowLogGroup(g *flowLogGroup) {
 	}
 }
 
+// upToDate is the Reason of a no-op.
+const upToDate = "matches the spec"
+
 // flowLogInPlace handles a managed flow log whose configuration is already
 // the desired one: nothing to do, or a tag update (which also renames the
 // rule it belongs to).
 func (d *differ) flowLogInPlace(want, have *Resource) {
 	diffs := tagDiffs(have.Tags, want.Tags)
-	c := &Change{Addr: want.Addr, Action: NoOp, Before: have, After: withID(want, have.ID), Diffs: diffs}
+	c := &Change{Addr: want.Addr, Action: NoOp, Before: have, After: withID(want, have.ID), Diffs: diffs, Reason: upToDate}
 	if len(diffs) > 0 {
 		c.Action = Update
 		c.Reason = summarize(diffs) + " in place"
@@ -437,7 +440,7 @@ func retention(days int) string {
 
 // inPlace records a no-op or an in-place update of a managed resource.
 func (d *differ) inPlace(want, have *Resource, diffs []AttrDiff) {
-	c := &Change{Addr: want.Addr, Action: NoOp, Before: have, After: withID(want, have.ID), Diffs: diffs}
+	c := &Change{Addr: want.Addr, Action: NoOp, Before: have, After: withID(want, have.ID), Diffs: diffs, Reason: upToDate}
 	if len(diffs) > 0 {
 		c.Action = Update
 		c.Reason = summarize(diffs) + " in place"
