@@ -210,6 +210,12 @@ func (d *differ) flowLogGroup(g *flowLogGroup) {
 	pass(managed, sameRule, d.flowLogReplace)
 	pass(unmanaged, func(w, h *Resource) bool { return h.Tags[TagSpec] == "" && sameConfig(w, h) }, d.flowLogAdopt)
 
+	for _, have := range g.current {
+		if used[have] && have.FlowLog.Status != nil && have.FlowLog.Status.DeliverLogsStatus == "FAILED" {
+			d.note(NoteWarning, have.Addr, have, "flow log %s on %s reports DeliverLogsStatus FAILED (%s): it exists but delivers nothing",
+				have.ID, have.FlowLog.ResourceID, display(have.FlowLog.Status.DeliverLogsErrorMessage))
+		}
+	}
 	conflicted := map[*Resource]bool{}
 	for _, want := range g.desired {
 		if matched[want] {

@@ -43,7 +43,9 @@ func haveFL(vpc, id string, tags map[string]string, edit ...func(*FlowLog)) *Res
 	r := wantFL("x", vpc, edit...)
 	r.FlowLog.Destination += ":*"
 	r.FlowLog.ResourceType = ""
-	r.FlowLog.Status = &FlowLogStatus{FlowLogStatus: "ACTIVE", DeliverLogsStatus: "SUCCESS"}
+	if r.FlowLog.Status == nil {
+		r.FlowLog.Status = &FlowLogStatus{FlowLogStatus: "ACTIVE", DeliverLogsStatus: "SUCCESS"}
+	}
 	r.ID = id
 	r.Tags = tags
 	r.Addr.Name = vpc + "/" + id
@@ -237,6 +239,14 @@ func TestDiffFlowLogs(t *testing.T) {
 			current: []*Resource{haveFL("vpc-1", "fl-1", ours("b")), haveFL("vpc-1", "fl-2", ours("a"), otherGroup)},
 			desired: []*Resource{wantFL("a", "vpc-1"), wantFL("b", "vpc-1", otherGroup)},
 			want:    []string{"update " + fl + "a/vpc-1", "update " + fl + "b/vpc-1"},
+		},
+		{
+			name: "a matched flow log that cannot deliver is reported",
+			current: []*Resource{haveFL("vpc-1", "fl-1", ours("prod"), func(f *FlowLog) {
+				f.Status = &FlowLogStatus{DeliverLogsStatus: "FAILED", DeliverLogsErrorMessage: "Access error"}
+			})},
+			desired: []*Resource{wantFL("prod", "vpc-1")},
+			want:    []string{"no-op " + fl + "prod/vpc-1", "note warning " + fl + "vpc-1/fl-1"},
 		},
 		{
 			name:    "the same flow log in another account-region is another resource",
