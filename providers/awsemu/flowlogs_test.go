@@ -364,7 +364,9 @@ func TestDescribeFlowLogsFiltersAndPages(t *testing.T) {
 		}
 		return n
 	}
-	f := func(name string, values ...string) types.Filter { return types.Filter{Name: aws.String(name), Values: values} }
+	f := func(name string, values ...string) types.Filter {
+		return types.Filter{Name: aws.String(name), Values: values}
+	}
 	tests := []struct {
 		name    string
 		filters []types.Filter
