@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -49,8 +50,10 @@ type Seeded struct {
 	// backend gave the world's named resources. See VarName.
 	IDs map[string]string
 
-	// accounts gives the harness credentials in each account of the world.
-	accounts map[string]aws.CredentialsProvider
+	// mint returns the harness's credentials in an account; creds caches them.
+	mint    func(account string) (aws.CredentialsProvider, error)
+	credsMu sync.Mutex
+	creds   map[string]aws.CredentialsProvider
 	// roleARNs maps "<account>/<role name>" to the role's ARN (with path).
 	roleARNs map[string]string
 	// world is what was seeded.
@@ -84,11 +87,20 @@ func (s *Seeded) Env(workDir string) []string {
 }
 
 // Config returns an SDK configuration for the harness's own calls in an
-// account and region of the world.
+// account and region.
 func (s *Seeded) Config(account, region string) (aws.Config, error) {
-	creds, ok := s.accounts[account]
+	s.credsMu.Lock()
+	defer s.credsMu.Unlock()
+	creds, ok := s.creds[account]
 	if !ok {
-		return aws.Config{}, fmt.Errorf("account %s is not in the world", account)
+		var err error
+		if creds, err = s.mint(account); err != nil {
+			return aws.Config{}, err
+		}
+		if s.creds == nil {
+			s.creds = map[string]aws.CredentialsProvider{}
+		}
+		s.creds[account] = creds
 	}
 	return sdkConfig(s.Endpoint, region, creds), nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -155,6 +156,10 @@ func TestOutOfBand(t *testing.T) {
 				t.Fatal(err)
 			}
 
+			n, err = s.DeleteFlowLogs(ctx, acct, "eu-west-1", "tag:team=netsec")
+			if err != nil || n != 0 {
+				t.Fatalf("DeleteFlowLogs(tag:team=netsec) in eu-west-1 = %d, %v; want 0, nil", n, err)
+			}
 			flowLogs, err := s.DescribeFlowLogs(ctx, acct, region)
 			if err != nil {
 				t.Fatal(err)
@@ -177,6 +182,56 @@ func TestOutOfBand(t *testing.T) {
 				t.Errorf("bucket policy statements are not both there, sorted by Sid:\n%s", got)
 			}
 		})
+	}
+}
+
+// TestOpenState changes a saved emulator state out of band, as scripts do
+// to a sandbox between flowplan commands.
+func TestOpenState(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "sandbox.json")
+	e := StartEmulator(awsemu.Options{})
+	defer e.Close()
+	w, err := LoadWorld("testdata/world.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.Seed(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.SaveStateFile(path); err != nil {
+		t.Fatal(err)
+	}
+
+	opened, st, err := OpenState(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := st.DeleteFlowLogs(ctx, "111111111111", "us-east-1", "tag:team=netsec")
+	if err != nil || n != 1 {
+		t.Fatalf("DeleteFlowLogs(tag:team=netsec) = %d, %v; want 1, nil", n, err)
+	}
+	if err := opened.SaveStateFile(path); err != nil {
+		t.Fatal(err)
+	}
+	opened.Close()
+
+	reopened, st, err := OpenState(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reopened.Close()
+	got, err := st.DescribeFlowLogs(ctx, "111111111111", "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.DescribeFlowLogs(ctx, "111111111111", "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || len(want) != 2 || !strings.Contains(got[0], "REJECT cloud-watch-logs") {
+		t.Errorf("after the out-of-band delete, flow logs = %q; before, %q", got, want)
 	}
 }
 

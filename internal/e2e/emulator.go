@@ -53,22 +53,44 @@ func (e *Emulator) Seed(w *awsemu.World) (*Seeded, error) {
 		Endpoint:      e.URL,
 		Caller:        aws.Credentials{AccessKeyID: caller.AccessKeyID, SecretAccessKey: caller.SecretAccessKey},
 		CallerAccount: caller.Account,
-		accounts:      map[string]aws.CredentialsProvider{},
 		roleARNs:      roleARNs(w),
 		world:         w,
 	}
 	if err := e.ApplyWorld(w); err != nil {
 		return nil, fmt.Errorf("seed emulator: %w", err)
 	}
-	for _, a := range w.Accounts {
-		id, secret, err := e.AddCredentials(a.ID, "arn:aws:iam::"+a.ID+":user/e2e-harness")
-		if err != nil {
-			return nil, fmt.Errorf("seed emulator: %w", err)
-		}
-		s.accounts[a.ID] = credentials.NewStaticCredentialsProvider(id, secret, "")
-	}
+	s.mint = e.harnessCredentials
 	s.IDs = ids.vars
 	return s, nil
+}
+
+// harnessCredentials mints an access key in account for the harness.
+func (e *Emulator) harnessCredentials(account string) (aws.CredentialsProvider, error) {
+	id, secret, err := e.AddCredentials(account, "arn:aws:iam::"+account+":user/e2e-harness")
+	if err != nil {
+		return nil, err
+	}
+	return credentials.NewStaticCredentialsProvider(id, secret, ""), nil
+}
+
+// OpenState loads an emulator state file, such as a sandbox's
+// .flowplan/sandbox.json, so that a test can read and change it out of band
+// as someone with the console would. Call Save to write the changes back.
+func OpenState(path string) (*Emulator, *Seeded, error) {
+	e := StartEmulator(awsemu.Options{})
+	if err := e.LoadStateFile(path); err != nil {
+		e.Close()
+		return nil, nil, err
+	}
+	id, secret := e.SandboxCredentials()
+	s := &Seeded{
+		Backend:  BackendEmulator,
+		Endpoint: e.URL,
+		Caller:   aws.Credentials{AccessKeyID: id, SecretAccessKey: secret},
+		mint:     e.harnessCredentials,
+		world:    &awsemu.World{},
+	}
+	return e, s, nil
 }
 
 // ensureCaller makes sure w has a caller credential with keys, and returns it.

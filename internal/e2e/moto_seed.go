@@ -57,15 +57,14 @@ func (m *Moto) Seed(ctx context.Context, w *awsemu.World) (*Seeded, error) {
 		Backend:       BackendMoto,
 		Endpoint:      m.URL,
 		CallerAccount: callerAccount(w),
-		accounts:      map[string]aws.CredentialsProvider{},
 		roleARNs:      roleARNs(w),
 		world:         w,
 	}
 	stsBase := sts.NewFromConfig(sdkConfig(m.URL, HomeRegion, motoBaseKey))
-	for _, a := range w.Accounts {
-		p := stscreds.NewAssumeRoleProvider(stsBase, "arn:aws:iam::"+a.ID+":role/e2e-harness",
+	s.mint = func(account string) (aws.CredentialsProvider, error) {
+		p := stscreds.NewAssumeRoleProvider(stsBase, "arn:aws:iam::"+account+":role/e2e-harness",
 			func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName, o.Duration = "e2e-harness", time.Hour })
-		s.accounts[a.ID] = aws.NewCredentialsCache(p)
+		return aws.NewCredentialsCache(p), nil
 	}
 	caller, err := stscreds.NewAssumeRoleProvider(stsBase, "arn:aws:iam::"+s.CallerAccount+":role/e2e-caller",
 		func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName, o.Duration = "e2e-caller", time.Hour }).Retrieve(ctx)

@@ -22,18 +22,22 @@ import (
 // AWS API with the harness's credentials, the way a colleague with the
 // console would: to make drift, and to check what flowplan did.
 
-// DeleteFlowLogs deletes every flow log on resourceID and returns how many
-// there were.
-func (s *Seeded) DeleteFlowLogs(ctx context.Context, account, region, resourceID string) (int, error) {
+// DeleteFlowLogs deletes the flow logs that selector picks in an
+// account-region and returns how many there were. The selector is a
+// resource ID (every flow log on it) or a DescribeFlowLogs filter written
+// NAME=VALUE, such as tag:flowplan:rule=prod.
+func (s *Seeded) DeleteFlowLogs(ctx context.Context, account, region, selector string) (int, error) {
 	c, err := s.clients(account, region)
 	if err != nil {
 		return 0, err
 	}
-	out, err := c.ec2.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{
-		Filter: []ec2types.Filter{{Name: aws.String("resource-id"), Values: []string{resourceID}}},
-	})
+	filter := ec2types.Filter{Name: aws.String("resource-id"), Values: []string{selector}}
+	if name, value, ok := strings.Cut(selector, "="); ok {
+		filter = ec2types.Filter{Name: aws.String(name), Values: []string{value}}
+	}
+	out, err := c.ec2.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{Filter: []ec2types.Filter{filter}})
 	if err != nil {
-		return 0, fmt.Errorf("describe flow logs of %s: %w", resourceID, err)
+		return 0, fmt.Errorf("describe flow logs (%s): %w", selector, err)
 	}
 	var ids []string
 	for _, f := range out.FlowLogs {
