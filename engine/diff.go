@@ -258,7 +258,7 @@ const upToDate = "matches the spec"
 // rule it belongs to).
 func (d *differ) flowLogInPlace(want, have *Resource) {
 	diffs := tagDiffs(have.Tags, want.Tags)
-	c := &Change{Addr: want.Addr, Action: NoOp, Before: have, After: withID(want, have.ID), Diffs: diffs, Reason: upToDate}
+	c := &Change{Addr: want.Addr, Action: NoOp, Before: have, After: keepAs(want, have), Diffs: diffs, Reason: upToDate}
 	if len(diffs) > 0 {
 		c.Action = Update
 		c.Reason = summarize(diffs) + " in place"
@@ -281,7 +281,7 @@ func (d *differ) flowLogReplace(want, have *Resource) {
 
 func (d *differ) flowLogAdopt(want, have *Resource) {
 	d.add(&Change{
-		Addr: want.Addr, Action: Adopt, Before: have, After: withID(want, have.ID), Diffs: tagDiffs(have.Tags, want.Tags),
+		Addr: want.Addr, Action: Adopt, Before: have, After: keepAs(want, have), Diffs: tagDiffs(have.Tags, want.Tags),
 		Reason: "unmanaged flow log " + have.ID + " already has this configuration; adding ownership tags instead of creating a duplicate",
 	})
 }
@@ -304,9 +304,22 @@ func (d *differ) leftoverFlowLog(m *Resource) {
 	d.add(&Change{Addr: a, Action: Delete, Before: m, Reason: "flow log " + m.ID + " is no longer wanted by the spec (prune)"})
 }
 
-func withID(r *Resource, id string) *Resource {
-	c := *r
-	c.ID = id
+// keepAs returns the desired resource as the existing one will be once
+// changed in place: with its ID, and with the tags only it has (other
+// tools' tags, which flowplan leaves alone) alongside the desired ones. A
+// provider diffing Before and After tags thus never removes a tag.
+func keepAs(want, have *Resource) *Resource {
+	c := *want
+	c.ID = have.ID
+	if len(have.Tags) > 0 {
+		c.Tags = make(map[string]string, len(have.Tags)+len(want.Tags))
+		for k, v := range have.Tags {
+			c.Tags[k] = v
+		}
+		for k, v := range want.Tags {
+			c.Tags[k] = v
+		}
+	}
 	return &c
 }
 
@@ -446,7 +459,7 @@ func retention(days int) string {
 
 // inPlace records a no-op or an in-place update of a managed resource.
 func (d *differ) inPlace(want, have *Resource, diffs []AttrDiff) {
-	c := &Change{Addr: want.Addr, Action: NoOp, Before: have, After: withID(want, have.ID), Diffs: diffs, Reason: upToDate}
+	c := &Change{Addr: want.Addr, Action: NoOp, Before: have, After: keepAs(want, have), Diffs: diffs, Reason: upToDate}
 	if len(diffs) > 0 {
 		c.Action = Update
 		c.Reason = summarize(diffs) + " in place"

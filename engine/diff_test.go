@@ -312,6 +312,12 @@ func TestDiffAdoptKeepsIDAndAddsTags(t *testing.T) {
 	if c.Before.ID != "fl-1" || c.After.ID != "fl-1" {
 		t.Errorf("adopt Before/After IDs = %q/%q, want fl-1", c.Before.ID, c.After.ID)
 	}
+	// After keeps the tag only the flow log has: a provider diffing Before
+	// and After tags must not remove it.
+	wantTags := map[string]string{"Name": "legacy", "owner": "net", TagSpec: spName, TagRule: "prod"}
+	if d := cmp.Diff(wantTags, c.After.Tags); d != "" {
+		t.Errorf("After tags (-want +got):\n%s", d)
+	}
 	var attrs []string
 	for _, d := range c.Diffs {
 		attrs = append(attrs, d.Attr)

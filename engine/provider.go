@@ -128,10 +128,11 @@ type Batch struct {
 	// and OpUpdate the provider works from Change.After; for OpDelete from
 	// Change.Before; for OpAdopt it adds After's ownership tags to Before.
 	//
-	// Tags, for OpUpdate and OpAdopt: the provider sets every tag in
-	// After.Tags (the ownership tags and the rule's tags) and removes none;
-	// tags only the AWS resource has are left alone, so that tags other
-	// tools add never cause a perpetual diff.
+	// Tags, for OpUpdate and OpAdopt: After.Tags are the tags the resource
+	// must end with: the ownership and rule tags, plus the tags only the
+	// AWS resource has, which flowplan leaves alone so that tags other
+	// tools add never cause a perpetual diff. A provider sets what differs
+	// from Before.Tags; it never needs to remove a tag.
 	//
 	// Replace is two batches: for a flow log an OpCreate (from After), then,
 	// after the new one delivers, an OpDelete (from Before); for a role or
