@@ -126,6 +126,16 @@ func (p *Progress) Start(ph Phase) {
 	}
 }
 
+// End ends the current phase with its final line, so that output written
+// next is not mixed with the status line. A later Start begins a new phase.
+func (p *Progress) End() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closed {
+		p.finish()
+	}
+}
+
 // Report counts one event and refreshes the status when it is due.
 func (p *Progress) Report(e engine.Event) {
 	p.mu.Lock()

@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/render"
+	"github.com/flowplan/flowplan/spec"
+)
+
+type applyArgs struct {
+	spec        specFlag
+	out         outputFlags
+	backend     backendFlags
+	autoApprove bool
+	targets     stringList
+}
+
+func setupApply(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	a := &applyArgs{}
+	a.spec.define(fs)
+	a.out.define(fs)
+	a.backend.define(fs)
+	fs.BoolVar(&a.autoApprove, "auto-approve", false, "apply without asking for confirmation")
+	fs.Var(&a.targets, "target", "limit the changes to addresses with this `prefix` (repeatable)")
+	return a.run
+}
+
+func (a *applyArgs) run(ctx context.Context, e *env, args []string) error {
+	if len(args) > 1 {
+		return &usageError{cmd: "apply", msg: "apply takes at most one saved plan file"}
+	}
+	format, err := a.out.parse("apply")
+	if err != nil {
+		return err
+	}
+	if len(args) == 1 {
+		return a.applySaved(ctx, e, args[0], format)
+	}
+	s, err := a.spec.load()
+	if err != nil {
+		return err
+	}
+	b, err := a.backend.open(ctx, e, s)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	opts := b.engineOptions(a.targets)
+	b.startDiscovery()
+	plan, err := engine.MakePlan(ctx, b.provider, s, opts)
+	b.progressDone()
+	if err != nil {
+		return err
+	}
+	color := e.useColor(e.Stdout, a.out.noColor)
+	if err := render.Plan(e.Stdout, plan, format, render.Options{Color: color}); err != nil {
+		return err
+	}
+	if len(plan.Errors) > 0 {
+		return &exitError{code: ExitError, err: fmt.Errorf("discovery failed in %d scope(s); nothing was applied. Fix access to them, or limit the run with --target", len(plan.Errors))}
+	}
+	if plan.Empty() {
+		return nil
+	}
+	if !a.autoApprove {
+		if err := confirm(e); err != nil {
+			return err
+		}
+	}
+	return a.execute(ctx, e, b, plan, format, color)
+}
+
+// applySaved applies a plan file exactly as saved, after checking that the
+// spec is the one it was made from and that nothing it touches has changed.
+func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format render.Format) error {
+	if len(a.targets) > 0 {
+		return &usageError{cmd: "apply", msg: "--target cannot be used with a saved plan: the plan is applied exactly as saved; make a new plan with --target instead"}
+	}
+	plan, err := readPlanFile(path)
+	if err != nil {
+		return err
+	}
+	specPath := a.spec.path
+	if !a.spec.set {
+		specPath = plan.Spec.File
+	}
+	s, err := spec.Load(specPath)
+	if err != nil {
+		return err
+	}
+	if err := engine.CheckSpec(plan, s); err != nil {
+		return err
+	}
+	b, err := a.backend.open(ctx, e, s)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	if plan.Empty() {
+		fmt.Fprintln(e.Stdout, "The saved plan has no changes. Nothing to apply.")
+		return nil
+	}
+	opts := b.engineOptions(nil)
+	b.startDiscovery()
+	if err := engine.CheckStaleLive(ctx, b.provider, s, plan, opts); err != nil {
+		b.progressDone()
+		return &exitError{code: ExitError, err: err}
+	}
+	b.progressDone()
+	return a.execute(ctx, e, b, plan, format, e.useColor(e.Stdout, a.out.noColor))
+}
+
+func (a *applyArgs) execute(ctx context.Context, e *env, b *backend, plan *engine.Plan, format render.Format, color bool) error {
+	pending := 0
+	for _, c := range plan.Changes {
+		if c.Action != engine.NoOp {
+			pending++
+		}
+	}
+	b.startPhase("applying", pending, "changes", engine.EventChangeDone)
+	result, err := engine.Apply(ctx, b.provider, plan, b.engineOptions(nil))
+	b.progressDone()
+	if result != nil {
+		if rerr := render.Result(e.Stdout, result, plan, format, render.Options{Color: color}); rerr != nil {
+			return rerr
+		}
+	}
+	if err != nil {
+		if result != nil {
+			// Every failure is already listed with its address above.
+			return errSilent
+		}
+		return err
+	}
+	return nil
+}
+
+// confirm asks on a terminal and refuses when stdin is not one.
+func confirm(e *env) error {
+	if !e.stdinTTY {
+		return &exitError{code: ExitError, err: errors.New("apply needs confirmation, but stdin is not a terminal.\n" +
+			"Re-run with --auto-approve, or save a reviewed plan with 'flowplan plan --out FILE' and run 'flowplan apply FILE'.")}
+	}
+	fmt.Fprint(e.Stderr, "\nDo you want to apply these changes? Only 'yes' will be accepted: ")
+	line, err := bufio.NewReader(e.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return &exitError{code: ExitError, err: errors.New("apply cancelled: no answer")}
+	}
+	if strings.TrimSpace(line) != "yes" {
+		return &exitError{code: ExitError, err: errors.New("apply cancelled")}
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/flowplan/flowplan/engine"
+	awsprovider "github.com/flowplan/flowplan/providers/aws"
+	"github.com/flowplan/flowplan/render"
+	"github.com/flowplan/flowplan/spec"
+)
+
+// backendFlags choose and tune what flowplan talks to: AWS through the
+// standard credential chain, or the embedded sandbox.
+type backendFlags struct {
+	cmd         string
+	sandbox     bool
+	profile     string
+	region      string
+	parallelism int
+	logLevel    string
+	noProgress  bool
+}
+
+func (b *backendFlags) define(fs *flag.FlagSet) {
+	b.cmd = fs.Name()
+	fs.BoolVar(&b.sandbox, "sandbox", false, "run against the embedded AWS sandbox (state in "+sandboxStatePath+")")
+	fs.StringVar(&b.profile, "profile", "", "AWS shared config `profile` (default: the standard credential chain)")
+	fs.StringVar(&b.region, "region", "", "home `region` for STS and Organizations calls (default: from the AWS config, else us-east-1)")
+	fs.IntVar(&b.parallelism, "parallelism", 10, "how many account-regions to work on at once")
+	fs.StringVar(&b.logLevel, "log-level", "warn", "log `level` on stderr: debug, info, warn or error (debug logs every AWS call)")
+	fs.BoolVar(&b.noProgress, "no-progress", false, "do not show progress on stderr")
+}
+
+// backend is an opened provider with what must be closed after it.
+type backend struct {
+	provider engine.Provider
+	progress *render.Progress
+	closers  []func() error
+	flags    *backendFlags
+	env      *env
+}
+
+// open builds the provider for spec s.
+func (b *backendFlags) open(ctx context.Context, e *env, s *spec.Spec) (*backend, error) {
+	if b.parallelism < 1 {
+		return nil, &usageError{cmd: b.cmd, msg: fmt.Sprintf("--parallelism must be at least 1, got %d", b.parallelism)}
+	}
+	logger, err := b.newLogger(e)
+	if err != nil {
+		return nil, err
+	}
+	out := &backend{flags: b, env: e}
+	if !b.noProgress {
+		opts := render.ProgressOptions{Terminal: e.stderrTTY}
+		if e.stderrTTY {
+			ticker := time.NewTicker(time.Second)
+			out.closers = append(out.closers, func() error { ticker.Stop(); return nil })
+			opts.Tick = ticker.C
+		}
+		out.progress = render.NewProgress(e.Stderr, opts)
+	}
+	opts := awsprovider.Options{
+		Profile:     b.profile,
+		Region:      b.region,
+		Logger:      logger,
+		Reporter:    out.reporter(),
+		SessionName: "flowplan-" + s.Name,
+	}
+	if b.sandbox {
+		if b.profile != "" {
+			return nil, &usageError{cmd: b.cmd, msg: "--profile cannot be used with --sandbox"}
+		}
+		sb, err := openSandbox(ctx, e)
+		if err != nil {
+			return nil, err
+		}
+		out.closers = append(out.closers, sb.close)
+		sb.configure(&opts)
+	}
+	p, err := awsprovider.New(ctx, opts)
+	if err != nil {
+		out.close()
+		return nil, err
+	}
+	out.provider = p
+	return out, nil
+}
+
+func (b *backend) reporter() engine.Reporter {
+	if b.progress == nil {
+		return nil
+	}
+	return b.progress
+}
+
+// engineOptions are the engine options the flags ask for.
+func (b *backend) engineOptions(targets []string) engine.Options {
+	return engine.Options{
+		Parallelism: b.flags.parallelism,
+		Targets:     targets,
+		Reporter:    b.reporter(),
+	}
+}
+
+// startPhase starts counting a phase of work on the progress display.
+// total is the number of units when known, else 0.
+func (b *backend) startPhase(name string, total int, unit string, done engine.EventType) {
+	if b.progress != nil {
+		b.progress.Start(render.Phase{Name: name, Total: total, Unit: unit, Done: done})
+	}
+}
+
+// startDiscovery starts the discovery phase.
+func (b *backend) startDiscovery() {
+	b.startPhase("discovering", 0, "scopes", engine.EventScopeDone)
+}
+
+// progressDone ends the current phase so that output that follows is not
+// interleaved with the status line.
+func (b *backend) progressDone() {
+	if b.progress != nil {
+		b.progress.End()
+	}
+}
+
+// close releases the backend; for the sandbox it saves the state.
+func (b *backend) close() {
+	if b.progress != nil {
+		b.progress.Close()
+	}
+	for i := len(b.closers) - 1; i >= 0; i-- {
+		if err := b.closers[i](); err != nil {
+			fmt.Fprintf(b.env.Stderr, "Error: %v\n", err)
+		}
+	}
+	b.closers = nil
+}
+
+func (b *backendFlags) newLogger(e *env) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToLower(b.logLevel))); err != nil {
+		return nil, &usageError{cmd: b.cmd, msg: fmt.Sprintf("--log-level %q: use debug, info, warn or error", b.logLevel)}
+	}
+	return slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: l})), nil
+}

@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/render"
+	"github.com/flowplan/flowplan/spec"
+)
+
+// defaultSpec is the spec file read when -f is not given.
+const defaultSpec = "flowplan.yaml"
+
+// specFlag is the -f/--file flag shared by commands that read a spec. set
+// records whether it was given, since a saved plan otherwise names its own
+// spec file.
+type specFlag struct {
+	path string
+	set  bool
+}
+
+func (f *specFlag) String() string { return f.path }
+
+func (f *specFlag) Set(v string) error {
+	f.path, f.set = v, true
+	return nil
+}
+
+func (f *specFlag) define(fs *flag.FlagSet) {
+	f.path = defaultSpec
+	fs.Var(f, "f", "spec `file` (default "+defaultSpec+")")
+	fs.Var(f, "file", "spec `file` (same as -f)")
+}
+
+// load reads and validates the spec. Spec errors already name the file and
+// position of each problem, so they are printed as they are.
+func (f *specFlag) load() (*spec.Spec, error) {
+	s, err := spec.Load(f.path)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// outputFlags are the rendering flags shared by plan, show and drift.
+type outputFlags struct {
+	format  string
+	noColor bool
+}
+
+func (o *outputFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&o.format, "format", "text", "output `format`: text, json or markdown")
+	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
+}
+
+func (o *outputFlags) parse(cmd string) (render.Format, error) {
+	f, err := render.ParseFormat(o.format)
+	if err != nil {
+		return f, &usageError{cmd: cmd, msg: err.Error()}
+	}
+	return f, nil
+}
+
+type planArgs struct {
+	spec             specFlag
+	out              outputFlags
+	backend          backendFlags
+	outFile          string
+	detailedExitcode bool
+	targets          stringList
+}
+
+func setupPlan(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	a := &planArgs{}
+	a.spec.define(fs)
+	a.out.define(fs)
+	a.backend.define(fs)
+	fs.StringVar(&a.outFile, "out", "", "save the plan to `file` (JSON, mode 0600) for a later 'flowplan apply FILE'")
+	fs.BoolVar(&a.detailedExitcode, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
+	fs.Var(&a.targets, "target", "limit the plan to addresses with this `prefix` (repeatable)")
+	return a.run
+}
+
+func (a *planArgs) run(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 {
+		return &usageError{cmd: "plan", msg: fmt.Sprintf("unexpected argument %q (the spec is given with -f)", args[0])}
+	}
+	format, err := a.out.parse("plan")
+	if err != nil {
+		return err
+	}
+	s, err := a.spec.load()
+	if err != nil {
+		return err
+	}
+	b, err := a.backend.open(ctx, e, s)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	b.startDiscovery()
+	plan, err := engine.MakePlan(ctx, b.provider, s, b.engineOptions(a.targets))
+	b.progressDone()
+	if err != nil {
+		return err
+	}
+	if err := render.Plan(e.Stdout, plan, format, render.Options{Color: e.useColor(e.Stdout, a.out.noColor)}); err != nil {
+		return err
+	}
+	if a.outFile != "" {
+		if err := engine.SavePlanFile(a.outFile, plan); err != nil {
+			return fmt.Errorf("save plan: %w", err)
+		}
+		fmt.Fprintf(e.Stderr, "Saved the plan to %s. Apply it with: flowplan apply %s\n", a.outFile, a.outFile)
+	}
+	return planExit(plan, a.detailedExitcode)
+}
+
+// planExit decides the exit code of a plan: 1 when any scope failed
+// discovery, else 2 for changes with --detailed-exitcode, else 0.
+func planExit(plan *engine.Plan, detailed bool) error {
+	if len(plan.Errors) > 0 {
+		return &exitError{code: ExitError, err: fmt.Errorf("discovery failed in %d scope(s); the plan above covers the rest", len(plan.Errors))}
+	}
+	if detailed && !plan.Empty() {
+		return errChanges
+	}
+	return nil
+}
+
+type showArgs struct {
+	out outputFlags
+}
+
+func setupShow(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	a := &showArgs{}
+	a.out.define(fs)
+	return a.run
+}
+
+func (a *showArgs) run(_ context.Context, e *env, args []string) error {
+	if len(args) != 1 {
+		return &usageError{cmd: "show", msg: "show needs exactly one saved plan file"}
+	}
+	format, err := a.out.parse("show")
+	if err != nil {
+		return err
+	}
+	plan, err := readPlanFile(args[0])
+	if err != nil {
+		return err
+	}
+	return render.Plan(e.Stdout, plan, format, render.Options{Color: e.useColor(e.Stdout, a.out.noColor)})
+}
+
+func readPlanFile(path string) (*engine.Plan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("read plan: %s does not exist", path)
+		}
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	defer f.Close()
+	plan, err := engine.ReadPlan(f)
+	if err != nil {
+		return nil, fmt.Errorf("read plan %s: %w", path, err)
+	}
+	return plan, nil
+}
+
+func setupValidate(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	var sf specFlag
+	sf.define(fs)
+	return func(_ context.Context, e *env, args []string) error {
+		if len(args) > 0 {
+			return &usageError{cmd: "validate", msg: fmt.Sprintf("unexpected argument %q (the spec is given with -f)", args[0])}
+		}
+		s, err := sf.load()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(e.Stdout, spec.Summary(s))
+		return nil
+	}
+}

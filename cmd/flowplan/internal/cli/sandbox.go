@@ -1,0 +1,239 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/flowplan/flowplan/examples"
+	awsprovider "github.com/flowplan/flowplan/providers/aws"
+	"github.com/flowplan/flowplan/providers/awsemu"
+)
+
+// The sandbox keeps its state in the current directory, so that plan,
+// apply, drift and serve run as separate commands see one world.
+const (
+	sandboxDir       = ".flowplan"
+	sandboxStatePath = sandboxDir + "/sandbox.json"
+	// sandboxAddrPath holds the address of a running 'sandbox serve'; while
+	// it answers, --sandbox commands use it instead of their own in-process
+	// emulator, so that both never write the state file at once.
+	sandboxAddrPath = sandboxDir + "/serve.addr"
+	// sandboxRegion is the home region of sandbox runs.
+	sandboxRegion = "us-east-1"
+	// sandboxIAMDelay is how long a new role is unusable in the sandbox: long
+	// enough to show flowplan waiting for IAM, short enough for a demo.
+	sandboxIAMDelay = 2 * time.Second
+)
+
+// sandbox is an emulator serving on loopback for one command, or a
+// connection to a running 'flowplan sandbox serve'.
+type sandbox struct {
+	emu    *awsemu.Emulator // nil when using a running server
+	srv    *http.Server
+	url    string
+	akid   string
+	secret string
+}
+
+// openSandbox starts the in-process sandbox, or finds a running server.
+func openSandbox(ctx context.Context, e *env) (*sandbox, error) {
+	if url, ok := runningServer(ctx); ok {
+		emu := awsemu.New(awsemu.Options{})
+		if err := emu.LoadStateFile(sandboxStatePath); err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		akid, secret := emu.SandboxCredentials()
+		fmt.Fprintf(e.Stderr, "Using the sandbox served at %s.\n", url)
+		return &sandbox{url: url, akid: akid, secret: secret}, nil
+	}
+	emu := awsemu.New(awsemu.Options{IAMPropagationDelay: sandboxIAMDelay, AutoSavePath: sandboxStatePath})
+	created, err := loadSandboxState(emu, "")
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		fmt.Fprintf(e.Stderr, "Created the sandbox from the built-in world in %s (reset it with 'flowplan sandbox reset').\n", sandboxStatePath)
+	}
+	sb := &sandbox{emu: emu}
+	if err := sb.listen("127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	sb.akid, sb.secret = emu.SandboxCredentials()
+	return sb, nil
+}
+
+// loadSandboxState loads the saved state, or seeds it from worldPath (the
+// built-in world when empty) on first use, and reports whether it did.
+func loadSandboxState(emu *awsemu.Emulator, worldPath string) (created bool, err error) {
+	err = emu.LoadStateFile(sandboxStatePath)
+	if err == nil {
+		return false, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("sandbox: %w (remove it or run 'flowplan sandbox reset')", err)
+	}
+	// Seed with an emulator of its own: the world is the past, so its roles
+	// have long propagated, whatever delay emu applies to new ones.
+	if err := seedSandbox(awsemu.New(awsemu.Options{}), worldPath); err != nil {
+		return false, err
+	}
+	return true, emu.LoadStateFile(sandboxStatePath)
+}
+
+// seedSandbox loads a world into emu and saves it as the sandbox state.
+func seedSandbox(emu *awsemu.Emulator, worldPath string) error {
+	if worldPath == "" {
+		if err := emu.LoadWorld(bytes.NewReader(examples.SandboxWorld)); err != nil {
+			return fmt.Errorf("sandbox: built-in world: %w", err)
+		}
+	} else if err := emu.LoadWorldFile(worldPath); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	return emu.SaveStateFile(sandboxStatePath)
+}
+
+func (sb *sandbox) listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("sandbox: listen on %s: %w", addr, err)
+	}
+	sb.url = "http://" + ln.Addr().String()
+	sb.srv = &http.Server{Handler: sb.emu.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go sb.srv.Serve(ln)
+	return nil
+}
+
+// configure points the AWS provider at the sandbox.
+func (sb *sandbox) configure(o *awsprovider.Options) {
+	o.EndpointURL = sb.url
+	o.Credentials = credentials.NewStaticCredentialsProvider(sb.akid, sb.secret, "")
+	if o.Region == "" {
+		o.Region = sandboxRegion
+	}
+}
+
+// close stops the server and saves the state.
+func (sb *sandbox) close() error {
+	if sb.srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sb.srv.Shutdown(ctx)
+	sb.srv = nil
+	return sb.emu.SaveStateFile(sandboxStatePath)
+}
+
+// runningServer returns the URL of a running 'sandbox serve', if any.
+func runningServer(ctx context.Context) (string, bool) {
+	b, err := os.ReadFile(sandboxAddrPath)
+	if err != nil {
+		return "", false
+	}
+	url := strings.TrimSpace(string(b))
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/", nil)
+	if err != nil {
+		return "", false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", false
+	}
+	resp.Body.Close()
+	return url, true
+}
+
+func setupSandbox(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	return func(ctx context.Context, e *env, args []string) error {
+		if len(args) == 0 {
+			return &usageError{cmd: "sandbox", msg: "sandbox needs a subcommand: reset or serve"}
+		}
+		switch args[0] {
+		case "reset":
+			return runSandboxReset(e, args[1:])
+		case "serve":
+			return runSandboxServe(ctx, e, args[1:])
+		}
+		return &usageError{cmd: "sandbox", msg: fmt.Sprintf("unknown sandbox subcommand %q: use reset or serve", args[0])}
+	}
+}
+
+func runSandboxReset(e *env, args []string) error {
+	fs := newFlagSet(e, "sandbox reset", "sandbox reset [--world FILE]")
+	world := fs.String("world", "", "seed from this world `file` instead of the built-in one")
+	if rest, err := parseArgs(fs, args); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return &usageError{cmd: "sandbox", msg: fmt.Sprintf("unexpected argument %q", rest[0])}
+	}
+	if _, ok := runningServer(context.Background()); ok {
+		return errors.New("a 'flowplan sandbox serve' is running on this sandbox; stop it before resetting")
+	}
+	if err := seedSandbox(awsemu.New(awsemu.Options{}), *world); err != nil {
+		return err
+	}
+	src := "the built-in world"
+	if *world != "" {
+		src = *world
+	}
+	fmt.Fprintf(e.Stdout, "Reset the sandbox in %s from %s.\n", sandboxStatePath, src)
+	return nil
+}
+
+func runSandboxServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "sandbox serve", "sandbox serve [--addr HOST:PORT] [--world FILE]")
+	addr := fs.String("addr", "127.0.0.1:4566", "listen `address`; loopback by default (the sandbox has no real authentication)")
+	world := fs.String("world", "", "when no sandbox state exists yet, seed it from this world `file`")
+	iamDelay := fs.Duration("iam-delay", sandboxIAMDelay, "how long a new IAM role stays unusable")
+	if rest, err := parseArgs(fs, args); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return &usageError{cmd: "sandbox", msg: fmt.Sprintf("unexpected argument %q", rest[0])}
+	}
+	if url, ok := runningServer(ctx); ok {
+		return fmt.Errorf("a sandbox server is already running at %s", url)
+	}
+	emu := awsemu.New(awsemu.Options{IAMPropagationDelay: *iamDelay, AutoSavePath: sandboxStatePath})
+	if _, err := loadSandboxState(emu, *world); err != nil {
+		return err
+	}
+	akid, secret := emu.SandboxCredentials()
+	sb := &sandbox{emu: emu}
+	if err := sb.listen(*addr); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(sandboxAddrPath), 0o700); err != nil {
+		sb.close()
+		return err
+	}
+	if err := os.WriteFile(sandboxAddrPath, []byte(sb.url+"\n"), 0o600); err != nil {
+		sb.close()
+		return err
+	}
+	defer os.Remove(sandboxAddrPath)
+	fmt.Fprintf(e.Stdout, `The flowplan sandbox is serving AWS APIs at %[1]s (state: %[2]s).
+Point any AWS client at it:
+
+  export AWS_ENDPOINT_URL=%[1]s AWS_REGION=%[3]s
+  export AWS_ACCESS_KEY_ID=%[4]s AWS_SECRET_ACCESS_KEY=%[5]s
+
+'flowplan ... --sandbox' in this directory uses this server while it runs. Stop it with Ctrl-C.
+`, sb.url, sandboxStatePath, sandboxRegion, akid, secret)
+	<-ctx.Done()
+	fmt.Fprintln(e.Stdout, "Stopping the sandbox server.")
+	return sb.close()
+}
