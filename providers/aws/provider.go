@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/flowplan/flowplan/engine"
 )
@@ -143,6 +144,7 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load aws configuration: %w", err)
 	}
+	cfg.Logger = sdkLogger{o.Logger}
 	return &Provider{
 		opts:       o,
 		base:       cfg,
@@ -172,4 +174,18 @@ func (p *Provider) semaphore(scope string) chan struct{} {
 		p.sems[scope] = s
 	}
 	return s
+}
+
+// sdkLogger sends the SDK's own log lines (warnings about retries or
+// connection reuse) to the provider's logger instead of stderr. The SDK
+// logs no request contents unless ClientLogMode asks, which flowplan never
+// sets, so no credentials reach it.
+type sdkLogger struct{ l *slog.Logger }
+
+func (s sdkLogger) Logf(c logging.Classification, format string, v ...any) {
+	level := slog.LevelDebug
+	if c == logging.Warn {
+		level = slog.LevelWarn
+	}
+	s.l.Log(context.Background(), level, fmt.Sprintf(format, v...), "source", "aws-sdk")
 }
