@@ -332,15 +332,22 @@ func flowLogDiffs(before, after *FlowLog) []AttrDiff {
 			out = append(out, AttrDiff{Attr: attr, Before: b, After: a, ForcesReplacement: true})
 		}
 	}
+	boolean := func(attr string, b, a bool) {
+		if b != a {
+			str(attr, strconv.FormatBool(b), strconv.FormatBool(a))
+		}
+	}
 	str("deliver_cross_account_role", before.DeliverCrossAccountRole, after.DeliverCrossAccountRole)
 	str("deliver_logs_permission_arn", before.DeliverLogsPermissionARN, after.DeliverLogsPermissionARN)
 	str("destination", before.Destination, after.Destination)
 	str("destination_type", before.DestinationType, after.DestinationType)
 	str("file_format", before.FileFormat, after.FileFormat)
-	str("hive_compatible_partitions", strconv.FormatBool(before.HiveCompatiblePartitions), strconv.FormatBool(after.HiveCompatiblePartitions))
+	boolean("hive_compatible_partitions", before.HiveCompatiblePartitions, after.HiveCompatiblePartitions)
 	str("log_format", before.LogFormat, after.LogFormat)
-	str("max_aggregation_interval", strconv.Itoa(before.MaxAggregationInterval), strconv.Itoa(after.MaxAggregationInterval))
-	str("per_hour_partition", strconv.FormatBool(before.PerHourPartition), strconv.FormatBool(after.PerHourPartition))
+	if before.MaxAggregationInterval != after.MaxAggregationInterval {
+		str("max_aggregation_interval", strconv.Itoa(before.MaxAggregationInterval), strconv.Itoa(after.MaxAggregationInterval))
+	}
+	boolean("per_hour_partition", before.PerHourPartition, after.PerHourPartition)
 	str("resource_id", before.ResourceID, after.ResourceID)
 	str("resource_type", before.ResourceType, after.ResourceType)
 	if !cmp.Equal(before.TagFieldSpecifications, after.TagFieldSpecifications) {
