@@ -33,7 +33,7 @@ func batch(a engine.Account, region string, kind engine.Kind, op engine.Op, chan
 	return &engine.Batch{Account: a, Region: region, Kind: kind, Op: op, Changes: changes, ClientTokenSeed: "plan-" + string(kind)}
 }
 
-func mustApply(t *testing.T, p *Provider, b *engine.Batch) []engine.Outcome {
+func mustApply(t testing.TB, p *Provider, b *engine.Batch) []engine.Outcome {
 	t.Helper()
 	out := p.Apply(context.Background(), b)
 	if len(out) != len(b.Changes) {

@@ -29,7 +29,7 @@ type backend struct {
 	name     string
 	endpoint string
 	// reset empties the emulator's state before a test.
-	reset func(t *testing.T)
+	reset func(t testing.TB)
 	// paginates is false when the emulator ignores MaxResults on EC2
 	// describes (moto does): tests of page counts need it.
 	paginates bool
@@ -60,7 +60,7 @@ func TestMain(m *testing.M) {
 
 // motoBackend returns the moto backend, starting moto on a free port the
 // first time unless FLOWPLAN_MOTO_URL names a running one.
-func motoBackend(t *testing.T) *backend {
+func motoBackend(t testing.TB) *backend {
 	t.Helper()
 	moto.once.Do(func() {
 		if u := os.Getenv("FLOWPLAN_MOTO_URL"); u != "" {
@@ -78,7 +78,7 @@ func motoBackend(t *testing.T) *backend {
 	return &backend{
 		name:     "moto",
 		endpoint: moto.endpoint,
-		reset: func(t *testing.T) {
+		reset: func(t testing.TB) {
 			resp, err := http.Post(moto.endpoint+"/moto-api/reset", "application/json", nil)
 			if err != nil {
 				t.Fatalf("reset moto: %v", err)
@@ -116,7 +116,7 @@ func startMoto() (string, *exec.Cmd, error) {
 }
 
 // backends returns the emulators to run integration tests against.
-func backends(t *testing.T) []*backend {
+func backends(t testing.TB) []*backend {
 	return []*backend{motoBackend(t)}
 }
 
@@ -132,7 +132,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, be *backend)) {
 
 // newTestProvider returns a Provider against the backend with static
 // test credentials and fast IAM backoff.
-func newTestProvider(t *testing.T, be *backend, mod ...func(*Options)) *Provider {
+func newTestProvider(t testing.TB, be *backend, mod ...func(*Options)) *Provider {
 	t.Helper()
 	o := Options{
 		EndpointURL: be.endpoint,
@@ -159,7 +159,7 @@ func testAccount(id string, regions ...string) engine.Account {
 
 // testSession returns the provider's session for the account, for setting
 // up the world through the same endpoint.
-func testSession(t *testing.T, p *Provider, a engine.Account) *session {
+func testSession(t testing.TB, p *Provider, a engine.Account) *session {
 	t.Helper()
 	s, err := p.session(context.Background(), a)
 	if err != nil {

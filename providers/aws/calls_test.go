@@ -16,7 +16,7 @@ import (
 // pagedEC2 answers DescribeVpcs and DescribeFlowLogs for n VPCs with one
 // flow log each, paginating as EC2 does (MaxResults, NextToken), and fails
 // any request without MaxResults, as an unpaginated describe would be.
-func pagedEC2(t *testing.T, n int) func(action string, form url.Values, _ int) (int, string) {
+func pagedEC2(t testing.TB, n int) func(action string, form url.Values, _ int) (int, string) {
 	return func(action string, form url.Values, _ int) (int, string) {
 		size, err := strconv.Atoi(form.Get("MaxResults"))
 		if err != nil {

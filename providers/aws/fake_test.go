@@ -31,7 +31,7 @@ type fakeEC2 struct {
 	delay                 time.Duration
 }
 
-func newFakeEC2(t *testing.T, script func(action string, form url.Values, n int) (int, string)) (*fakeEC2, string) {
+func newFakeEC2(t testing.TB, script func(action string, form url.Values, n int) (int, string)) (*fakeEC2, string) {
 	f := &fakeEC2{script: script, counts: map[string]int{}}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
@@ -126,7 +126,7 @@ func (e *events) count(typ engine.EventType) int {
 
 // newFakeProvider returns a provider against a fake endpoint, with
 // millisecond backoffs.
-func newFakeProvider(t *testing.T, endpoint string, mod ...func(*Options)) (*Provider, *events) {
+func newFakeProvider(t testing.TB, endpoint string, mod ...func(*Options)) (*Provider, *events) {
 	t.Helper()
 	ev := &events{}
 	o := Options{

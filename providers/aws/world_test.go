@@ -16,13 +16,13 @@ import (
 // world builds emulator state for integration tests through plain SDK
 // calls, failing the test on any error.
 type world struct {
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 	p   *Provider
 	s   *session
 }
 
-func newWorld(t *testing.T, p *Provider, s *session) *world {
+func newWorld(t testing.TB, p *Provider, s *session) *world {
 	return &world{t: t, ctx: context.Background(), p: p, s: s}
 }
 
