@@ -82,11 +82,11 @@ func stsAssumeRole(c *call) (any, error) {
 	if r != nil {
 		maxSession, roleID = r.MaxSession, r.ID
 	}
-	if duration > maxSession {
-		return nil, validationError("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
-	}
 	if c.key.RoleARN != "" && duration > 3600 {
 		return nil, validationError("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+	}
+	if duration > maxSession {
+		return nil, validationError("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 	k := &accessKey{
 		AccessKeyID: c.st.accessKeyID(true), SecretAccessKey: c.st.secret(),
