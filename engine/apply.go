@@ -171,6 +171,10 @@ func (e *executor) makeBatches() {
 			continue
 		}
 		e.runs[c.Addr] = &run{c: c}
+		if err := checkChange(c); err != nil {
+			e.runs[c.Addr].status, e.runs[c.Addr].err = StatusFailed, fmt.Errorf("%s: %w", describe(c), err)
+			continue
+		}
 		for i, pt := range partsOf(c) {
 			k := key{c.Addr.Account, c.Addr.Region, c.Addr.Kind, pt}
 			b := byKey[k]
@@ -218,6 +222,44 @@ func (e *executor) makeBatches() {
 			}
 		}
 	}
+}
+
+// checkChange refuses a change a provider could not carry out (a plan file
+// edited by hand, say): each action needs Before, After or both, holding
+// data of the address's kind.
+func checkChange(c *Change) error {
+	needBefore := c.Action == Update || c.Action == Replace || c.Action == Delete || c.Action == Adopt
+	needAfter := c.Action == Create || c.Action == Update || c.Action == Replace || c.Action == Adopt
+	switch {
+	case partsOf(c) == nil:
+		return fmt.Errorf("unknown action %q", c.Action)
+	case needBefore && !hasKindData(c.Before, c.Addr.Kind):
+		return fmt.Errorf("malformed plan: a %s needs the discovered %s (before)", c.Action, c.Addr.Kind)
+	case needAfter && !hasKindData(c.After, c.Addr.Kind):
+		return fmt.Errorf("malformed plan: a %s needs the desired %s (after)", c.Action, c.Addr.Kind)
+	case c.Addr.Kind == KindFlowLog && needBefore && c.Before.ID == "":
+		return fmt.Errorf("malformed plan: a %s needs the flow log's id", c.Action)
+	}
+	return nil
+}
+
+func hasKindData(r *Resource, k Kind) bool {
+	if r == nil {
+		return false
+	}
+	switch k {
+	case KindFlowLog:
+		return r.FlowLog != nil
+	case KindRole:
+		return r.Role != nil
+	case KindRolePolicy:
+		return r.RolePolicy != nil
+	case KindLogGroup:
+		return r.LogGroup != nil
+	case KindBucketPolicyStatement:
+		return r.BucketPolicyStatement != nil
+	}
+	return false
 }
 
 // dependentPart returns the batch of c's part that must wait for its

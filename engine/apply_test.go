@@ -613,3 +613,23 @@ func before(t *testing.T, order []string, a, b string) {
 		t.Errorf("want every %q before every %q in:\n%s", a, b, strings.Join(order, "\n"))
 	}
 }
+
+func TestApplyRefusesMalformedChanges(t *testing.T) {
+	p, _ := fixture(false)
+	addr := engine.Addr{Account: acctA, Region: "us-east-1", Kind: engine.KindFlowLog, Name: "prod/vpc-a1"}
+	plan := &engine.Plan{ID: "x", Changes: []*engine.Change{
+		{Addr: addr, Action: engine.Create},
+		{Addr: engine.Addr{Account: acctA, Region: "global", Kind: engine.KindRole, Name: "r"}, Action: engine.Delete,
+			Before: &engine.Resource{LogGroup: &engine.LogGroup{Name: "wrong kind"}}},
+	}}
+	res, err := engine.Apply(context.Background(), p, plan, engine.Options{})
+	if err == nil || !strings.Contains(err.Error(), "create flow log "+addr.String()+": malformed plan: a create needs the desired flow_log (after)") {
+		t.Errorf("error = %v", err)
+	}
+	if len(res.Changes) != 2 || res.Changes[0].Status != engine.StatusFailed || res.Changes[1].Status != engine.StatusFailed {
+		t.Errorf("result = %v", resultLines(res))
+	}
+	if len(p.ApplyCalls()) != 0 {
+		t.Errorf("malformed changes reached the provider: %v", p.ApplyCalls())
+	}
+}

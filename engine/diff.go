@@ -24,11 +24,10 @@ func Diff(current, desired *State) *Plan {
 	d := &differ{
 		spec:    desired.Spec.Name,
 		prune:   desired.Prune,
-		cur:     normalizeAll(current.Resources),
-		des:     normalizeAll(desired.Resources),
 		changes: map[Addr]*Change{},
 		taken:   map[Addr]bool{},
 	}
+	d.cur, d.des = d.wellFormed(normalizeAll(current.Resources)), d.wellFormed(normalizeAll(desired.Resources))
 	d.curByKind, d.desByKind = byKind(d.cur), byKind(d.des)
 	d.flowLogs()
 	d.logGroups()
@@ -70,6 +69,19 @@ func normalizeAll(in map[Addr]*Resource) map[Addr]*Resource {
 		out[a] = Normalize(r)
 	}
 	return out
+}
+
+// wellFormed drops, with a warning, resources whose data does not match
+// their address's kind (a provider bug), so that nothing downstream has to
+// check for them.
+func (d *differ) wellFormed(m map[Addr]*Resource) map[Addr]*Resource {
+	for a, r := range m {
+		if !hasKindData(r, a.Kind) {
+			d.note(NoteWarning, a, nil, "ignored: the resource has no %s data", a.Kind)
+			delete(m, a)
+		}
+	}
+	return m
 }
 
 func (d *differ) add(c *Change) {

@@ -729,3 +729,18 @@ func TestOwnsSid(t *testing.T) {
 		}
 	}
 }
+
+func TestDiffIgnoresMalformedResources(t *testing.T) {
+	bad := &Resource{Addr: Addr{Account: acct, Region: region, Kind: KindFlowLog, Name: "x/vpc-1"}}
+	current := state(bad)
+	current.Resources[Addr{Account: acct, Region: GlobalRegion, Kind: KindRole, Name: "nil"}] = nil
+	p := Diff(current, desiredState(true, wantFL("prod", "vpc-1")))
+	want := []string{
+		"create " + fl + "prod/vpc-1",
+		"note warning " + acct + "/global/iam_role/nil",
+		"note warning " + fl + "x/vpc-1",
+	}
+	if d := cmp.Diff(want, summary(p)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}

@@ -33,7 +33,7 @@ type currentIndex struct {
 func newCurrentIndex(normalized map[Addr]*Resource, targets map[string][]Target) *currentIndex {
 	idx := &currentIndex{resources: normalized, flowLogs: map[string][]*Resource{}, targets: map[string]Target{}}
 	for a, n := range normalized {
-		if n.FlowLog != nil {
+		if n != nil && n.FlowLog != nil {
 			k := flowLogKey(a, n.FlowLog)
 			idx.flowLogs[k] = append(idx.flowLogs[k], n)
 		}
