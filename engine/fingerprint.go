@@ -117,6 +117,7 @@ type StaleChange struct {
 	Why string
 }
 
+// Error lists every stale address with why.
 func (e *StaleError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan is stale: %d of its changes depend on state that is no longer what the plan was made from; run plan again:", len(e.Changed))

@@ -65,6 +65,7 @@ type Call struct {
 	Addrs []string
 }
 
+// String renders the call for test failure messages and order checks.
 func (c Call) String() string {
 	if c.Method == "Apply" {
 		return fmt.Sprintf("Apply %s %s %s %v", c.Scope, c.Op, c.Kind, c.Addrs)
