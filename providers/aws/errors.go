@@ -2,6 +2,7 @@ package aws
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/aws/smithy-go"
 
@@ -60,6 +61,18 @@ func (e *Error) Unwrap() error { return e.Err }
 // ErrorCode is the AWS error code in the chain, or "".
 func (e *Error) ErrorCode() string { return ErrorCode(e.Err) }
 
+// As lets errors.As read an Error carrying an AWS code as an
+// engine.ScopeError, which is how the engine reports a failed scope with
+// its code: Code is the AWS code, Message the rest of Error().
+func (e *Error) As(target any) bool {
+	se, ok := target.(*engine.ScopeError)
+	if !ok || e.ErrorCode() == "" {
+		return false
+	}
+	*se = scopeError(e.Addr, e)
+	return true
+}
+
 func wrap(op, addr string, err error) error {
 	if err == nil {
 		return nil
@@ -111,9 +124,8 @@ func markAlreadyExists(err error) error { return &sentinel{err: err, mark: engin
 func scopeError(scope string, err error) engine.ScopeError {
 	se := engine.ScopeError{Scope: scope, Code: ErrorCode(err), Message: err.Error()}
 	var e *Error
-	var ae smithy.APIError
-	if errors.As(err, &e) && errors.As(err, &ae) {
-		se.Message = e.Op + " " + e.Addr + ": " + ae.ErrorMessage()
+	if errors.As(err, &e) && se.Code != "" {
+		se.Message = strings.Replace(e.Error(), ": "+se.Code+": ", ": ", 1)
 	}
 	return se
 }

@@ -72,6 +72,12 @@ func TestAssumeRoleFailureIsPerAccountAndCached(t *testing.T) {
 			t.Errorf("error = %q, want prefix %q", err, want)
 		}
 	}
+	// The engine reads the code through errors.As(err, *engine.ScopeError).
+	var se engine.ScopeError
+	if !errors.As(err1, &se) || se.Code != "AccessDenied" ||
+		se.Message != "assume role arn:aws:iam::111111111111:role/flowplan for account 111111111111: User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sts:AssumeRole" {
+		t.Errorf("as ScopeError: %+v", se)
+	}
 	if n := calls.Load(); n != 1 {
 		t.Errorf("STS was called %d times, want once per account per run", n)
 	}
