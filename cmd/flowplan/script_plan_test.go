@@ -1,0 +1,116 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// planDoc is the part of a JSON plan (docs/plan-json.md) that plansum reads.
+type planDoc struct {
+	FormatVersion string `json:"format_version"`
+	Changes       []struct {
+		Address planAddr `json:"address"`
+		Action  string   `json:"action"`
+		Reason  string   `json:"reason"`
+		Diffs   []struct {
+			Attr string `json:"attr"`
+		} `json:"diffs"`
+	} `json:"changes"`
+	Notes []struct {
+		Kind    string   `json:"kind"`
+		Address planAddr `json:"address"`
+	} `json:"notes"`
+	Errors []struct {
+		Scope string `json:"scope"`
+		Code  string `json:"code"`
+	} `json:"errors"`
+	Summary *struct {
+		Create     int  `json:"create"`
+		Update     int  `json:"update"`
+		Replace    int  `json:"replace"`
+		Delete     int  `json:"delete"`
+		Adopt      int  `json:"adopt"`
+		NoOp       int  `json:"no_op"`
+		HasChanges bool `json:"has_changes"`
+	} `json:"summary"`
+}
+
+type planAddr struct {
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+}
+
+func (a planAddr) String() string {
+	return a.Account + "/" + a.Region + "/" + a.Kind + "/" + a.Name
+}
+
+// cmdPlanSum prints a JSON plan (a saved plan file, or "stdout" after
+// plan --format json) as one line per change that is not a no-op, note and
+// error, sorted, with seeded IDs replaced by their variable names so that
+// a golden holds on every backend:
+//
+//	<action> <address> [<diff attributes>]: <reason, for replace only>
+//	note <kind> <address>
+//	error <scope> <code>
+//	summary: create=N update=N replace=N delete=N adopt=N no_op=N has_changes=B
+//
+// The summary line comes last and is present only when the document has one.
+//
+//	plansum FILE
+func cmdPlanSum(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: plansum FILE")
+	}
+	var doc planDoc
+	if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &doc); err != nil {
+		ts.Fatalf("plansum: %s is not a JSON plan: %v", args[0], err)
+	}
+	if doc.FormatVersion == "" {
+		ts.Fatalf("plansum: %s has no format_version", args[0])
+	}
+	var lines []string
+	for _, c := range doc.Changes {
+		if c.Action == "no-op" {
+			continue
+		}
+		line := c.Action + " " + c.Address.String()
+		var attrs []string
+		for _, d := range c.Diffs {
+			attrs = append(attrs, d.Attr)
+		}
+		if len(attrs) > 0 && c.Action != "create" {
+			line += " [" + strings.Join(attrs, ",") + "]"
+		}
+		if c.Action == "replace" {
+			line += ": " + c.Reason
+		}
+		lines = append(lines, line)
+	}
+	for _, n := range doc.Notes {
+		lines = append(lines, "note "+n.Kind+" "+n.Address.String())
+	}
+	for _, e := range doc.Errors {
+		lines = append(lines, "error "+e.Scope+" "+e.Code)
+	}
+	st := state(ts)
+	for i, l := range lines {
+		if st.seeded != nil {
+			lines[i] = st.seeded.Names(l)
+		}
+	}
+	sort.Strings(lines)
+	out := ts.Stdout()
+	for _, l := range lines {
+		fmt.Fprintln(out, l)
+	}
+	if s := doc.Summary; s != nil {
+		fmt.Fprintf(out, "summary: create=%d update=%d replace=%d delete=%d adopt=%d no_op=%d has_changes=%t\n",
+			s.Create, s.Update, s.Replace, s.Delete, s.Adopt, s.NoOp, s.HasChanges)
+	}
+}
