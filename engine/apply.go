@@ -377,7 +377,7 @@ func (e *executor) runBatch(ctx context.Context, b *batch) {
 			case errors.Is(o.Err, ErrAlreadyExists):
 				duplicates = append(duplicates, c)
 			case o.Err != nil:
-				e.finish(c, StatusFailed, fmt.Errorf("%s: %w", describe(c), o.Err), "", nil)
+				e.finish(c, StatusFailed, wrapChange(c, o.Err), "", nil)
 			case deliveryFailed(o.Resource):
 				e.setResource(c, o.Resource)
 				failedNew = append(failedNew, c)
@@ -406,7 +406,7 @@ func deliveryFailed(r *Resource) bool {
 // written records the outcome of a create, update or adopt.
 func (e *executor) written(c *Change, o Outcome) {
 	if o.Err != nil {
-		e.finish(c, StatusFailed, fmt.Errorf("%s: %w", describe(c), o.Err), "", nil)
+		e.finish(c, StatusFailed, wrapChange(c, o.Err), "", nil)
 		return
 	}
 	detail := ""
@@ -434,11 +434,11 @@ func (e *executor) deleted(c *Change, o Outcome) {
 	case c.Action == Replace:
 		// The early delete of a role or policy; its create comes next.
 		if err != nil {
-			e.finish(c, StatusFailed, fmt.Errorf("%s: %w", describe(c), err), "", nil)
+			e.finish(c, StatusFailed, wrapChange(c, err), "", nil)
 		}
 	default:
 		if err != nil {
-			e.finish(c, StatusFailed, fmt.Errorf("%s: %w", describe(c), err), "", nil)
+			e.finish(c, StatusFailed, wrapChange(c, err), "", nil)
 			return
 		}
 		e.finish(c, StatusApplied, nil, "", nil)
@@ -536,6 +536,16 @@ func (e *executor) finish(c *Change, status ChangeStatus, err error, detail stri
 		msg += ": " + err.Error()
 	}
 	e.report(EventChangeDone, c.Addr.Scope(), c.Addr.String()+": "+msg)
+}
+
+// wrapChange wraps a provider's error with the operation and address,
+// unless the provider already named the address (providers/aws does), so
+// that messages read "create flow log <addr>: InvalidParameter: ..." once.
+func wrapChange(c *Change, err error) error {
+	if strings.Contains(err.Error(), c.Addr.String()) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", describe(c), err)
 }
 
 // describe names the operation for error messages:

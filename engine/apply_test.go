@@ -633,3 +633,21 @@ func TestApplyRefusesMalformedChanges(t *testing.T) {
 		t.Errorf("malformed changes reached the provider: %v", p.ApplyCalls())
 	}
 }
+
+func TestApplyErrorsNameTheAddressOnce(t *testing.T) {
+	p, s := fixture(false)
+	role := acctA + "/global/iam_role/flowplan-flow-logs"
+	p.ApplyErrors = map[string]error{
+		role: errors.New("AccessDenied: iam:CreateRole"),
+		acctB + "/global/iam_role/flowplan-flow-logs": errors.New("create iam role " + acctB + "/global/iam_role/flowplan-flow-logs: AccessDenied"),
+	}
+	_, err := engine.Apply(context.Background(), p, makePlan(t, p, s, engine.Options{}), engine.Options{})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, addr := range []string{role, acctB + "/global/iam_role/flowplan-flow-logs"} {
+		if n := strings.Count(err.Error(), addr+":"); n != 1 {
+			t.Errorf("%s appears %d times as a prefix in:\n%v", addr, n, err)
+		}
+	}
+}
