@@ -325,7 +325,7 @@ func (e *executor) ready(ctx context.Context, b *batch) []*Change {
 func (e *executor) blockedLocked(c *Change) string {
 	for _, d := range c.DependsOn {
 		if r := e.runs[d]; r != nil && (r.status == StatusFailed || r.status == StatusSkipped) {
-			return fmt.Sprintf("skipped: depends on %s, which %s", d, r.status)
+			return fmt.Sprintf("depends on %s, which %s", d, r.status)
 		}
 	}
 	return ""

@@ -431,16 +431,16 @@ func roundTrip(t *testing.T, plan *engine.Plan) *engine.Plan {
 func TestTargetFilteringKeepsDependencies(t *testing.T) {
 	p, s := fixture(false)
 	plan := makePlan(t, p, s, engine.Options{Targets: []string{acctA + "/us-east-1/flow_log"}})
+	// Plan order: per account, dependencies first (see Addr.Less).
 	want := []string{
-		"create " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-aclcheck",
-		"create " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-" + engine.WriteStatementKind("subnets/"),
 		"create " + acctA + "/global/iam_role/flowplan-flow-logs",
 		"create " + acctA + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery",
+		"create " + acctA + "/us-east-1/log_group//vpc-flow-logs/111111111111/us-east-1",
 		"create " + acctA + "/us-east-1/flow_log/central/subnet-a1",
 		"create " + acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1",
-		"create " + acctA + "/us-east-1/log_group//vpc-flow-logs/111111111111/us-east-1",
+		"create " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-aclcheck",
+		"create " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-" + engine.WriteStatementKind("subnets/"),
 	}
-	sort.Strings(want)
 	if got := actions(plan); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

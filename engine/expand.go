@@ -344,16 +344,17 @@ func expandTemplate(tmpl string, a Account, region, rule, resourceID string) str
 }
 
 // JoinRules renders the flowplan:rule tag of a resource several rules use:
-// the names sorted and comma-joined, cut with ",+N" (N names left out) to
-// fit AWS's 256-character tag values.
+// the names sorted and space-joined, cut with " +N" (N names left out) to
+// fit AWS's 256-character tag values. Not commas: IAM and CloudWatch Logs
+// allow only letters, digits, spaces and _.:/=+-@ in tag values.
 func JoinRules(rules []string) string {
 	rules = sortedUnique(rules)
-	full := strings.Join(rules, ",")
+	full := strings.Join(rules, " ")
 	if len(full) <= MaxTagValue {
 		return full
 	}
 	for n := len(rules) - 1; n > 0; n-- {
-		s := strings.Join(rules[:n], ",") + ",+" + strconv.Itoa(len(rules)-n)
+		s := strings.Join(rules[:n], " ") + " +" + strconv.Itoa(len(rules)-n)
 		if len(s) <= MaxTagValue {
 			return s
 		}

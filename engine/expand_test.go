@@ -365,7 +365,7 @@ func TestExpandRoles(t *testing.T) {
 	})
 	t.Run("shared role names every rule using it", func(t *testing.T) {
 		got, _ := Expand(testSpec(cwlRule("b", "/vpc/b", allVPCs()), cwlRule("a", "/vpc/a", allVPCs())), testAccounts()[:1], world(targets))
-		if role := got.Resources[mustAddr(t, a1+"/global/iam_role/flowplan-flow-logs")]; role.Tags[TagRule] != "a,b" {
+		if role := got.Resources[mustAddr(t, a1+"/global/iam_role/flowplan-flow-logs")]; role.Tags[TagRule] != "a b" {
 			t.Errorf("rule tag = %q", role.Tags[TagRule])
 		}
 	})
@@ -406,9 +406,9 @@ func TestJoinRules(t *testing.T) {
 		rules []string
 		check func(string) bool
 	}{
-		{"sorted and unique", []string{"b", "a", "b"}, func(s string) bool { return s == "a,b" }},
+		{"sorted and unique", []string{"b", "a", "b"}, func(s string) bool { return s == "a b" }},
 		{"fits as it is", long(10, "r"), func(s string) bool { return len(s) <= 256 && !strings.Contains(s, "+") }},
-		{"cut with +N", long(40, "r"), func(s string) bool { return len(s) <= 256 && strings.HasSuffix(s, ",+30") }},
+		{"cut with +N", long(40, "r"), func(s string) bool { return len(s) <= 256 && strings.HasSuffix(s, " +30") }},
 		{"a single huge name", []string{strings.Repeat("x", 300)}, func(s string) bool { return s == "+1" }},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"net/url"
+	"sort"
 	"strings"
 	"testing"
 
@@ -261,23 +262,34 @@ func TestNormalizeResource(t *testing.T) {
 	}
 }
 
-func TestAddrLessMatchesStringOrder(t *testing.T) {
-	addrs := []Addr{
-		{Account: "1", Region: "us-east-1", Kind: KindFlowLog, Name: "a/vpc-1"},
-		{Account: "1-", Region: "us-east-1", Kind: KindFlowLog, Name: "a"},
-		{Account: "1", Region: "us-east-10", Kind: KindFlowLog, Name: "a"},
-		{Account: "1", Region: "us-east-1", Kind: KindLogGroup, Name: "/x"},
-		{Account: "1", Region: "us-east-1", Kind: KindLogGroup, Name: "/x/y"},
+func TestAddrLessIsDependencyOrderPerAccount(t *testing.T) {
+	want := []Addr{
+		{Account: "", Region: "", Kind: "", Name: ""},
 		{Account: "1", Region: "global", Kind: KindRole, Name: "r"},
 		{Account: "1", Region: "global", Kind: KindRolePolicy, Name: "r/p"},
-		{Account: "", Region: "", Kind: "", Name: ""},
+		{Account: "1", Region: "eu-west-1", Kind: KindLogGroup, Name: "/z"},
+		{Account: "1", Region: "us-east-1", Kind: KindLogGroup, Name: "/x"},
+		{Account: "1", Region: "us-east-1", Kind: KindLogGroup, Name: "/x/y"},
+		{Account: "1", Region: "global", Kind: KindBucketPolicyStatement, Name: "b/flowplan-s-aclcheck"},
 		{Account: "1", Region: "us-east-1", Kind: KindFlowLog, Name: "a"},
+		{Account: "1", Region: "us-east-1", Kind: KindFlowLog, Name: "a/vpc-1"},
+		{Account: "1", Region: "us-east-10", Kind: KindFlowLog, Name: "a"},
+		{Account: "1-", Region: "us-east-1", Kind: KindFlowLog, Name: "a"},
 	}
-	for _, a := range addrs {
-		for _, b := range addrs {
-			if got, want := a.Less(b), a.String() < b.String(); got != want {
-				t.Errorf("%q.Less(%q) = %v, want %v", a, b, got, want)
-			}
+	got := append([]Addr(nil), want...)
+	for i, j := 0, len(got)-1; i < j; i, j = i+1, j-1 {
+		got[i], got[j] = got[j], got[i]
+	}
+	sort.Slice(got, func(i, j int) bool { return got[i].Less(got[j]) })
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sorted order (-want +got):\n%s", diff)
+	}
+	for i, a := range want {
+		if a.Less(a) {
+			t.Errorf("%v.Less(itself) = true", a)
+		}
+		if i > 0 && want[i].Less(want[i-1]) {
+			t.Errorf("%v sorts before %v", want[i], want[i-1])
 		}
 	}
 }

@@ -59,27 +59,33 @@ func (a Addr) String() string {
 	return a.Account + "/" + a.Region + "/" + string(a.Kind) + "/" + a.Name
 }
 
-// Less orders addresses by their string form, which is the order of every
-// output. It compares without building the strings: sorting is the hot
-// path of a plan with tens of thousands of resources.
+// Less is the order of every output and of Plan.Changes: by account, then
+// by kind in dependency order (role, role policy, log group, bucket policy
+// statement, flow log), then by region and name. A plan therefore reads in
+// the order apply works: each account's IAM role first, its flow logs last.
+// It compares without building strings: sorting is the hot path of a plan
+// with tens of thousands of resources.
 func (a Addr) Less(b Addr) bool {
-	fa := [...]string{a.Account, a.Region, string(a.Kind), a.Name}
-	fb := [...]string{b.Account, b.Region, string(b.Kind), b.Name}
-	for k := range fa {
-		x, y := fa[k], fb[k]
-		if x == y {
-			continue
-		}
-		if !strings.HasPrefix(x, y) && !strings.HasPrefix(y, x) {
-			// They differ within both: that byte decides, as it would in
-			// the joined strings.
-			return x < y
-		}
-		// One is a prefix of the other: the "/" that follows the shorter
-		// one meets a byte of the longer one; compare the joined forms.
-		return a.String() < b.String()
+	if a.Account != b.Account {
+		return a.Account < b.Account
 	}
-	return false
+	if ra, rb := a.Kind.rank(), b.Kind.rank(); ra != rb {
+		return ra < rb
+	}
+	if a.Region != b.Region {
+		return a.Region < b.Region
+	}
+	return a.Name < b.Name
+}
+
+// rank is the kind's position in Kinds; unknown kinds sort last.
+func (k Kind) rank() int {
+	for i, known := range Kinds {
+		if k == known {
+			return i
+		}
+	}
+	return len(Kinds)
 }
 
 // HasPrefix reports whether the address matches a --target prefix. The
