@@ -5,68 +5,34 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/flowplan/flowplan/engine"
 	"github.com/flowplan/flowplan/spec"
 )
 
-// org builds an organisation: root → prod (→ prod-eu), with accounts
-// a1 (prod), a2 (prod-eu), a3 (root) and a4 (prod, suspended).
+// orgSeed is an organisation: root (a3) → prod (a1, suspended-a4) →
+// prod-eu (a2).
+var orgSeed = &seed{org: &seedOU{name: "root", accounts: []string{"a3"}, ous: []*seedOU{
+	{name: "prod", accounts: []string{"a1", "suspended-a4"}, ous: []*seedOU{
+		{name: "prod-eu", accounts: []string{"a2"}},
+	}},
+}}}
+
 type testOrg struct {
 	prod, prodEU   string
 	a1, a2, a3, a4 string
 }
 
-func buildOrg(t *testing.T, p *Provider) testOrg {
-	t.Helper()
-	ctx := context.Background()
-	c := p.organizations()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, err := c.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll})
-	must(err)
-	roots, err := c.ListRoots(ctx, &organizations.ListRootsInput{})
-	must(err)
-	root := aws.ToString(roots.Roots[0].Id)
-	ou := func(parent, name string) string {
-		out, err := c.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(parent), Name: aws.String(name)})
-		must(err)
-		return aws.ToString(out.OrganizationalUnit.Id)
-	}
-	account := func(name, parent string) string {
-		out, err := c.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String(name), Email: aws.String(name + "@example.com")})
-		must(err)
-		id := aws.ToString(out.CreateAccountStatus.AccountId)
-		if parent != root {
-			_, err = c.MoveAccount(ctx, &organizations.MoveAccountInput{AccountId: aws.String(id), SourceParentId: aws.String(root), DestinationParentId: aws.String(parent)})
-			must(err)
-		}
-		return id
-	}
-	var o testOrg
-	o.prod = ou(root, "prod")
-	o.prodEU = ou(o.prod, "prod-eu")
-	o.a1 = account("a1", o.prod)
-	o.a2 = account("a2", o.prodEU)
-	o.a3 = account("a3", root)
-	o.a4 = account("a4", o.prod)
-	_, err = c.CloseAccount(ctx, &organizations.CloseAccountInput{AccountId: aws.String(o.a4)})
-	must(err)
-	return o
+func buildOrg(t *testing.T, be *backend, p *Provider) testOrg {
+	ids := be.seed(t, p, orgSeed)
+	return testOrg{prod: ids["prod"], prodEU: ids["prod-eu"], a1: ids["a1"], a2: ids["a2"], a3: ids["a3"], a4: ids["suspended-a4"]}
 }
 
 func TestAccounts(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, be *backend) {
 		p := newTestProvider(t, be)
-		o := buildOrg(t, p)
+		o := buildOrg(t, be, p)
 		static := engine.Account{ID: o.a3, Alias: "shared", Regions: []string{"us-west-2"}, AssumeRole: "arn:aws:iam::" + o.a3 + ":role/admin", ExternalID: "x-123", Source: "accounts"}
 		orgAccount := func(id string) engine.Account {
 			return engine.Account{ID: id, Regions: []string{"eu-west-1", "us-east-1"}, AssumeRole: "arn:aws:iam::" + id + ":role/OrganizationAccountAccessRole", ExternalID: "ext", Source: "organization"}

@@ -68,15 +68,14 @@ func TestApplyFlowLogs(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, be *backend) {
 		p := newTestProvider(t, be)
 		acct := testAccount("111111111111", testRegion)
+		ids := be.seed(t, p, (&seed{buckets: []seedBucket{{acct.ID, testRegion, "central-logs"}}}).vpcs(acct.ID+"/"+testRegion,
+			seedVPC{name: "a", cidr: "10.0.0.0/16"}, seedVPC{name: "b", cidr: "10.1.0.0/16"}, seedVPC{name: "c", cidr: "10.2.0.0/16"}))
+		vpcs := []string{ids["a"], ids["b"], ids["c"]}
 		w := newWorld(t, p, testSession(t, p, acct))
-		var vpcs []string
-		for i := range 3 {
-			vpcs = append(vpcs, w.vpc(testRegion, "10."+string(rune('0'+i))+".0.0/16", nil))
-		}
-		w.bucket(testRegion, "central-logs")
+		role := w.deliveryRole()
 		group := logGroupARN(acct.ID, testRegion, "/vpc-flow-logs")
 		cwl := engine.FlowLog{TrafficType: "ALL", DestinationType: "cloud-watch-logs", Destination: group,
-			DeliverLogsPermissionARN: "arn:aws:iam::111111111111:role/flowplan-flow-logs", LogFormat: defaultFormat, MaxAggregationInterval: 60}
+			DeliverLogsPermissionARN: role, LogFormat: defaultFormat, MaxAggregationInterval: 60}
 		s3 := engine.FlowLog{TrafficType: "REJECT", DestinationType: "s3", Destination: "arn:aws:s3:::central-logs",
 			LogFormat: "${version} ${srcaddr} ${dstaddr}", MaxAggregationInterval: 600, FileFormat: "parquet", HiveCompatiblePartitions: true}
 
@@ -112,7 +111,6 @@ func TestApplyFlowLogs(t *testing.T) {
 		}
 
 		// A duplicate is refused: engine.ErrAlreadyExists for it alone.
-		w.vpc(testRegion, "10.9.0.0/16", nil)
 		dup := batch(acct, testRegion, engine.KindFlowLog, engine.OpCreate, flowLogChange(acct.ID, "again", vpcs[0], cwl))
 		out := p.Apply(context.Background(), dup)
 		if !errors.Is(out[0].Err, engine.ErrAlreadyExists) || ErrorCode(out[0].Err) != "FlowLogAlreadyExists" {

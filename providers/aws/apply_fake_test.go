@@ -2,10 +2,12 @@ package aws
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -157,3 +159,52 @@ func TestApplyTransitGatewayFlowLogs(t *testing.T) {
 }
 
 func resourceIDKey(i int) string { return fmt.Sprintf("ResourceId.%d", i) }
+
+// createAndDescribe is a fake CreateFlowLogs / DescribeFlowLogs pair. Flow
+// log IDs are hashes of the resource IDs, so that sorting them mixes the
+// calls they came from, as AWS's random IDs do.
+func createAndDescribe() func(action string, form url.Values, _ int) (int, string) {
+	var mu sync.Mutex
+	resources := map[string]string{}
+	return func(action string, form url.Values, _ int) (int, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if action == "DescribeFlowLogs" {
+			fls := map[string]string{}
+			for i := 1; form.Get(fmt.Sprintf("FlowLogId.%d", i)) != ""; i++ {
+				id := form.Get(fmt.Sprintf("FlowLogId.%d", i))
+				fls[id] = resources[id]
+			}
+			return http.StatusOK, describeFlowLogsReply(fls)
+		}
+		var ids []string
+		for i := 1; form.Get(resourceIDKey(i)) != ""; i++ {
+			r := form.Get(resourceIDKey(i))
+			id := fmt.Sprintf("fl-%.17x", sha256.Sum256([]byte(r)))
+			resources[id] = r
+			ids = append(ids, id)
+		}
+		return http.StatusOK, createFlowLogsReply(ids, nil)
+	}
+}
+
+// TestApplyManyFlowLogs creates more flow logs than one call takes: two
+// CreateFlowLogs and two DescribeFlowLogs calls, and every change gets its
+// own flow log back.
+func TestApplyManyFlowLogs(t *testing.T) {
+	f, endpoint := newFakeEC2(t, createAndDescribe())
+	p, _ := newFakeProvider(t, endpoint)
+	var changes []*engine.Change
+	for i := range 1001 {
+		changes = append(changes, cwlChange("prod", fmt.Sprintf("vpc-%05d", i)))
+	}
+	out := p.Apply(context.Background(), createBatch(changes...))
+	for _, o := range out {
+		if o.Err != nil || o.Resource == nil || o.Resource.FlowLog.ResourceID != o.Change.After.FlowLog.ResourceID {
+			t.Fatalf("%s: %+v", o.Change.Addr, o)
+		}
+	}
+	if c, d := len(f.requestsFor("CreateFlowLogs")), len(f.requestsFor("DescribeFlowLogs")); c != 2 || d != 2 {
+		t.Errorf("CreateFlowLogs calls = %d, DescribeFlowLogs calls = %d, want 2 and 2", c, d)
+	}
+}

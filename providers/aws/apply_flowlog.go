@@ -216,26 +216,27 @@ func (a *applier) createFlowLogs(ctx context.Context) {
 			created[id] = byResource
 		}
 	}
-	ids := slices.Sorted(maps.Keys(created))
-	for chunk := range slices.Chunk(ids, maxFlowLogIDs) {
+	var described []ec2types.FlowLog
+	var readErr error
+	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(created)), maxFlowLogIDs) {
 		fls, err := describeFlowLogs(ctx, c, chunk)
-		for _, f := range fls {
-			i, ok := created[aws.ToString(f.FlowLogId)][aws.ToString(f.ResourceId)]
-			if !ok {
-				continue
-			}
+		if err != nil && readErr == nil {
+			readErr = annotate("created flow logs, but could not read them back", err)
+		}
+		described = append(described, fls...)
+	}
+	for _, f := range described {
+		if i, ok := created[aws.ToString(f.FlowLogId)][aws.ToString(f.ResourceId)]; ok {
 			r := flowLogResource(a.b.Account.ID, a.b.Region, f)
 			r.Addr = a.b.Changes[i].Addr
 			a.out[i].Resource = r
 		}
-		if err != nil {
-			err = annotate("created flow logs "+strings.Join(chunk, ", ")+", but could not read them back", err)
-		}
-		for _, id := range chunk {
-			for _, i := range created[id] {
-				if a.out[i].Resource == nil && a.out[i].Err == nil {
-					a.out[i].Err = a.wrap(a.b.Changes[i], cmp.Or(err, fmt.Errorf("CreateFlowLogs returned %s, but DescribeFlowLogs does not show it for this resource", id)))
-				}
+	}
+	for _, call := range calls {
+		for _, i := range call.changes {
+			if a.out[i].Resource == nil && a.out[i].Err == nil {
+				a.out[i].Err = a.wrap(a.b.Changes[i], cmp.Or(readErr,
+					errors.New("CreateFlowLogs reported success, but DescribeFlowLogs shows no new flow log for this resource")))
 			}
 		}
 	}

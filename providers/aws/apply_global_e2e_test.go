@@ -72,7 +72,7 @@ func TestApplyRolesAndPolicies(t *testing.T) {
 		// Update trust policy, boundary and tags in place.
 		newTrust := strings.Replace(trustPolicy, `"Action":"sts:AssumeRole"`, `"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111111111111"}}`, 1)
 		boundary := "arn:aws:iam::aws:policy/PowerUserAccess"
-		updated := roleResourceFor(acct.ID, "flowplan-flow-logs", "/flowplan/", newTrust, boundary, map[string]string{engine.TagSpec: "test", engine.TagRule: "prod,dev"})
+		updated := roleResourceFor(acct.ID, "flowplan-flow-logs", "/flowplan/", newTrust, boundary, map[string]string{engine.TagSpec: "test", engine.TagRule: "prod dev"})
 		mustApply(t, p, g(engine.OpUpdate, have, updated))
 		have, _ = discoverRole(t, p, acct, "flowplan-flow-logs")
 		if !sameJSON(have.Role.AssumeRolePolicy, newTrust) || have.Role.PermissionsBoundary != boundary {
@@ -176,7 +176,7 @@ func TestApplyLogGroups(t *testing.T) {
 			t.Errorf("create over an unmanaged log group: err = %v", out[0].Err)
 		}
 
-		updated := logGroupChange(acct.ID, name, 0, "", map[string]string{engine.TagSpec: "test", engine.TagRule: "prod,dev", "cost": "net"})
+		updated := logGroupChange(acct.ID, name, 0, "", map[string]string{engine.TagSpec: "test", engine.TagRule: "prod dev", "cost": "net"})
 		mustApply(t, p, g(engine.OpUpdate, have, updated))
 		have = discoverLogGroup(t, p, acct, name)
 		if have.LogGroup.RetentionDays != 0 {
@@ -201,8 +201,8 @@ func TestApplyBucketStatements(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, be *backend) {
 		p := newTestProvider(t, be)
 		owner := testAccount("222222222222")
+		be.seed(t, p, &seed{buckets: []seedBucket{{owner.ID, "eu-west-1", "org-flow-logs"}, {owner.ID, "eu-west-1", "only-ours"}}})
 		w := newWorld(t, p, testSession(t, p, owner))
-		w.bucket("eu-west-1", "org-flow-logs")
 		others := `{"Sid":"DenyInsecure","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::org-flow-logs","arn:aws:s3:::org-flow-logs/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}`
 		w.bucketPolicy("eu-west-1", "org-flow-logs", `{"Version":"2012-10-17","Id":"keep-me","Statement":[`+others+`]}`)
 		stmt := func(sid, resource string) *engine.Resource {
@@ -261,7 +261,6 @@ func TestApplyBucketStatements(t *testing.T) {
 		}
 
 		// A policy of only flowplan's statements is deleted with its last one.
-		w.bucket("eu-west-1", "only-ours")
 		c := stmt("flowplan-test-aclcheck", "arn:aws:s3:::only-ours")
 		c.Addr.Name, c.BucketPolicyStatement.Bucket = "only-ours/flowplan-test-aclcheck", "only-ours"
 		mustApply(t, p, batch(owner, engine.GlobalRegion, engine.KindBucketPolicyStatement, engine.OpCreate, change(nil, c)))

@@ -14,14 +14,24 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/providers/awsemu"
+	"github.com/flowplan/flowplan/providers/awsemu/emutest"
 )
 
-// This file runs the integration tests against AWS emulators: moto (an
-// independent emulator, started here or reached at FLOWPLAN_MOTO_URL).
-// Without moto the tests skip loudly; with FLOWPLAN_REQUIRE_E2E=1 they fail.
+// This file runs the integration tests against two AWS emulators: moto
+// (independent of this project; started here or reached at
+// FLOWPLAN_MOTO_URL) and our own providers/awsemu (stricter, paginating,
+// with fault injection). Without moto the moto runs skip loudly; with
+// FLOWPLAN_REQUIRE_E2E=1 they fail.
 
-// baseAccount is the account moto gives the static test credentials.
+// baseAccount is the account the static test credentials belong to.
 const baseAccount = "123456789012"
+
+// Test credentials: moto accepts any; the emulator's world declares these.
+const (
+	testAccessKey = "AKIAIOSFODNN7EXAMPLE"
+	testSecret    = "secret"
+)
 
 // backend is one emulator the integration tests run against, with what it
 // is known to do differently from AWS.
@@ -30,6 +40,10 @@ type backend struct {
 	endpoint string
 	// reset empties the emulator's state before a test.
 	reset func(t testing.TB)
+	// seed builds what flowplan never creates and returns IDs by name.
+	seed func(t testing.TB, p *Provider, s *seed) map[string]string
+	// emu is our emulator, for its counters and fault injection; nil for moto.
+	emu *awsemu.Emulator
 	// paginates is false when the emulator ignores MaxResults on EC2
 	// describes (moto does): tests of page counts need it.
 	paginates bool
@@ -40,6 +54,9 @@ type backend struct {
 	// with a folder (moto looks up "bucket/folder/" as the bucket name; AWS
 	// accepts arn:aws:s3:::bucket/folder/).
 	s3Prefixes bool
+	// eniState is the Status a new ENI is described with: moto's are
+	// available, the emulator's (attached, as most are) in-use.
+	eniState string
 }
 
 var moto struct {
@@ -85,7 +102,38 @@ func motoBackend(t testing.TB) *backend {
 			}
 			resp.Body.Close()
 		},
+		seed:     seedMoto,
+		eniState: "available",
 	}
+}
+
+// emuBackend serves a new awsemu emulator for the test. AssumeRole is
+// permissive (any role in a known account), as moto's is.
+func emuBackend(t testing.TB, opts awsemu.Options) *backend {
+	t.Helper()
+	opts.PermissiveAssumeRole = true
+	srv := emutest.Start(t, opts, "")
+	apply := func(t testing.TB, s *seed) map[string]string {
+		w, ids := emuWorld(s, testAccessKey, testSecret)
+		if err := srv.Emu.ApplyWorld(w); err != nil {
+			t.Fatalf("emulator world: %v", err)
+		}
+		srv.Emu.ResetCounts()
+		return ids
+	}
+	be := &backend{
+		name:               "awsemu",
+		endpoint:           srv.URL,
+		emu:                srv.Emu,
+		paginates:          true,
+		destinationOptions: true,
+		s3Prefixes:         true,
+		eniState:           "in-use",
+		reset:              func(t testing.TB) { apply(t, &seed{}) },
+		seed:               func(t testing.TB, _ *Provider, s *seed) map[string]string { return apply(t, s) },
+	}
+	be.reset(t)
+	return be
 }
 
 func startMoto() (string, *exec.Cmd, error) {
@@ -115,19 +163,16 @@ func startMoto() (string, *exec.Cmd, error) {
 	return "", nil, fmt.Errorf("python3 -m moto.server did not answer on %s", endpoint)
 }
 
-// backends returns the emulators to run integration tests against.
-func backends(t testing.TB) []*backend {
-	return []*backend{motoBackend(t)}
-}
-
 // forEachBackend runs fn as a subtest per backend, on an emptied emulator.
 func forEachBackend(t *testing.T, fn func(t *testing.T, be *backend)) {
-	for _, be := range backends(t) {
-		t.Run(be.name, func(t *testing.T) {
-			be.reset(t)
-			fn(t, be)
-		})
-	}
+	t.Run("moto", func(t *testing.T) {
+		be := motoBackend(t)
+		be.reset(t)
+		fn(t, be)
+	})
+	t.Run("awsemu", func(t *testing.T) {
+		fn(t, emuBackend(t, awsemu.Options{}))
+	})
 }
 
 // newTestProvider returns a Provider against the backend with static
@@ -137,7 +182,7 @@ func newTestProvider(t testing.TB, be *backend, mod ...func(*Options)) *Provider
 	o := Options{
 		EndpointURL: be.endpoint,
 		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "secret", ""),
+		Credentials: credentials.NewStaticCredentialsProvider(testAccessKey, testSecret, ""),
 		SessionName: SessionName("test"),
 	}
 	for _, m := range mod {

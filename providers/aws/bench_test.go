@@ -7,15 +7,16 @@ import (
 	"time"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/providers/awsemu"
 	"github.com/flowplan/flowplan/spec"
 )
 
 // BenchmarkDiscoverRegion measures the discovery of one account-region,
 // reporting AWS calls per discovery (calls/op) beside time.
 //
-//   - moto: the real SDK over HTTP against moto, V VPCs each with a subnet
-//     and a flow log, one log group asked for. moto ignores EC2 page sizes,
-//     so its call count is the floor for V ≤ 1000.
+//   - moto, awsemu: the real SDK over HTTP against moto (Python) and our
+//     emulator (in process), V VPCs each with a subnet and a flow log, one
+//     log group asked for.
 //   - paged: a paginating fake EC2 answering at once, for the SDK's own
 //     cost (signing, XML parsing) at large V.
 //   - latency: the paginating fake with 20 ms per call, showing that the
@@ -24,25 +25,32 @@ import (
 // Run: go test ./providers/aws -run '^$' -bench DiscoverRegion -benchtime 20x
 func BenchmarkDiscoverRegion(b *testing.B) {
 	for _, v := range []int{10, 200} {
-		b.Run(fmt.Sprintf("moto/vpcs=%d", v), func(b *testing.B) {
-			be := motoBackend(b)
-			be.reset(b)
-			p := newTestProvider(b, be)
-			acct := testAccount("111111111111", testRegion)
-			w := newWorld(b, p, testSession(b, p, acct))
-			group := "/vpc-flow-logs/111111111111/eu-west-1"
-			w.logGroup(testRegion, group, 30, map[string]string{engine.TagSpec: "bench"})
-			var changes []*engine.Change
-			for i := range v {
-				vpc := w.vpc(testRegion, fmt.Sprintf("10.%d.%d.0/24", i/256, i%256), nil)
-				w.subnet(testRegion, vpc, fmt.Sprintf("10.%d.%d.0/25", i/256, i%256), nil)
-				changes = append(changes, flowLogChange(acct.ID, "bench", vpc, engine.FlowLog{TrafficType: "ALL", DestinationType: "cloud-watch-logs",
-					Destination: logGroupARN(acct.ID, testRegion, group), DeliverLogsPermissionARN: "arn:aws:iam::111111111111:role/r"}))
-			}
-			mustApply(b, p, batch(acct, testRegion, engine.KindFlowLog, engine.OpCreate, changes...))
-			q := engine.RegionQuery{Account: acct, Region: testRegion, TargetKinds: []spec.TargetKind{spec.TargetVPC, spec.TargetSubnet}, LogGroupNames: []string{group}}
-			benchDiscover(b, p, q)
-		})
+		for _, name := range []string{"moto", "awsemu"} {
+			b.Run(fmt.Sprintf("%s/vpcs=%d", name, v), func(b *testing.B) {
+				var be *backend
+				if name == "moto" {
+					be = motoBackend(b)
+					be.reset(b)
+				} else {
+					be = emuBackend(b, awsemu.Options{})
+				}
+				p := newTestProvider(b, be)
+				acct := testAccount("111111111111", testRegion)
+				ids := be.seed(b, p, (&seed{}).vpcs(acct.ID+"/"+testRegion, manyVPCs(v)...))
+				w := newWorld(b, p, testSession(b, p, acct))
+				role := w.deliveryRole()
+				group := "/vpc-flow-logs/111111111111/eu-west-1"
+				w.logGroup(testRegion, group, 30, map[string]string{engine.TagSpec: "bench"})
+				var changes []*engine.Change
+				for i := range v {
+					changes = append(changes, flowLogChange(acct.ID, "bench", ids[fmt.Sprint("vpc", i)], engine.FlowLog{TrafficType: "ALL", DestinationType: "cloud-watch-logs",
+						Destination: logGroupARN(acct.ID, testRegion, group), DeliverLogsPermissionARN: role}))
+				}
+				mustApply(b, p, batch(acct, testRegion, engine.KindFlowLog, engine.OpCreate, changes...))
+				q := engine.RegionQuery{Account: acct, Region: testRegion, TargetKinds: []spec.TargetKind{spec.TargetVPC, spec.TargetSubnet}, LogGroupNames: []string{group}}
+				benchDiscover(b, p, q)
+			})
+		}
 	}
 	for _, c := range []struct {
 		vpcs  int

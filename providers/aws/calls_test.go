@@ -3,11 +3,14 @@ package aws
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/flowplan/flowplan/engine"
 	"github.com/flowplan/flowplan/spec"
@@ -88,40 +91,84 @@ func TestDiscoveryCallsGrowWithPagesNotVPCs(t *testing.T) {
 }
 
 // TestDiscoveryCallsAgainstEmulators counts the calls of one account-region
-// with few and with many VPCs, each with a flow log: the count must not
-// change (moto ignores EC2 page sizes, so it shows only that calls do not
-// grow per VPC; the paginating case is TestDiscoveryCallsGrowWithPagesNotVPCs).
+// with few and with many VPCs, each with a subnet and a flow log: the count
+// must not change until a page of 1000 fills. moto ignores EC2 page sizes,
+// so against it the test shows only that calls do not grow per VPC; the
+// emulator paginates, and there 1001 VPCs take a second page of each
+// describe. The emulator's own counters must agree with the provider's.
 func TestDiscoveryCallsAgainstEmulators(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, be *backend) {
-		counts := map[int]map[string]int{}
-		for _, n := range []int{2, 40} {
-			be.reset(t)
-			p := newTestProvider(t, be)
-			acct := testAccount("111111111111", testRegion)
-			w := newWorld(t, p, testSession(t, p, acct))
-			w.logGroup(testRegion, "/vpc-flow-logs/a", 0, map[string]string{engine.TagSpec: "test"})
-			for i := range n {
-				vpc := w.vpc(testRegion, fmt.Sprintf("10.%d.0.0/16", i), nil)
-				mustApply(t, p, batch(acct, testRegion, engine.KindFlowLog, engine.OpCreate, flowLogChange(acct.ID, "r", vpc, engine.FlowLog{
-					TrafficType: "ALL", DestinationType: "cloud-watch-logs", Destination: logGroupARN(acct.ID, testRegion, "/vpc-flow-logs/a"),
-					DeliverLogsPermissionARN: "arn:aws:iam::111111111111:role/r"})))
-			}
-			p.Stats().Reset()
-			st, err := p.DiscoverRegion(context.Background(), engine.RegionQuery{
-				Account: acct, Region: testRegion, TargetKinds: []spec.TargetKind{spec.TargetVPC, spec.TargetSubnet},
-				LogGroupNames: []string{"/vpc-flow-logs/a", "/vpc-flow-logs/b"},
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(st.FlowLogs) != n {
-				t.Fatalf("%d flow logs, want %d", len(st.FlowLogs), n)
-			}
-			counts[n] = p.Stats().ScopeCalls(acct.ID + "/" + testRegion)
+		want := map[string]int{
+			"EC2:DescribeVpcs": 1, "EC2:DescribeSubnets": 1, "EC2:DescribeFlowLogs": 1,
+			"CloudWatch Logs:DescribeLogGroups": 1, "CloudWatch Logs:ListTagsForResource": 1,
 		}
-		if fmt.Sprint(counts[2]) != fmt.Sprint(counts[40]) {
-			t.Errorf("calls grew with VPCs: 2 VPCs %v, 40 VPCs %v", counts[2], counts[40])
+		sizes := []int{2, 40}
+		if be.paginates {
+			sizes = append(sizes, 1001)
 		}
-		t.Logf("%s: calls per account-region: %v", be.name, counts[40])
+		for _, n := range sizes {
+			got := discoveryCalls(t, be, n)
+			wantN := maps.Clone(want)
+			if n > 1000 {
+				wantN["EC2:DescribeVpcs"], wantN["EC2:DescribeSubnets"], wantN["EC2:DescribeFlowLogs"] = 2, 2, 2
+			}
+			if d := cmp.Diff(wantN, got); d != "" {
+				t.Errorf("%d VPCs: calls (-want +got):\n%s", n, d)
+			}
+		}
 	})
+}
+
+// discoveryCalls seeds n VPCs with a subnet and a flow log each, and
+// returns the calls one DiscoverRegion makes.
+func discoveryCalls(t *testing.T, be *backend, n int) map[string]int {
+	be.reset(t)
+	p := newTestProvider(t, be)
+	acct := testAccount("111111111111", testRegion)
+	ids := be.seed(t, p, (&seed{}).vpcs(acct.ID+"/"+testRegion, manyVPCs(n)...))
+	w := newWorld(t, p, testSession(t, p, acct))
+	role := w.deliveryRole()
+	w.logGroup(testRegion, "/vpc-flow-logs/a", 0, map[string]string{engine.TagSpec: "test"})
+	var changes []*engine.Change
+	for i := range n {
+		changes = append(changes, flowLogChange(acct.ID, "r", ids[fmt.Sprint("vpc", i)], engine.FlowLog{
+			TrafficType: "ALL", DestinationType: "cloud-watch-logs", Destination: logGroupARN(acct.ID, testRegion, "/vpc-flow-logs/a"),
+			DeliverLogsPermissionARN: role}))
+	}
+	mustApply(t, p, batch(acct, testRegion, engine.KindFlowLog, engine.OpCreate, changes...))
+	p.Stats().Reset()
+	if be.emu != nil {
+		be.emu.ResetCounts()
+	}
+	st, err := p.DiscoverRegion(context.Background(), engine.RegionQuery{
+		Account: acct, Region: testRegion, TargetKinds: []spec.TargetKind{spec.TargetVPC, spec.TargetSubnet},
+		LogGroupNames: []string{"/vpc-flow-logs/a", "/vpc-flow-logs/b"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.FlowLogs) != n || len(st.Targets) < 2*n {
+		t.Fatalf("%d flow logs and %d targets, want %d and at least %d", len(st.FlowLogs), len(st.Targets), n, 2*n)
+	}
+	got := p.Stats().ScopeCalls(acct.ID + "/" + testRegion)
+	if be.emu != nil {
+		emu := map[string]int{}
+		for k, v := range be.emu.Counts() {
+			emu[map[string]string{"ec2": "EC2", "logs": "CloudWatch Logs"}[k.Service]+":"+k.Action] += v
+		}
+		if d := cmp.Diff(emu, got); d != "" {
+			t.Errorf("%d VPCs: the provider's counters disagree with the emulator's (-emulator +provider):\n%s", n, d)
+		}
+	}
+	return got
+}
+
+// manyVPCs declares n VPCs named vpc0, vpc1, ..., each with a subnet.
+func manyVPCs(n int) []seedVPC {
+	out := make([]seedVPC, n)
+	for i := range out {
+		out[i] = seedVPC{name: fmt.Sprint("vpc", i), cidr: fmt.Sprintf("10.%d.%d.0/24", i/256, i%256),
+			subnets: []seedSubnet{{name: fmt.Sprint("subnet", i), cidr: fmt.Sprintf("10.%d.%d.0/25", i/256, i%256)}}}
+	}
+	return out
 }

@@ -21,18 +21,18 @@ func TestDiscoverRegion(t *testing.T) {
 		ctx := context.Background()
 		p := newTestProvider(t, be)
 		acct := testAccount("111111111111", "eu-west-1")
-		w := newWorld(t, p, testSession(t, p, acct))
 		region := "eu-west-1"
-
-		vpc := w.vpc(region, "10.1.0.0/16", map[string]string{"env": "prod"})
-		subnet := w.subnet(region, vpc, "10.1.1.0/24", map[string]string{"tier": "app"})
-		eni := w.eni(region, subnet, nil)
-		roleARN := "arn:aws:iam::111111111111:role/flowplan-flow-logs"
+		ids := be.seed(t, p, (&seed{buckets: []seedBucket{{"111111111111", region, "central-logs"}}}).vpcs("111111111111/"+region, seedVPC{
+			name: "vpc", cidr: "10.1.0.0/16", tags: map[string]string{"env": "prod"},
+			subnets: []seedSubnet{{name: "subnet", cidr: "10.1.1.0/24", tags: map[string]string{"tier": "app"}, enis: []string{"eni"}}},
+		}))
+		vpc, subnet, eni := ids["vpc"], ids["subnet"], ids["eni"]
+		w := newWorld(t, p, testSession(t, p, acct))
+		roleARN := w.deliveryRole()
 		groupName := "/vpc-flow-logs/111111111111/eu-west-1"
 		w.logGroup(region, groupName, 30, map[string]string{engine.TagSpec: "test", engine.TagRule: "prod"})
 		w.logGroup(region, "/vpc-flow-logs/unrelated", 0, nil)
 		w.logGroup(region, "/other/group", 0, nil)
-		w.bucket(region, "central-logs")
 		s3Dest := "arn:aws:s3:::central-logs/vpc/"
 		if !be.s3Prefixes {
 			s3Dest = "arn:aws:s3:::central-logs"
@@ -63,7 +63,7 @@ func TestDiscoverRegion(t *testing.T) {
 		wantTargets := []engine.Target{
 			{Kind: spec.TargetVPC, ID: vpc, Tags: map[string]string{"env": "prod"}, OwnerID: "111111111111", State: "available"},
 			{Kind: spec.TargetSubnet, ID: subnet, Tags: map[string]string{"tier": "app"}, VPCID: vpc, OwnerID: "111111111111", State: "available"},
-			{Kind: spec.TargetNetworkInterface, ID: eni, VPCID: vpc, OwnerID: "111111111111", State: "available"},
+			{Kind: spec.TargetNetworkInterface, ID: eni, VPCID: vpc, OwnerID: "111111111111", State: be.eniState},
 		}
 		var got []engine.Target
 		for _, tg := range st.Targets {
@@ -131,7 +131,7 @@ func TestDiscoverAccount(t *testing.T) {
 		p := newTestProvider(t, be)
 		acct := testAccount("111111111111", "us-east-1")
 		w := newWorld(t, p, testSession(t, p, acct))
-		owned := map[string]string{engine.TagSpec: "test", engine.TagRule: "a,b"}
+		owned := map[string]string{engine.TagSpec: "test", engine.TagRule: "a b"}
 		named := w.role("flowplan-flow-logs", "/flowplan/", trustPolicy, owned)
 		w.rolePolicy("flowplan-flow-logs", "flowplan-delivery", deliveryPolicy)
 		w.rolePolicy("flowplan-flow-logs", "someone-elses", deliveryPolicy)
@@ -184,9 +184,8 @@ func TestDiscoverBucket(t *testing.T) {
 		ctx := context.Background()
 		p := newTestProvider(t, be)
 		owner := testAccount("222222222222")
+		be.seed(t, p, &seed{buckets: []seedBucket{{owner.ID, "eu-west-1", "with-policy"}, {owner.ID, "us-east-1", "without-policy"}}})
 		w := newWorld(t, p, testSession(t, p, owner))
-		w.bucket("eu-west-1", "with-policy")
-		w.bucket("us-east-1", "without-policy")
 		policy := `{"Version":"2012-10-17","Statement":[{"Sid":"Other","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::with-policy/*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`
 		w.bucketPolicy("eu-west-1", "with-policy", policy)
 		tests := []struct {

@@ -47,8 +47,8 @@ func TestEndpointFromEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := engine.Account{ID: baseAccount, Regions: []string{"us-east-1"}}
+	be.seed(t, p, &seed{buckets: []seedBucket{{baseAccount, "us-east-1", "env-bucket"}}})
 	w := newWorld(t, p, testSession(t, p, a))
-	w.bucket("us-east-1", "env-bucket")
 	w.bucketPolicy("us-east-1", "env-bucket", `{"Version":"2012-10-17","Statement":[{"Sid":"x","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::env-bucket/*"}]}`)
 	got, err := p.DiscoverBucket(context.Background(), engine.BucketQuery{Account: a, Bucket: "env-bucket"})
 	if err != nil || !got.Exists || !strings.Contains(got.Policy, `"Sid":"x"`) {

@@ -10,11 +10,11 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// world builds emulator state for integration tests through plain SDK
-// calls, failing the test on any error.
+// world creates state for integration tests through plain SDK calls that
+// both backends serve, failing the test on any error. What only exists
+// before flowplan runs (networks, buckets, the organisation) is a seed.
 type world struct {
 	t   testing.TB
 	ctx context.Context
@@ -38,51 +38,6 @@ func ec2TagSpec(rt ec2types.ResourceType, tags map[string]string) []ec2types.Tag
 		return nil
 	}
 	return []ec2types.TagSpecification{{ResourceType: rt, Tags: toEC2Tags(tags)}}
-}
-
-func (w *world) vpc(region, cidr string, tags map[string]string) string {
-	w.t.Helper()
-	out, err := w.p.ec2(w.s, region).CreateVpc(w.ctx, &ec2.CreateVpcInput{
-		CidrBlock: aws.String(cidr), TagSpecifications: ec2TagSpec(ec2types.ResourceTypeVpc, tags),
-	})
-	w.must(err)
-	return aws.ToString(out.Vpc.VpcId)
-}
-
-func (w *world) subnet(region, vpc, cidr string, tags map[string]string) string {
-	w.t.Helper()
-	out, err := w.p.ec2(w.s, region).CreateSubnet(w.ctx, &ec2.CreateSubnetInput{
-		VpcId: aws.String(vpc), CidrBlock: aws.String(cidr), TagSpecifications: ec2TagSpec(ec2types.ResourceTypeSubnet, tags),
-	})
-	w.must(err)
-	return aws.ToString(out.Subnet.SubnetId)
-}
-
-func (w *world) eni(region, subnet string, tags map[string]string) string {
-	w.t.Helper()
-	out, err := w.p.ec2(w.s, region).CreateNetworkInterface(w.ctx, &ec2.CreateNetworkInterfaceInput{
-		SubnetId: aws.String(subnet), TagSpecifications: ec2TagSpec(ec2types.ResourceTypeNetworkInterface, tags),
-	})
-	w.must(err)
-	return aws.ToString(out.NetworkInterface.NetworkInterfaceId)
-}
-
-func (w *world) tgw(region string, tags map[string]string) string {
-	w.t.Helper()
-	out, err := w.p.ec2(w.s, region).CreateTransitGateway(w.ctx, &ec2.CreateTransitGatewayInput{
-		TagSpecifications: ec2TagSpec(ec2types.ResourceTypeTransitGateway, tags),
-	})
-	w.must(err)
-	return aws.ToString(out.TransitGateway.TransitGatewayId)
-}
-
-func (w *world) tgwAttachment(region, tgw, vpc, subnet string) string {
-	w.t.Helper()
-	out, err := w.p.ec2(w.s, region).CreateTransitGatewayVpcAttachment(w.ctx, &ec2.CreateTransitGatewayVpcAttachmentInput{
-		TransitGatewayId: aws.String(tgw), VpcId: aws.String(vpc), SubnetIds: []string{subnet},
-	})
-	w.must(err)
-	return aws.ToString(out.TransitGatewayVpcAttachment.TransitGatewayAttachmentId)
 }
 
 // flowLog creates a flow log directly (not through Apply) and returns its ID.
@@ -125,16 +80,6 @@ func (w *world) rolePolicy(role, name, doc string) {
 	w.must(err)
 }
 
-func (w *world) bucket(region, name string) {
-	w.t.Helper()
-	in := &s3.CreateBucketInput{Bucket: aws.String(name)}
-	if region != "us-east-1" {
-		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(region)}
-	}
-	_, err := w.p.s3(w.s, region).CreateBucket(w.ctx, in)
-	w.must(err)
-}
-
 func (w *world) bucketPolicy(region, bucket, policy string) {
 	w.t.Helper()
 	_, err := w.p.s3(w.s, region).PutBucketPolicy(w.ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(policy)})
@@ -146,6 +91,15 @@ func (w *world) getBucketPolicy(region, bucket string) string {
 	policy, _, err := getBucketPolicy(w.ctx, w.p.s3(w.s, region), bucket)
 	w.must(err)
 	return policy
+}
+
+// deliveryRole creates the role flow logs deliver to CloudWatch Logs with,
+// trusted by the flow logs service, and returns its ARN.
+func (w *world) deliveryRole() string {
+	w.t.Helper()
+	arn := w.role("flowplan-flow-logs", "/", trustPolicy, nil)
+	w.rolePolicy("flowplan-flow-logs", "flowplan-delivery", deliveryPolicy)
+	return arn
 }
 
 const trustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"vpc-flow-logs.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
