@@ -218,9 +218,16 @@ func (e *Emulator) injectFault(w http.ResponseWriter, r *http.Request, c *call) 
 	return true
 }
 
+// connectionDropper is implemented by the in-process transport's recorder.
+type connectionDropper interface{ dropConnection() }
+
 // resetConnection closes the client's connection without a response, as a
 // dropped TCP connection looks to the SDK.
 func resetConnection(w http.ResponseWriter) {
+	if d, ok := w.(connectionDropper); ok {
+		d.dropConnection()
+		return
+	}
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		panic(http.ErrAbortHandler)

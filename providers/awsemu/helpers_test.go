@@ -105,9 +105,14 @@ func start(t testing.TB, opts awsemu.Options, world string) *emutest.Server {
 	if err := emu.LoadWorld(strings.NewReader(world)); err != nil {
 		t.Fatalf("load world: %v", err)
 	}
+	return &emutest.Server{Emu: emu, URL: newServer(t, emu)}
+}
+
+// newServer serves emu until the test ends and returns its URL.
+func newServer(t testing.TB, emu *awsemu.Emulator) string {
 	srv := httptest.NewServer(emu.Handler())
 	t.Cleanup(srv.Close)
-	return &emutest.Server{Emu: emu, URL: srv.URL}
+	return srv.URL
 }
 
 // noRetry makes SDK calls fail on the first error, so tests see exactly

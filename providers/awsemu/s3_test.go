@@ -125,7 +125,7 @@ func TestVirtualHostedStyle(t *testing.T) {
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, network, u.Host)
 		}}}
-	cfg.HTTPClient = &http.Client{Transport: hosts}
+	cfg.HTTPClient = &http.Client{Transport: emutest.Transport(hosts)}
 	client := s3.NewFromConfig(cfg)
 	_, err = client.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("central-bucket"), Policy: aws.String(flowplanBucketPolicy)})
 	must(t, err)

@@ -2,7 +2,10 @@
 package emutest
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -49,7 +52,38 @@ func (s *Server) ConfigWith(region, accessKeyID, secret, sessionToken string) aw
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secret, sessionToken),
 		BaseEndpoint: aws.String(s.URL),
+		HTTPClient:   &http.Client{Transport: Transport(nil)},
 	}
+}
+
+// Transport wraps next (nil: a new http.Transport) so that net/http sends a
+// private copy of each request body. aws-sdk-go-v2 v1.48 closes the body it
+// handed to net/http as soon as RoundTrip returns; against a server as fast
+// as the local emulator, net/http then sees a write error and closes the
+// connection while the response is being read (see awsemu.HTTPClient). A
+// private copy takes the SDK's close out of the picture.
+func Transport(next http.RoundTripper) http.RoundTripper {
+	if next == nil {
+		next = &http.Transport{}
+	}
+	return bodyCopy{next}
+}
+
+type bodyCopy struct{ next http.RoundTripper }
+
+func (t bodyCopy) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return t.next.RoundTrip(req)
+	}
+	body, err := io.ReadAll(req.Body)
+	_ = req.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	out := req.Clone(req.Context())
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	return t.next.RoundTrip(out)
 }
 
 // AssumeRole returns cfg with credentials of roleARN, assumed through the
