@@ -26,7 +26,7 @@ func isolateEnv(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_EC2", "AWS_CA_BUNDLE", "AWS_PROFILE", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"} {
+	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_EC2", "AWS_CA_BUNDLE", "AWS_PROFILE", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", "AWS_REGION", "AWS_DEFAULT_REGION"} {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
@@ -133,6 +133,27 @@ func TestCABundle(t *testing.T) {
 		}
 		if !withBundle && (err == nil || !strings.Contains(err.Error(), "certificate")) {
 			t.Errorf("without AWS_CA_BUNDLE: err = %v, want a certificate error", err)
+		}
+	}
+}
+
+func TestHomeRegion(t *testing.T) {
+	tests := []struct{ opt, env, want string }{
+		{want: "us-east-1"},
+		{env: "eu-central-1", want: "eu-central-1"},
+		{opt: "ap-southeast-2", env: "eu-central-1", want: "ap-southeast-2"},
+	}
+	for _, tt := range tests {
+		isolateEnv(t)
+		if tt.env != "" {
+			t.Setenv("AWS_REGION", tt.env)
+		}
+		p, err := New(context.Background(), Options{Region: tt.opt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.opts.Region != tt.want {
+			t.Errorf("Options.Region %q with AWS_REGION %q: home region %q, want %q", tt.opt, tt.env, p.opts.Region, tt.want)
 		}
 	}
 }

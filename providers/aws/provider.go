@@ -2,6 +2,7 @@
 package aws
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -42,7 +43,9 @@ type Options struct {
 	// Profile is the shared-config profile (--profile); empty uses the
 	// SDK's default resolution (AWS_PROFILE, then "default").
 	Profile string
-	// Region is the home region for STS and Organizations calls.
+	// Region is the home region for STS and Organizations calls; empty
+	// means the AWS config's region (AWS_REGION, the profile), else
+	// us-east-1.
 	Region string
 	// EndpointURL, when set, sends every service to this endpoint. Without
 	// it the SDK still honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>.
@@ -61,15 +64,18 @@ type Options struct {
 	// Concurrency bounds the calls in flight per account-region (and per
 	// account for IAM).
 	Concurrency int
-	// SessionName is the AssumeRole session name; see SessionName.
+	// SessionName is the AssumeRole session name, flowplan-<spec name>;
+	// characters STS refuses become "-" and it is cut to 64 characters.
 	SessionName string
 }
 
 // SessionName returns the AssumeRole session name for a spec,
 // flowplan-<spec name>, reduced to the characters and 64-character length
 // STS accepts.
-func SessionName(specName string) string {
-	s := invalidSessionChars.ReplaceAllString("flowplan-"+specName, "-")
+func SessionName(specName string) string { return cleanSessionName("flowplan-" + specName) }
+
+func cleanSessionName(name string) string {
+	s := invalidSessionChars.ReplaceAllString(name, "-")
 	if len(s) > 64 {
 		s = s[:64]
 	}
@@ -104,9 +110,6 @@ var _ engine.Provider = (*Provider)(nil)
 // New loads the AWS configuration (credential chain, profile, CA bundle,
 // endpoints) and returns a Provider. It makes no AWS calls.
 func New(ctx context.Context, o Options) (*Provider, error) {
-	if o.Region == "" {
-		o.Region = DefaultRegion
-	}
 	if o.IAMPropagationTimeout <= 0 {
 		o.IAMPropagationTimeout = DefaultIAMPropagationTimeout
 	}
@@ -116,9 +119,7 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
 	}
-	if o.SessionName == "" {
-		o.SessionName = "flowplan"
-	}
+	o.SessionName = cleanSessionName(cmp.Or(o.SessionName, "flowplan"))
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -127,9 +128,9 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 		t.MaxIdleConnsPerHost = 64
 	})
-	loadOpts := []func(*config.LoadOptions) error{
-		config.WithRegion(o.Region),
-		config.WithHTTPClient(httpClient),
+	loadOpts := []func(*config.LoadOptions) error{config.WithHTTPClient(httpClient)}
+	if o.Region != "" {
+		loadOpts = append(loadOpts, config.WithRegion(o.Region))
 	}
 	if o.Profile != "" {
 		loadOpts = append(loadOpts, config.WithSharedConfigProfile(o.Profile))
@@ -145,6 +146,10 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 		return nil, fmt.Errorf("load aws configuration: %w", err)
 	}
 	cfg.Logger = sdkLogger{o.Logger}
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
+	o.Region = cfg.Region
 	return &Provider{
 		opts:       o,
 		base:       cfg,

@@ -26,7 +26,8 @@ func fakeSTS(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
 		body, _ := io.ReadAll(r.Body)
-		if !bytes.Contains(body, []byte("Action=AssumeRole")) {
+		if !bytes.Contains(body, []byte("Action=AssumeRole")) || !bytes.Contains(body, []byte("RoleSessionName=flowplan-prod-spec&")) ||
+			!bytes.Contains(body, []byte("DurationSeconds=3600")) {
 			t.Errorf("unexpected request %s", body)
 		}
 		w.Header().Set("Content-Type", "text/xml")
@@ -45,7 +46,7 @@ func TestAssumeRoleFailureIsPerAccountAndCached(t *testing.T) {
 		EndpointURL: srv.URL,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "secret-key-never-logged", ""),
 		Logger:      slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		SessionName: SessionName("prod spec"),
+		SessionName: "flowplan-prod spec",
 	})
 	if err != nil {
 		t.Fatal(err)
