@@ -29,11 +29,17 @@ type reporter struct {
 // missing reports that a required key is absent from mapping n, unless the
 // mapping had a misspelling of it or a merge key.
 func (r *reporter) missing(n *yaml.Node, key, format string, args ...any) {
-	rn := resolve(n)
-	if r.suggested[rn][key] || r.suggested[rn]["<<"] {
+	if r.explained(n, key) {
 		return
 	}
 	r.errorf(n, format, args...)
+}
+
+// explained reports whether key's absence from mapping n is already
+// explained by a misspelling of it or by a merge key.
+func (r *reporter) explained(n *yaml.Node, key string) bool {
+	rn := resolve(n)
+	return r.suggested[rn][key] || r.suggested[rn]["<<"]
 }
 
 // clean reports whether every key of mapping n was usable; "needs one of"

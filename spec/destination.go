@@ -12,7 +12,7 @@ var (
 	destinationKeys = []string{"cloudwatch_logs", "s3", "firehose"}
 	cloudWatchKeys  = []string{"log_group", "retention_days", "kms_key_arn", "delivery_role"}
 	s3Keys          = []string{"bucket_arn", "prefix", "file_format", "hive_compatible_partitions", "per_hour_partition", "manage_bucket_policy", "bucket_account"}
-	firehoseKeys    = []string{"delivery_stream_arn", "cross_account_role"}
+	firehoseKeys    = []string{"delivery_stream_arn", "delivery_role", "cross_account_role"}
 	// FileFormats are the values of destination.s3.file_format.
 	FileFormats = []string{"plain-text", "parquet"}
 )
@@ -94,7 +94,8 @@ func (l *loader) readCloudWatch(rs *ruleSrc, n *yaml.Node, path string) {
 	if v, ok := e["delivery_role"]; !ok {
 		l.missing(n, "delivery_role", "%s: delivery_role is required: a delivery_roles name, or the ARN of an existing role that lets vpc-flow-logs.amazonaws.com write to the log group", path)
 	} else if s, ok := l.str(v.val, path+".delivery_role"); ok {
-		l.readDeliveryRoleRef(rs, cw, v.val, path+".delivery_role", s)
+		users := roleUsers{accounts: rs.scope, explicit: rs.explicit, label: accountsLabel(rs.scope, rs.explicit)}
+		cw.DeliveryRole, cw.DeliveryRoleARN = l.readDeliveryRoleRef(v.val, path+".delivery_role", s, users)
 	}
 }
 
@@ -155,21 +156,30 @@ func (l *loader) readKMSKey(rs *ruleSrc, n *yaml.Node, path string) string {
 	return s
 }
 
-func (l *loader) readDeliveryRoleRef(rs *ruleSrc, cw *CloudWatchLogs, n *yaml.Node, path, s string) {
+// roleUsers are the accounts whose flow logs use a role a rule names.
+type roleUsers struct {
+	accounts []scopeAccount
+	explicit bool   // the rule lists its accounts
+	label    string // describes the accounts in messages
+}
+
+// readDeliveryRoleRef resolves a delivery_role value: a delivery_roles
+// name, or a role ARN, returned as both role and arn. It returns empty
+// strings after reporting an error.
+func (l *loader) readDeliveryRoleRef(n *yaml.Node, path, s string, users roleUsers) (role, arn string) {
 	if strings.HasPrefix(s, "arn:") {
-		arn, msg := parseRoleARN(s, true)
+		parsed, msg := parseRoleARN(s, true)
 		if msg != "" {
 			l.errorf(n, "%s: %s", path, msg)
-			return
+			return "", ""
 		}
-		if l.checkRoleAccount(rs, n, path, arn, "the delivery role") {
-			cw.DeliveryRole, cw.DeliveryRoleARN = s, s
+		if l.checkRoleAccount(n, path, parsed, "the delivery role", users) {
+			return s, s
 		}
-		return
+		return "", ""
 	}
 	if _, ok := l.spec.DeliveryRoleByName(s); ok {
-		cw.DeliveryRole = s
-		return
+		return s, ""
 	}
 	var names []string
 	for _, r := range l.spec.DeliveryRoles {
@@ -182,24 +192,25 @@ func (l *loader) readDeliveryRoleRef(rs *ruleSrc, cw *CloudWatchLogs, n *yaml.No
 		msg += fmt.Sprintf(" (it has %s)", strings.Join(names, ", "))
 	}
 	l.errorf(n, "%s; give a delivery_roles name, or an IAM role ARN like arn:aws:iam::{account_id}:role/NAME", msg)
+	return "", ""
 }
 
 // checkRoleAccount checks that a role ARN with a literal account ID is used
-// only by a rule whose one account is that account: AWS wants the role in
-// the flow log's own account.
-func (l *loader) checkRoleAccount(rs *ruleSrc, n *yaml.Node, path string, arn roleARN, what string) bool {
+// only by flow logs of that one account, which the rule lists: AWS wants
+// the role in the flow log's own account.
+func (l *loader) checkRoleAccount(n *yaml.Node, path string, arn roleARN, what string, users roleUsers) bool {
 	if arn.Account == "{account_id}" {
 		return true
 	}
-	if rs.explicit && len(rs.Accounts) == 1 {
-		if rs.Accounts[0] == arn.Account {
+	if one := users.accounts; users.explicit && len(one) == 1 && !one[0].symbolic {
+		if one[0].id == arn.Account {
 			return true
 		}
-		l.errorf(n, "%s: %s is in account %s, but this rule's flow logs are in account %s; it must be in the flow log's account", path, what, arn.Account, rs.Accounts[0])
+		l.errorf(n, "%s: %s is in account %s, but this rule's flow logs are in account %s; it must be in the flow log's account", path, what, arn.Account, one[0].id)
 		return false
 	}
 	l.errorf(n, "%s: %s names account %s, but this rule creates flow logs in %s; write arn:aws:iam::{account_id}:role/%s so that each account uses its own role",
-		path, what, arn.Account, rs.accountsLabel(), arn.Name)
+		path, what, arn.Account, users.label, arn.Name)
 	return false
 }
 
@@ -283,42 +294,91 @@ func (l *loader) readBucketAccount(n *yaml.Node, path string) string {
 
 func (l *loader) readFirehose(rs *ruleSrc, n *yaml.Node, path string) {
 	e, ok := l.mapping(n, path, firehoseKeys, map[string]string{
-		"delivery_role": "Firehose delivery takes no delivery role; for a stream in another account use cross_account_role",
-		"stream_arn":    `did you mean "delivery_stream_arn"?`,
+		"stream_arn":                  `did you mean "delivery_stream_arn"?`,
+		"deliver_logs_permission_arn": "use delivery_role: a delivery_roles name or a role ARN",
+		"deliver_cross_account_role":  `did you mean "cross_account_role"?`,
 	})
 	if !ok {
 		return
 	}
 	fh := &Firehose{}
 	rs.Destination.Firehose = fh
-	var st stream
-	if v, ok := e["delivery_stream_arn"]; !ok {
+	v, ok := e["delivery_stream_arn"]
+	if !ok {
 		l.missing(n, "delivery_stream_arn", "%s: delivery_stream_arn is required, like arn:aws:firehose:us-east-1:111111111111:deliverystream/flow-logs", path)
-	} else if s, ok := l.str(v.val, path+".delivery_stream_arn"); ok {
-		var msg string
-		if st, msg = parseFirehoseARN(s); msg != "" {
-			l.errorf(v.val, "%s.delivery_stream_arn: %s", path, msg)
-		} else {
-			fh.DeliveryStreamARN = s
-		}
+		return
 	}
-	if v, ok := e["cross_account_role"]; ok {
-		if s, ok := l.str(v.val, path+".cross_account_role"); ok {
-			arn, msg := parseRoleARN(s, true)
-			switch {
-			case msg != "":
-				l.errorf(v.val, "%s.cross_account_role: %s", path, msg)
-			case l.checkRoleAccount(rs, v.val, path+".cross_account_role", arn, "the cross-account role"):
-				fh.CrossAccountRole = s
+	s, ok := l.str(v.val, path+".delivery_stream_arn")
+	if !ok {
+		return
+	}
+	st, msg := parseFirehoseARN(s)
+	if msg != "" {
+		l.errorf(v.val, "%s.delivery_stream_arn: %s", path, msg)
+		return
+	}
+	fh.DeliveryStreamARN = s
+	others := rs.scopeOtherThan(st.Account)
+	if len(others) == 0 {
+		for _, key := range []string{"delivery_role", "cross_account_role"} {
+			if v, ok := e[key]; ok {
+				l.errorf(v.key, "%s.%s: every flow log of this rule is in the stream's own account %s, and AWS takes no %s for delivery within an account; remove it",
+					path, key, st.Account, key)
 			}
 		}
 		return
 	}
-	if fh.DeliveryStreamARN == "" {
-		return
+	l.crossAccountMissing(e, n, path, st.Account, others)
+	if v, ok := e["delivery_role"]; ok {
+		if s, ok := l.str(v.val, path+".delivery_role"); ok {
+			users := roleUsers{accounts: others, explicit: rs.explicit, label: labels(others) + ", outside the stream's account"}
+			fh.DeliveryRole, fh.DeliveryRoleARN = l.readDeliveryRoleRef(v.val, path+".delivery_role", s, users)
+		}
 	}
-	if others := rs.accountsOtherThan(st.Account); len(others) > 0 {
-		l.errorf(n, "%s: the delivery stream is in account %s, but this rule creates flow logs in %s: delivery to another account needs cross_account_role, like arn:aws:iam::{account_id}:role/FlowplanFirehoseDelivery",
-			path, st.Account, strings.Join(others, ", "))
+	if v, ok := e["cross_account_role"]; ok {
+		if s, ok := l.str(v.val, path+".cross_account_role"); ok {
+			if msg := checkCrossAccountRole(s, st.Account); msg != "" {
+				l.errorf(v.val, "%s.cross_account_role: %s", path, msg)
+			} else {
+				fh.CrossAccountRole = s
+			}
+		}
 	}
+}
+
+// crossAccountMissing reports, in one message, which of the two roles that
+// cross-account delivery needs the firehose mapping n lacks.
+func (l *loader) crossAccountMissing(e entries, n *yaml.Node, path, streamAccount string, others []scopeAccount) {
+	var need []string
+	if !e.has("delivery_role") && !l.explained(n, "delivery_role") {
+		need = append(need, "delivery_role, the role in the flow log's account that the log delivery service assumes (a delivery_roles name, or a role ARN like arn:aws:iam::{account_id}:role/NAME)")
+	}
+	if !e.has("cross_account_role") && !l.explained(n, "cross_account_role") {
+		need = append(need, fmt.Sprintf("cross_account_role, the role in the stream's account that writes to the stream (like arn:aws:iam::%s:role/%s)", streamAccount, CrossAccountRolePrefix))
+	}
+	if len(need) > 0 {
+		l.errorf(n, "%s: the delivery stream is in account %s, but this rule creates flow logs in %s: delivery to another account needs %s",
+			path, streamAccount, labels(others), strings.Join(need, ", and "))
+	}
+}
+
+// checkCrossAccountRole checks a Firehose destination role ARN: in the
+// stream's account, named with AWS's prefix.
+func checkCrossAccountRole(s, streamAccount string) string {
+	arn, msg := parseRoleARN(s, true)
+	switch {
+	case msg != "":
+		return msg
+	case arn.Account == "{account_id}":
+		name := arn.Name
+		if !strings.HasPrefix(name, CrossAccountRolePrefix) {
+			name = CrossAccountRolePrefix
+		}
+		return fmt.Sprintf("%q: the cross-account role is in the stream's account, not the flow log's, so {account_id} does not fit; write arn:aws:iam::%s:role/%s", s, streamAccount, name)
+	case arn.Account != streamAccount:
+		return fmt.Sprintf("%q is in account %s, but the delivery stream is in account %s: the cross-account role is the stream account's role that writes to the stream", s, arn.Account, streamAccount)
+	case !strings.HasPrefix(arn.Name, CrossAccountRolePrefix):
+		return fmt.Sprintf("%q: the role name %q must start with %s, or AWS's log delivery will not use it", s, arn.Name, CrossAccountRolePrefix)
+	}
+	return ""
 }

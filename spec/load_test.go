@@ -48,7 +48,7 @@ flow_logs:
     targets: {subnets: {ids: [subnet-0123456789abcdef0]}}
     traffic_type: ACCEPT
     max_aggregation_interval: 600
-    destination: {firehose: {delivery_stream_arn: "arn:aws:firehose:us-east-1:111111111111:deliverystream/s", cross_account_role: "arn:aws:iam::{account_id}:role/x"}}
+    destination: {firehose: {delivery_stream_arn: "arn:aws:firehose:us-east-1:111111111111:deliverystream/s", delivery_role: fl, cross_account_role: "arn:aws:iam::111111111111:role/AWSLogDeliveryFirehoseCrossAccountRole"}}
 `
 	s := mustParse(t, src)
 	type got struct {

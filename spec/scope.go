@@ -144,30 +144,36 @@ func (rs *ruleSrc) regionsOtherThan(r string) []string {
 	return out
 }
 
-// accountsOtherThan labels the accounts the rule covers other than id.
-func (rs *ruleSrc) accountsOtherThan(id string) []string {
-	var out []string
+// scopeOtherThan lists the accounts the rule covers other than id.
+func (rs *ruleSrc) scopeOtherThan(id string) []scopeAccount {
+	var out []scopeAccount
 	for _, a := range rs.scope {
 		if a.symbolic || a.id != id {
-			out = append(out, a.label())
+			out = append(out, a)
 		}
 	}
 	return out
 }
 
-// accountsLabel describes where a rule applies, for messages.
-func (rs *ruleSrc) accountsLabel() string {
-	var labels []string
-	for _, a := range rs.scope {
-		labels = append(labels, a.label())
+// labels joins the accounts' labels, for messages.
+func labels(scope []scopeAccount) string {
+	var out []string
+	for _, a := range scope {
+		out = append(out, a.label())
 	}
+	return strings.Join(out, ", ")
+}
+
+// accountsLabel describes the accounts where a rule applies, for messages;
+// explicit says the rule lists them.
+func accountsLabel(scope []scopeAccount, explicit bool) string {
 	switch {
-	case len(labels) == 0:
+	case len(scope) == 0:
 		return "no known account"
-	case !rs.explicit:
-		return "every account: " + strings.Join(labels, ", ")
+	case !explicit:
+		return "every account: " + labels(scope)
 	}
-	return strings.Join(labels, ", ")
+	return labels(scope)
 }
 
 // destinationKey names where a flow log of the rule on resource id in

@@ -1,6 +1,10 @@
 package spec
 
-import "github.com/flowplan/flowplan/spec/logformat"
+import (
+	"strings"
+
+	"github.com/flowplan/flowplan/spec/logformat"
+)
 
 // This file holds the validated, defaulted form of a flowplan spec. Load
 // produces it; the engine, the AWS provider and the reports read it. Every
@@ -79,8 +83,10 @@ type Organization struct {
 }
 
 // DeliveryRole is an IAM role flowplan creates in each account that needs
-// one, trusted by vpc-flow-logs.amazonaws.com with confused-deputy
-// conditions, and allowed to write only to the log groups that use it.
+// one. For CloudWatch Logs rules it is trusted by vpc-flow-logs.amazonaws.com
+// and may write only to their log groups; for cross-account Firehose rules
+// it is trusted by delivery.logs.amazonaws.com and may assume only their
+// cross-account roles. Both trusts carry confused-deputy conditions.
 type DeliveryRole struct {
 	// Name is the role name.
 	Name string
@@ -353,12 +359,46 @@ type S3 struct {
 }
 
 // Firehose delivers to a Kinesis Data Firehose delivery stream.
+//
+// Delivery to a stream in another account takes two roles: DeliveryRole in
+// the flow log's account (DeliverLogsPermissionArn), which the log delivery
+// service assumes, and CrossAccountRole in the stream's account
+// (DeliverCrossAccountRole), which DeliveryRole assumes to write to the
+// stream. Delivery within the stream's own account takes neither.
 type Firehose struct {
 	// DeliveryStreamARN is the stream's ARN.
 	DeliveryStreamARN string
-	// CrossAccountRole is the role AWS uses when the stream is in another
-	// account (DeliverCrossAccountRole); it may contain {account_id}.
+	// DeliveryRole is a delivery_roles name, or (when DeliveryRoleARN is
+	// set) the ARN of an existing role; flow logs outside the stream's
+	// account use it. Empty when the rule has no such flow logs.
+	DeliveryRole string
+	// DeliveryRoleARN is set when DeliveryRole is an existing role's ARN;
+	// it may contain the {account_id} placeholder.
+	DeliveryRoleARN string
+	// CrossAccountRole is the role in the stream's account that writes to
+	// the stream for flow logs of other accounts. Its name starts with
+	// CrossAccountRolePrefix. Empty when the rule has no such flow logs.
 	CrossAccountRole string
+}
+
+// CrossAccountRolePrefix starts the name of every Firehose destination
+// role (DeliverCrossAccountRole): AWS's log delivery uses no other.
+const CrossAccountRolePrefix = "AWSLogDeliveryFirehoseCrossAccountRole"
+
+// StreamAccount returns the account ID of the delivery stream, or "" when
+// the ARN has none.
+func (f *Firehose) StreamAccount() string {
+	parts := strings.SplitN(f.DeliveryStreamARN, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
+}
+
+// CrossAccount reports whether flow logs in account deliver to the stream
+// across accounts, and so need DeliveryRole and CrossAccountRole.
+func (f *Firehose) CrossAccount(account string) bool {
+	return account != f.StreamAccount()
 }
 
 // AccountByRef finds a static account by ID or alias.
