@@ -310,10 +310,11 @@ func (a *applier) runCreateCall(ctx context.Context, c *ec2.Client, pending []in
 	return created, byResource
 }
 
-// createEach creates the flow logs one call each. It is the fallback
-// when a whole call is refused as FlowLogAlreadyExists (as emulators do;
-// AWS reports duplicates per resource), to find which resources are
-// duplicates and create the others.
+// createEach creates the flow logs one call each. It is the fallback when
+// a whole call is refused as FlowLogAlreadyExists, as moto does (awsemu,
+// following AWS's response shape, reports duplicates per resource in
+// Unsuccessful[]), to find which resources are duplicates and create the
+// others.
 func (a *applier) createEach(ctx context.Context, c *ec2.Client, pending []int) []string {
 	var created []string
 	for _, i := range pending {
@@ -357,7 +358,7 @@ func (a *applier) deleteFlowLogs(ctx context.Context) {
 }
 
 // deleteFlowLogIDs makes one DeleteFlowLogs call. AWS reports IDs already
-// gone in Unsuccessful[]; an emulator that refuses the whole call for them
+// gone in Unsuccessful[]; moto, which refuses the whole call for them
 // (InvalidFlowLogId.NotFound) is answered by deleting the IDs one by one.
 func (a *applier) deleteFlowLogIDs(ctx context.Context, c *ec2.Client, ids []string, byID map[string]int) {
 	out, err := c.DeleteFlowLogs(ctx, &ec2.DeleteFlowLogsInput{FlowLogIds: ids})

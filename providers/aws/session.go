@@ -51,7 +51,7 @@ func (p *Provider) credentials(ctx context.Context, a engine.Account) (aws.Crede
 	if a.AssumeRole == "" {
 		return p.base.Credentials, nil
 	}
-	stsClient := sts.NewFromConfig(p.scopedConfig(callScope{account: a.ID, region: engine.GlobalRegion}, p.opts.Region, p.base.Credentials))
+	stsClient := sts.NewFromConfig(p.scopedConfig(callScope{account: a.ID, region: p.opts.Region}, p.opts.Region, p.base.Credentials))
 	cache := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, a.AssumeRole, func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = p.opts.SessionName
 		o.Duration = assumeRoleDuration
