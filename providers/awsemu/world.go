@@ -166,8 +166,8 @@ type WorldRole struct {
 	Path               string            `yaml:"path"`
 	Description        string            `yaml:"description"`
 	MaxSessionDuration int               `yaml:"max_session_duration"`
-	TrustPolicy        any               `yaml:"trust_policy"`
-	Policies           map[string]any    `yaml:"policies"`
+	TrustPolicy        yaml.Node            `yaml:"trust_policy"`
+	Policies           map[string]yaml.Node `yaml:"policies"`
 	Tags               map[string]string `yaml:"tags"`
 }
 
@@ -175,7 +175,7 @@ type WorldRole struct {
 type WorldBucket struct {
 	Name   string `yaml:"name"`
 	Region string `yaml:"region"`
-	Policy any    `yaml:"policy"`
+	Policy yaml.Node `yaml:"policy"`
 }
 
 // WorldOrganization is the organisation tree.
@@ -372,21 +372,79 @@ func userIDFor(st *state, arn, acct string) string {
 	return "AIDA" + st.alnum(upperAlnum, 17)
 }
 
-// policyText turns a world policy (YAML mapping or JSON string) into JSON.
-func policyText(v any) (string, error) {
-	switch p := v.(type) {
-	case nil:
+// policyText turns a world policy (a YAML mapping or a JSON string) into
+// JSON, keeping the mapping's key order so that documents read as written.
+func policyText(n yaml.Node) (string, error) {
+	switch {
+	case n.Kind == 0:
 		return "", nil
-	case string:
-		return p, nil
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!str":
+		return n.Value, nil
 	}
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	if err := yamlToJSON(&buf, &n); err != nil {
+		return "", fmt.Errorf("line %d: policy is not representable as JSON: %w", n.Line, err)
+	}
+	return buf.String(), nil
+}
+
+func yamlToJSON(buf *bytes.Buffer, n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.AliasNode:
+		if len(n.Content) == 0 {
+			return fmt.Errorf("empty node")
+		}
+		if n.Kind == yaml.AliasNode {
+			return yamlToJSON(buf, n.Alias)
+		}
+		return yamlToJSON(buf, n.Content[0])
+	case yaml.MappingNode:
+		buf.WriteByte('{')
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := writeJSONValue(buf, n.Content[i].Value); err != nil {
+				return err
+			}
+			buf.WriteByte(':')
+			if err := yamlToJSON(buf, n.Content[i+1]); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+	case yaml.SequenceNode:
+		buf.WriteByte('[')
+		for i, c := range n.Content {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := yamlToJSON(buf, c); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	default:
+		switch n.Tag {
+		case "!!int", "!!float", "!!bool":
+			buf.WriteString(n.Value)
+		case "!!null":
+			buf.WriteString("null")
+		default:
+			return writeJSONValue(buf, n.Value)
+		}
+	}
+	return nil
+}
+
+func writeJSONValue(buf *bytes.Buffer, v string) error {
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return "", fmt.Errorf("policy is not representable as JSON: %v", err)
+		return err
 	}
-	return strings.TrimSpace(buf.String()), nil
+	buf.Truncate(buf.Len() - 1)
+	return nil
 }
 
 func (b *worldBuilder) addRole(a *account, wr WorldRole) error {

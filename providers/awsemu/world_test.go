@@ -68,7 +68,8 @@ func TestSandboxWorld(t *testing.T) {
 	}
 	policy, err := s.Emu.BucketPolicy("org-flow-logs-archive")
 	must(t, err)
-	if !strings.Contains(policy, `"Sid":"DenyInsecureTransport"`) {
+	// World policies keep the YAML's key order.
+	if !strings.HasPrefix(policy, `{"Version":"2012-10-17","Statement":[{"Sid":"DenyInsecureTransport","Effect":"Deny"`) {
 		t.Fatalf("archive bucket policy = %s", policy)
 	}
 }

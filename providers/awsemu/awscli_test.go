@@ -1,0 +1,228 @@
+package awsemu_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flowplan/flowplan/providers/awsemu"
+	"github.com/flowplan/flowplan/providers/awsemu/emutest"
+)
+
+// awsCLI runs the AWS CLI against an emulator endpoint with a clean
+// environment: only the given credentials, region us-east-1, no config
+// files, no CA bundle (the endpoint is plain HTTP).
+type awsCLI struct {
+	t        *testing.T
+	path     string
+	endpoint string
+	home     string
+}
+
+func newAWSCLI(t *testing.T, endpoint string) *awsCLI {
+	t.Helper()
+	path, err := exec.LookPath("aws")
+	if err != nil {
+		if os.Getenv("FLOWPLAN_REQUIRE_E2E") == "1" {
+			t.Fatalf("the AWS CLI is required (FLOWPLAN_REQUIRE_E2E=1) but not on PATH: %v", err)
+		}
+		t.Skip("SKIPPED: the AWS CLI end-to-end test needs `aws` on PATH; it is not installed here. " +
+			"CI sets FLOWPLAN_REQUIRE_E2E=1 to make this a failure.")
+	}
+	return &awsCLI{t: t, path: path, endpoint: endpoint, home: t.TempDir()}
+}
+
+// run executes `aws <args> --endpoint-url ... --output json` with the
+// credentials and decodes its JSON output (nil for commands that print
+// nothing).
+func (a *awsCLI) run(creds [3]string, args ...string) map[string]any {
+	a.t.Helper()
+	args = append(args, "--endpoint-url", a.endpoint, "--output", "json")
+	cmd := exec.Command(a.path, args...)
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + a.home,
+		"AWS_ACCESS_KEY_ID=" + creds[0],
+		"AWS_SECRET_ACCESS_KEY=" + creds[1],
+		"AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE=" + filepath.Join(a.home, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(a.home, "credentials"),
+		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_PAGER=",
+	}
+	if creds[2] != "" {
+		cmd.Env = append(cmd.Env, "AWS_SESSION_TOKEN="+creds[2])
+	}
+	for _, kv := range os.Environ() {
+		// Let Python version managers find the CLI's interpreter.
+		if strings.HasPrefix(kv, "PYENV_") || strings.HasPrefix(kv, "VIRTUAL_ENV=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		a.t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	if strings.TrimSpace(stdout.String()) == "" {
+		return nil
+	}
+	var out map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		a.t.Fatalf("aws %s: output is not a JSON object: %v\n%s", strings.Join(args, " "), err, stdout.String())
+	}
+	return out
+}
+
+// path walks decoded JSON: keys for objects, indexes ("0") for lists.
+func path(v any, keys ...string) any {
+	for _, k := range keys {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[k]
+		case []any:
+			i := 0
+			for _, c := range k {
+				i = i*10 + int(c-'0')
+			}
+			if i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+func str(v any, keys ...string) string {
+	s, _ := path(v, keys...).(string)
+	return s
+}
+
+func list(v any, keys ...string) []any {
+	l, _ := path(v, keys...).([]any)
+	return l
+}
+
+// TestAWSCLI drives the emulator with the AWS CLI (v1, botocore), an
+// independent client, to show that it speaks AWS's protocols and not only
+// what aws-sdk-go-v2 happens to accept.
+func TestAWSCLI(t *testing.T) {
+	s := emutest.Start(t, awsemu.Options{}, "../../examples/sandbox/world.yaml")
+	cli := newAWSCLI(t, s.URL)
+	id, secret := s.Emu.SandboxCredentials()
+	sandbox := [3]string{id, secret, ""}
+
+	// sts assume-role, then calls in the assumed account.
+	assumed := cli.run(sandbox, "sts", "assume-role", "--role-arn", "arn:aws:iam::111111111111:role/FlowplanRunner", "--role-session-name", "cli-e2e")
+	prod := [3]string{str(assumed, "Credentials", "AccessKeyId"), str(assumed, "Credentials", "SecretAccessKey"), str(assumed, "Credentials", "SessionToken")}
+	if !strings.HasPrefix(prod[0], "ASIA") || prod[2] == "" ||
+		str(assumed, "AssumedRoleUser", "Arn") != "arn:aws:sts::111111111111:assumed-role/FlowplanRunner/cli-e2e" {
+		t.Fatalf("assume-role output = %v", assumed)
+	}
+	who := cli.run(prod, "sts", "get-caller-identity")
+	if str(who, "Account") != "111111111111" {
+		t.Fatalf("get-caller-identity in the assumed account = %v", who)
+	}
+
+	// describe-vpcs with pagination, in a world with 12 VPCs in one
+	// region: --page-size makes the CLI send MaxResults and follow
+	// NextToken; --max-items stops early with a token of its own.
+	many := start(t, awsemu.Options{}, manyVPCsWorld(12))
+	paging := newAWSCLI(t, many.URL)
+	one := [3]string{"AKIATESTACCOUNT00001", "secret-one", ""}
+	all := paging.run(one, "ec2", "describe-vpcs", "--page-size", "5")
+	if n, calls := len(list(all, "Vpcs")), many.Emu.Count("ec2", "DescribeVpcs"); n != 12 || calls != 3 {
+		t.Fatalf("describe-vpcs --page-size 5: %d VPCs in %d calls, want 12 in 3", n, calls)
+	}
+	first := paging.run(one, "ec2", "describe-vpcs", "--page-size", "5", "--max-items", "7")
+	token := str(first, "NextToken")
+	if len(list(first, "Vpcs")) != 7 || token == "" {
+		t.Fatalf("--max-items 7: %d VPCs, NextToken %q", len(list(first, "Vpcs")), token)
+	}
+	rest := paging.run(one, "ec2", "describe-vpcs", "--page-size", "5", "--starting-token", token)
+	seen := map[string]bool{}
+	for _, v := range append(list(first, "Vpcs"), list(rest, "Vpcs")...) {
+		seen[str(v, "VpcId")] = true
+	}
+	if len(list(rest, "Vpcs")) != 5 || len(seen) != 12 {
+		t.Fatalf("after the token: %d more VPCs, %d distinct in all; want 5 and 12", len(list(rest, "Vpcs")), len(seen))
+	}
+	prod4 := cli.run(prod, "ec2", "describe-vpcs", "--filters", "Name=tag:env,Values=prod")
+	if n := len(list(prod4, "Vpcs")); n != 3 {
+		t.Fatalf("prod us-east-1 has %d VPCs tagged env=prod, want 3", n)
+	}
+	vpcs := cli.run(prod, "ec2", "describe-vpcs")
+	prodData := ""
+	for _, v := range list(vpcs, "Vpcs") {
+		for _, tag := range list(v, "Tags") {
+			if str(tag, "Key") == "Name" && str(tag, "Value") == "prod-data" {
+				prodData = str(v, "VpcId")
+			}
+		}
+	}
+	if prodData == "" {
+		t.Fatal("prod-data not found among the VPCs")
+	}
+
+	// create-flow-logs and describe-flow-logs with filters.
+	created := cli.run(prod, "ec2", "create-flow-logs", "--resource-type", "VPC", "--resource-ids", prodData,
+		"--traffic-type", "REJECT", "--log-destination-type", "s3", "--log-destination", "arn:aws:s3:::org-flow-logs-archive/cli/",
+		"--max-aggregation-interval", "60", "--client-token", "cli-e2e-1",
+		"--tag-specifications", "ResourceType=vpc-flow-log,Tags=[{Key=flowplan:spec,Value=cli}]")
+	if len(list(created, "FlowLogIds")) != 1 || len(list(created, "Unsuccessful")) != 0 {
+		t.Fatalf("create-flow-logs = %v", created)
+	}
+	flowLogID := str(created, "FlowLogIds", "0")
+	described := cli.run(prod, "ec2", "describe-flow-logs", "--filter", "Name=resource-id,Values="+prodData, "Name=tag:flowplan:spec,Values=cli")
+	fls := list(described, "FlowLogs")
+	if len(fls) != 1 || str(fls[0], "FlowLogId") != flowLogID || str(fls[0], "TrafficType") != "REJECT" ||
+		path(fls[0], "MaxAggregationInterval") != 60.0 || str(fls[0], "DestinationOptions", "FileFormat") != "plain-text" {
+		t.Fatalf("describe-flow-logs = %v", described)
+	}
+	none := cli.run(prod, "ec2", "describe-flow-logs", "--filter", "Name=resource-id,Values="+prodData, "Name=traffic-type,Values=ACCEPT")
+	if len(list(none, "FlowLogs")) != 0 {
+		t.Fatalf("traffic-type=ACCEPT matched %v", none)
+	}
+
+	// logs create-log-group and describe-log-groups.
+	cli.run(prod, "logs", "create-log-group", "--log-group-name", "/flowplan/prod/us-east-1", "--tags", "flowplan:spec=cli")
+	groups := cli.run(prod, "logs", "describe-log-groups", "--log-group-name-prefix", "/flowplan/")
+	if len(list(groups, "logGroups")) != 1 || str(groups, "logGroups", "0", "logGroupArn") != "arn:aws:logs:us-east-1:111111111111:log-group:/flowplan/prod/us-east-1" {
+		t.Fatalf("describe-log-groups = %v", groups)
+	}
+
+	// iam create-role and get-role; botocore decodes the URL-encoded document.
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"vpc-flow-logs.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	cli.run(prod, "iam", "create-role", "--role-name", "flowplan-flow-logs", "--path", "/flowplan/", "--assume-role-policy-document", trust)
+	role := cli.run(prod, "iam", "get-role", "--role-name", "flowplan-flow-logs")
+	if str(role, "Role", "Arn") != "arn:aws:iam::111111111111:role/flowplan/flowplan-flow-logs" ||
+		str(role, "Role", "AssumeRolePolicyDocument", "Statement", "0", "Principal", "Service") != "vpc-flow-logs.amazonaws.com" {
+		t.Fatalf("get-role = %v", role)
+	}
+
+	// s3api put-bucket-policy and get-bucket-policy, as the bucket owner.
+	policy := strings.ReplaceAll(flowplanBucketPolicy, "central-bucket", "org-flow-logs-archive")
+	cli.run(sandbox, "s3api", "put-bucket-policy", "--bucket", "org-flow-logs-archive", "--policy", policy)
+	got := cli.run(sandbox, "s3api", "get-bucket-policy", "--bucket", "org-flow-logs-archive")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(str(got, "Policy")), &doc); err != nil {
+		t.Fatalf("get-bucket-policy Policy is not JSON: %v", got)
+	}
+	if len(list(doc, "Statement")) != 3 || str(doc, "Statement", "0", "Sid") != "DenyInsecureTransport" {
+		t.Fatalf("bucket policy = %v", doc)
+	}
+
+	// With the statement in place, the flow log delivers.
+	delivered := cli.run(prod, "ec2", "describe-flow-logs", "--flow-log-ids", flowLogID)
+	if str(delivered, "FlowLogs", "0", "DeliverLogsStatus") != "FAILED" {
+		// The write statement covers AWSLogs/111111111111/* only, not cli/AWSLogs/...
+		t.Fatalf("a flow log under cli/ should not deliver with a root-prefix statement: %v", delivered)
+	}
+}
