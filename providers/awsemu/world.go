@@ -162,19 +162,19 @@ type WorldDestinationOptions struct {
 
 // WorldRole is an IAM role. Policies may be YAML mappings or JSON strings.
 type WorldRole struct {
-	Name               string            `yaml:"name"`
-	Path               string            `yaml:"path"`
-	Description        string            `yaml:"description"`
-	MaxSessionDuration int               `yaml:"max_session_duration"`
+	Name               string               `yaml:"name"`
+	Path               string               `yaml:"path"`
+	Description        string               `yaml:"description"`
+	MaxSessionDuration int                  `yaml:"max_session_duration"`
 	TrustPolicy        yaml.Node            `yaml:"trust_policy"`
 	Policies           map[string]yaml.Node `yaml:"policies"`
-	Tags               map[string]string `yaml:"tags"`
+	Tags               map[string]string    `yaml:"tags"`
 }
 
 // WorldBucket is an S3 bucket owned by its account.
 type WorldBucket struct {
-	Name   string `yaml:"name"`
-	Region string `yaml:"region"`
+	Name   string    `yaml:"name"`
+	Region string    `yaml:"region"`
 	Policy yaml.Node `yaml:"policy"`
 }
 
