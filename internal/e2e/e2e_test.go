@@ -62,17 +62,14 @@ var backends = []string{BackendEmulator, BackendMoto}
 
 // TestSeedWorld seeds the same world into both backends and reads it back
 // through the AWS API, IDs replaced by their variable names. The two
-// goldens differ only where moto and the emulator disagree, on the S3 flow
-// log of prod-web-a:
-//   - DestinationOptions: the emulator returns plain-text/false/false, moto
-//     returns none. AWS returns them for S3 flow logs (API_FlowLog,
-//     DestinationOptions; terraform-provider-aws#23521 shows the defaults).
-//   - DeliverLogsStatus: the emulator says FAILED because the bucket policy
-//     lacks the delivery statement, moto says SUCCESS. AWS fails delivery
-//     then (VPC user guide, flow-logs-s3 "Permissions for S3"; moto does
-//     not model bucket policies for log delivery).
+// goldens differ only where moto and the emulator disagree: the S3 flow
+// log of prod-web-a is FAILED on the emulator because the bucket policy
+// lacks the delivery statement, SUCCESS on moto. AWS fails delivery then
+// (VPC user guide, flow-logs-s3, "Amazon S3 bucket permissions for flow
+// logs"); moto does not model bucket policies for log delivery.
 //
-// moto also ignores TagSpecifications on CreateTransitGatewayVpcAttachment
+// moto also omits DestinationOptions for S3 flow logs (AWS returns them,
+// API_FlowLog), which DescribeFlowLogs hides for default options, and ignores TagSpecifications on CreateTransitGatewayVpcAttachment
 // (AWS applies them); the seeder tags attachments again to hide that.
 func TestSeedWorld(t *testing.T) {
 	for _, be := range backends {

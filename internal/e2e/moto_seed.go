@@ -24,6 +24,8 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/flowplan/flowplan/providers/awsemu"
 )
 
@@ -117,18 +119,22 @@ func (sd *motoSeeder) world(w *awsemu.World) error {
 }
 
 // policyJSON turns a world policy (a YAML mapping or a JSON string) into JSON.
-func policyJSON(v any) (string, error) {
-	switch p := v.(type) {
-	case nil:
+func policyJSON(n yaml.Node) (string, error) {
+	switch {
+	case n.Kind == 0:
 		return "", nil
-	case string:
-		return p, nil
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!str":
+		return n.Value, nil
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return "", fmt.Errorf("line %d: policy: %w", n.Line, err)
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return "", fmt.Errorf("policy is not representable as JSON: %w", err)
+		return "", fmt.Errorf("line %d: policy is not representable as JSON: %w", n.Line, err)
 	}
 	return strings.TrimSpace(buf.String()), nil
 }

@@ -116,7 +116,9 @@ func (s *Seeded) PutRetention(ctx context.Context, account, region, group string
 
 // DescribeFlowLogs lists an account-region's flow logs, one line each,
 // sorted: resource, traffic type ("-" when none), destination type and
-// destination, then key=value attributes. A CloudWatch Logs destination is
+// destination, then key=value attributes, the first being the flow log's
+// ID when the world made it (id=new otherwise: IDs the backend made later
+// differ between backends and runs). A CloudWatch Logs destination is
 // shown as log-group:<name> whichever of LogDestination and LogGroupName
 // the backend returned. The default formats show as "default".
 func (s *Seeded) DescribeFlowLogs(ctx context.Context, account, region string) ([]string, error) {
@@ -132,14 +134,14 @@ func (s *Seeded) DescribeFlowLogs(ctx context.Context, account, region string) (
 			return nil, fmt.Errorf("describe flow logs in %s/%s: %w", account, region, err)
 		}
 		for _, f := range out.FlowLogs {
-			lines = append(lines, flowLogLine(f))
+			lines = append(lines, s.flowLogLine(f))
 		}
 	}
 	sort.Strings(lines)
 	return lines, nil
 }
 
-func flowLogLine(f ec2types.FlowLog) string {
+func (s *Seeded) flowLogLine(f ec2types.FlowLog) string {
 	traffic := string(f.TrafficType)
 	if traffic == "" {
 		traffic = "-"
@@ -148,7 +150,11 @@ func flowLogLine(f ec2types.FlowLog) string {
 	if f.LogDestinationType == ec2types.LogDestinationTypeCloudWatchLogs {
 		dest = "log-group:" + cwlGroupName(f)
 	}
-	parts := []string{aws.ToString(f.ResourceId), traffic, string(f.LogDestinationType), dest}
+	id := aws.ToString(f.FlowLogId)
+	if !s.seededID(id) {
+		id = "new"
+	}
+	parts := []string{aws.ToString(f.ResourceId), traffic, string(f.LogDestinationType), dest, "id=" + id}
 	if r := aws.ToString(f.DeliverLogsPermissionArn); r != "" {
 		parts = append(parts, "role="+r)
 	}
@@ -162,14 +168,45 @@ func flowLogLine(f ec2types.FlowLog) string {
 	default:
 		parts = append(parts, fmt.Sprintf("format=%q", format))
 	}
-	if o := f.DestinationOptions; o != nil {
-		parts = append(parts, fmt.Sprintf("options=%s,hive=%t,per-hour=%t", o.FileFormat, aws.ToBool(o.HiveCompatiblePartitions), aws.ToBool(o.PerHourPartition)))
+	if o := destinationOptions(f.DestinationOptions); o != "" {
+		parts = append(parts, "options="+o)
 	}
 	if st := aws.ToString(f.DeliverLogsStatus); st != "" && st != "SUCCESS" {
 		parts = append(parts, "delivery="+st)
 	}
 	parts = append(parts, "tags="+ec2TagString(f.Tags))
 	return strings.Join(parts, " ")
+}
+
+// destinationOptions shows an S3 flow log's options that differ from the
+// defaults (plain-text, no Hive partitions, daily), comma-separated. The
+// defaults and absent options show as "": moto omits DestinationOptions,
+// AWS returns them (API_FlowLog), and both mean the same.
+func destinationOptions(o *ec2types.DestinationOptionsResponse) string {
+	if o == nil {
+		return ""
+	}
+	var out []string
+	if o.FileFormat != "" && o.FileFormat != ec2types.DestinationFileFormatPlainText {
+		out = append(out, string(o.FileFormat))
+	}
+	if aws.ToBool(o.HiveCompatiblePartitions) {
+		out = append(out, "hive")
+	}
+	if aws.ToBool(o.PerHourPartition) {
+		out = append(out, "per-hour")
+	}
+	return strings.Join(out, ",")
+}
+
+// seededID reports whether id is one the world made.
+func (s *Seeded) seededID(id string) bool {
+	for _, v := range s.IDs {
+		if v == id {
+			return true
+		}
+	}
+	return false
 }
 
 // cwlGroupName is a CloudWatch Logs flow log's group name, from
