@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -164,21 +165,37 @@ func describeFlowLogs(ctx context.Context, c *ec2.Client, ids []string) ([]ec2ty
 }
 
 // discoverLogGroups reads the wanted log groups that exist, by shared name
-// prefix, then the tags of each found.
+// prefix, then the tags of each found. Wanted are the exact names asked for
+// and every group under one of the asked prefixes (names that depend on the
+// targets, such as /vpc-flow-logs/{resource_id}).
 func (p *Provider) discoverLogGroups(ctx context.Context, c *cloudwatchlogs.Client, q engine.RegionQuery) ([]*engine.Resource, error) {
+	if len(q.LogGroupNames) == 0 && len(q.LogGroupPrefixes) == 0 {
+		return nil, nil
+	}
 	scope := scopeName(q.Account.ID, q.Region)
 	wanted := map[string]bool{}
 	for _, n := range q.LogGroupNames {
 		wanted[n] = true
 	}
+	isWanted := func(name string) bool {
+		if wanted[name] {
+			return true
+		}
+		for _, prefix := range q.LogGroupPrefixes {
+			if strings.HasPrefix(name, prefix) {
+				return true
+			}
+		}
+		return false
+	}
 	var found []logstypes.LogGroup
-	for _, prefix := range logGroupPrefixes(q.LogGroupNames) {
+	for _, prefix := range describePrefixes(q.LogGroupNames, q.LogGroupPrefixes) {
 		groups, err := describeLogGroups(ctx, c, prefix)
 		if err != nil {
 			return nil, wrap("describe log groups in", scope, err)
 		}
 		for _, g := range groups {
-			if wanted[aws.ToString(g.LogGroupName)] {
+			if isWanted(aws.ToString(g.LogGroupName)) {
 				found = append(found, g)
 			}
 		}

@@ -207,3 +207,31 @@ func TestDiscoverBucket(t *testing.T) {
 		}
 	})
 }
+
+// Log groups named after their targets ({resource_id}) cannot be asked for
+// by exact name before discovery; the engine asks for their prefix.
+func TestDiscoverLogGroupsByPrefix(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be *backend) {
+		p := newTestProvider(t, be)
+		acct := testAccount("111111111111", testRegion)
+		w := newWorld(t, p, testSession(t, p, acct))
+		for _, name := range []string{"/per-vpc/vpc-1", "/per-vpc/vpc-2", "/per-vpcs-not-ours/x", "/exact/one"} {
+			w.logGroup(testRegion, name, 0, nil)
+		}
+		st, err := p.DiscoverRegion(context.Background(), engine.RegionQuery{
+			Account: acct, Region: testRegion,
+			LogGroupNames:    []string{"/exact/one", "/exact/missing"},
+			LogGroupPrefixes: []string{"/per-vpc/"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, g := range st.LogGroups {
+			got = append(got, g.LogGroup.Name)
+		}
+		if d := cmp.Diff([]string{"/exact/one", "/per-vpc/vpc-1", "/per-vpc/vpc-2"}, got); d != "" {
+			t.Errorf("log groups (-want +got):\n%s", d)
+		}
+	})
+}

@@ -44,6 +44,22 @@ func logGroupPrefixes(names []string) []string {
 	return out
 }
 
+// describePrefixes merges the prefixes that read exact names with the
+// asked prefixes, dropping any prefix another one already covers, so that
+// no log group is listed twice.
+func describePrefixes(names, prefixes []string) []string {
+	all := append(logGroupPrefixes(names), prefixes...)
+	sort.Strings(all)
+	var out []string
+	for _, p := range all {
+		if len(out) > 0 && strings.HasPrefix(p, out[len(out)-1]) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 func commonPrefix(ss []string) string {
 	if len(ss) == 0 {
 		return ""

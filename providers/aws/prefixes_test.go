@@ -47,3 +47,11 @@ func TestLogGroupPrefixes(t *testing.T) {
 		})
 	}
 }
+
+func TestDescribePrefixes(t *testing.T) {
+	got := describePrefixes([]string{"/vpc-flow-logs/prod/us-east-1", "/other/a"}, []string{"/vpc-flow-logs/", "/zeta/"})
+	want := []string{"/other/a", "/vpc-flow-logs/", "/zeta/"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("describePrefixes (-want +got):\n%s", d)
+	}
+}
