@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/flowplan/flowplan/engine"
 	"github.com/flowplan/flowplan/engine/enginetest"
 	"github.com/flowplan/flowplan/spec"
@@ -157,6 +159,76 @@ func TestAdoptionDoesNotDuplicate(t *testing.T) {
 	}
 	if again := makePlan(t, p, s, engine.Options{}); !again.Empty() {
 		t.Errorf("plan after adoption is not empty:\n%s", strings.Join(actions(again), "\n"))
+	}
+}
+
+// firehoseFixture streams every VPC of accounts A and B to a stream in
+// account B, through a delivery role shared with a CloudWatch Logs rule.
+func firehoseFixture(prune bool) (*enginetest.Provider, *spec.Spec) {
+	p, s := fixture(prune)
+	s.Rules = append(s.Rules, spec.Rule{
+		Name: "stream", Targets: spec.Targets{VPCs: &spec.Selector{All: true}},
+		TrafficType: "ACCEPT", MaxAggregationInterval: 60, LogFormat: logformat.DefaultVPC,
+		Destination: spec.Destination{Firehose: &spec.Firehose{
+			DeliveryStreamARN: "arn:aws:firehose:us-east-1:" + acctB + ":deliverystream/flows",
+			DeliveryRole:      "flowplan-flow-logs",
+			CrossAccountRole:  "arn:aws:iam::" + acctB + ":role/AWSLogDeliveryFirehoseCrossAccountRole",
+		}},
+	})
+	return p, s
+}
+
+func TestCrossAccountFirehoseApply(t *testing.T) {
+	p, s := firehoseFixture(false)
+	plan := makePlan(t, p, s, engine.Options{})
+	for _, c := range apply(t, p, plan, engine.Options{}).Changes {
+		if c.Status != engine.StatusApplied {
+			t.Errorf("%s: %s %s", c.Addr, c.Status, c.Error)
+		}
+	}
+	roles := map[string][2]string{} // resource → DeliverLogsPermissionARN, DeliverCrossAccountRole
+	for _, id := range []string{"vpc-a1", "vpc-a2", "vpc-a3", "vpc-b1"} {
+		for _, f := range p.World.FlowLogsOn(id) {
+			if f.FlowLog.DestinationType == engine.DestFirehose {
+				roles[id] = [2]string{f.FlowLog.DeliverLogsPermissionARN, f.FlowLog.DeliverCrossAccountRole}
+			}
+		}
+	}
+	cross := [2]string{engine.RoleARN(acctA, "/", "flowplan-flow-logs"), "arn:aws:iam::" + acctB + ":role/AWSLogDeliveryFirehoseCrossAccountRole"}
+	want := map[string][2]string{"vpc-a1": cross, "vpc-a2": cross, "vpc-a3": cross, "vpc-b1": {}}
+	if d := cmp.Diff(want, roles); d != "" {
+		t.Errorf("firehose flow log roles (-want +got):\n%s", d)
+	}
+	if again := makePlan(t, p, s, engine.Options{}); !again.Empty() {
+		t.Errorf("plan after apply is not empty:\n%s", strings.Join(actions(again), "\n"))
+	}
+}
+
+// TestCrossAccountFirehoseRoleShrinks drops the Firehose rule: the shared
+// role loses its delivery.logs.amazonaws.com trust and its Firehose
+// permissions in place, and the flow logs that used them go (prune).
+func TestCrossAccountFirehoseRoleShrinks(t *testing.T) {
+	p, s := firehoseFixture(true)
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
+	s.Rules = s.Rules[:2]
+	plan := makePlan(t, p, s, engine.Options{})
+	want := []string{
+		"delete " + acctA + "/us-east-1/flow_log/stream/vpc-a1",
+		"delete " + acctA + "/us-east-1/flow_log/stream/vpc-a2",
+		"delete " + acctA + "/eu-west-1/flow_log/stream/vpc-a3",
+		"delete " + acctB + "/us-east-1/flow_log/stream/vpc-b1",
+		"update " + acctA + "/global/iam_role/flowplan-flow-logs",
+		"update " + acctA + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery",
+	}
+	got := actions(plan)
+	sort.Strings(want)
+	sort.Strings(got)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("plan (-want +got):\n%s", d)
+	}
+	apply(t, p, plan, engine.Options{})
+	if again := makePlan(t, p, s, engine.Options{}); !again.Empty() {
+		t.Errorf("plan after the rule went is not empty:\n%s", strings.Join(actions(again), "\n"))
 	}
 }
 

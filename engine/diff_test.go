@@ -98,6 +98,16 @@ func change(p *Plan, addr string) *Change {
 
 const fl = acct + "/" + region + "/flow_log/"
 
+// firehoseFL makes a flow log (from wantFL or haveFL) a cross-account
+// Firehose one, with the given delivery role.
+func firehoseFL(r *Resource, deliveryRole string) *Resource {
+	r.FlowLog.DestinationType = DestFirehose
+	r.FlowLog.Destination = "arn:aws:firehose:us-east-1:222222222222:deliverystream/flows"
+	r.FlowLog.DeliverLogsPermissionARN = deliveryRole
+	r.FlowLog.DeliverCrossAccountRole = "arn:aws:iam::222222222222:role/AWSLogDeliveryFirehoseCrossAccountRole"
+	return r
+}
+
 func TestDiffFlowLogs(t *testing.T) {
 	rejectOnly := func(f *FlowLog) { f.TrafficType = "REJECT" }
 	otherGroup := func(f *FlowLog) { f.Destination = "arn:aws:logs:us-east-1:111111111111:log-group:/other" }
@@ -149,6 +159,20 @@ func TestDiffFlowLogs(t *testing.T) {
 			desired: []*Resource{wantFL("prod", "vpc-1")},
 			want:    []string{"replace " + fl + "prod/vpc-1"},
 			reason:  map[string]string{fl + "prod/vpc-1": "if AWS refuses it as a duplicate, fl-1 is deleted first"},
+		},
+		{
+			name:    "a cross-account firehose flow log with its roles is a no-op",
+			current: []*Resource{firehoseFL(haveFL("vpc-1", "fl-1", ours("prod")), roleARN)},
+			desired: []*Resource{firehoseFL(wantFL("prod", "vpc-1"), roleARN)},
+			want:    []string{"no-op " + fl + "prod/vpc-1"},
+		},
+		{
+			name:     "a cross-account firehose flow log without its delivery role is replaced",
+			current:  []*Resource{firehoseFL(haveFL("vpc-1", "fl-1", ours("prod")), "")},
+			desired:  []*Resource{firehoseFL(wantFL("prod", "vpc-1"), roleARN)},
+			want:     []string{"replace " + fl + "prod/vpc-1"},
+			reason:   map[string]string{fl + "prod/vpc-1": "deliver_logs_permission_arn: (none) → " + roleARN + " forces replacement"},
+			diffAttr: map[string]string{fl + "prod/vpc-1": "deliver_logs_permission_arn"},
 		},
 		{
 			name:     "unmanaged flow log with the same configuration is adopted",
@@ -349,7 +373,7 @@ func TestDiffReplaceListsEveryForcingAttribute(t *testing.T) {
 // --- roles, policies, log groups, statements ---
 
 func roleRes(tags map[string]string, edit ...func(*Role)) *Resource {
-	r := &Role{Name: "flowplan-flow-logs", Path: "/", AssumeRolePolicy: TrustPolicy(acct, []string{region})}
+	r := &Role{Name: "flowplan-flow-logs", Path: "/", AssumeRolePolicy: TrustPolicy(RoleNeeds{Account: acct, LogGroupRegions: []string{region}})}
 	for _, e := range edit {
 		e(r)
 	}
@@ -374,7 +398,13 @@ func statementRes(sid, stmt string) *Resource {
 		BucketPolicyStatement: &BucketPolicyStatement{Bucket: "org-logs", Sid: sid, Statement: stmt}}
 }
 
-var policyDocument = DeliveryPolicy([]string{LogGroupARN(acct, region, "/vpc/flow")})
+var policyDocument = DeliveryPolicy(RoleNeeds{LogGroupARNs: []string{LogGroupARN(acct, region, "/vpc/flow")}})
+
+// sharedNeeds are the needs of a role that a CloudWatch Logs rule and a
+// cross-account Firehose rule share.
+var sharedNeeds = RoleNeeds{Account: acct, ARN: roleARN, LogGroupRegions: []string{region},
+	LogGroupARNs:      []string{LogGroupARN(acct, region, "/vpc/flow")},
+	CrossAccountRoles: []string{"arn:aws:iam::222222222222:role/AWSLogDeliveryFirehoseCrossAccountRole"}}
 
 const (
 	roleAddr   = acct + "/global/iam_role/flowplan-flow-logs"
@@ -409,11 +439,24 @@ func TestDiffSupportingResources(t *testing.T) {
 			name:    "trust policy, boundary and rule tag update in place",
 			current: []*Resource{roleRes(ours("a")), rolePolicyRes(policyDocument)},
 			desired: []*Resource{roleRes(ours("a,b"), func(r *Role) {
-				r.AssumeRolePolicy = TrustPolicy(acct, []string{region, "eu-west-1"})
+				r.AssumeRolePolicy = TrustPolicy(RoleNeeds{Account: acct, LogGroupRegions: []string{region, "eu-west-1"}})
 				r.PermissionsBoundary = "arn:aws:iam::111111111111:policy/boundary"
-			}), rolePolicyRes(DeliveryPolicy([]string{"x"}))},
+			}), rolePolicyRes(DeliveryPolicy(RoleNeeds{LogGroupARNs: []string{"x"}}))},
 			want:   []string{"update " + roleAddr, "update " + policyAddr},
 			reason: map[string]string{roleAddr: "assume_role_policy changes; permissions_boundary: (none) → arn:aws:iam::111111111111:policy/boundary; tags.flowplan:rule: a → a,b in place"},
+		},
+		{
+			name:    "a role that cross-account firehose rules start to use gains a trust statement in place",
+			current: []*Resource{roleRes(ours("a")), rolePolicyRes(policyDocument)},
+			desired: []*Resource{roleRes(ours("a fh"), func(r *Role) { r.AssumeRolePolicy = TrustPolicy(sharedNeeds) }), rolePolicyRes(DeliveryPolicy(sharedNeeds))},
+			want:    []string{"update " + roleAddr, "update " + policyAddr},
+			reason:  map[string]string{roleAddr: "assume_role_policy changes; tags.flowplan:rule: a → a fh in place"},
+		},
+		{
+			name:    "a role still used by a cross-account firehose flow log that stays is kept",
+			current: []*Resource{roleRes(ours("fh")), rolePolicyRes(policyDocument), firehoseFL(haveFL("vpc-1", "fl-1", nil), roleARN)},
+			prune:   true,
+			want:    []string{"note orphan " + roleAddr},
 		},
 		{
 			name:    "role path forces replacement of the role and its policy",

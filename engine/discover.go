@@ -152,8 +152,9 @@ type DiscoveryQueries struct {
 }
 
 // Queries computes what to read: per account the delivery roles its rules
-// use (and, under prune, the roles under the spec's role paths, so that
-// roles the spec no longer names can be found); per account-region only the
+// use, for CloudWatch Logs and for Firehose streams in other accounts (and,
+// under prune, the roles under the spec's role paths, so that roles the
+// spec no longer names can be found); per account-region only the
 // target kinds its rules select and exactly the log groups they want; and
 // the buckets whose policy flowplan manages. Every region of every account
 // is read, even one no rule targets, so that prune finds flow logs there.
@@ -179,6 +180,9 @@ func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
 				}
 				for _, k := range r.Targets.Kinds() {
 					kinds[k] = true
+				}
+				if f := r.Destination.Firehose; f != nil && f.CrossAccount(a.ID) && f.DeliveryRoleARN == "" && f.DeliveryRole != "" {
+					roles = append(roles, f.DeliveryRole)
 				}
 				c := r.Destination.CloudWatchLogs
 				if c == nil {

@@ -79,6 +79,33 @@ func TestQueries(t *testing.T) {
 	}
 }
 
+// TestQueriesFirehoseRoles reads a cross-account Firehose rule's delivery
+// role in the accounts outside the stream's only, and never an existing
+// role named by ARN.
+func TestQueriesFirehoseRoles(t *testing.T) {
+	fh := func(role, arn string) spec.Destination {
+		return spec.Destination{Firehose: &spec.Firehose{DeliveryStreamARN: "arn:aws:firehose:us-east-1:" + acctB + ":deliverystream/flows",
+			DeliveryRole: role, DeliveryRoleARN: arn, CrossAccountRole: "arn:aws:iam::" + acctB + ":role/AWSLogDeliveryFirehoseCrossAccountRole"}}
+	}
+	s := &spec.Spec{
+		Name:          "org",
+		DeliveryRoles: []spec.DeliveryRole{{Name: "firehose-source", Path: "/"}},
+		Rules: []spec.Rule{
+			{Name: "managed", Targets: spec.Targets{VPCs: &spec.Selector{All: true}}, Destination: fh("firehose-source", "")},
+			{Name: "existing", Targets: spec.Targets{Subnets: &spec.Selector{All: true}},
+				Destination: fh("arn:aws:iam::{account_id}:role/x", "arn:aws:iam::{account_id}:role/x")},
+		},
+	}
+	accounts := []engine.Account{{ID: acctA, Regions: []string{"us-east-1"}}, {ID: acctB, Regions: []string{"us-east-1"}}}
+	var got []string
+	for _, a := range engine.Queries(s, accounts).Accounts {
+		got = append(got, a.Account.ID+": "+strings.Join(a.RoleNames, ","))
+	}
+	if d := cmp.Diff([]string{acctA + ": firehose-source"}, got); d != "" {
+		t.Errorf("account queries (-want +got):\n%s", d)
+	}
+}
+
 func TestDiscoverScopes(t *testing.T) {
 	t.Run("an account whose roles cannot be read contributes nothing", func(t *testing.T) {
 		p, s := fixture(false)

@@ -77,10 +77,9 @@ type logGroupUse struct {
 }
 
 type roleUse struct {
-	role      spec.DeliveryRole
-	rules     map[string]bool
-	regions   []string
-	logGroups []string // ARNs
+	role  spec.DeliveryRole
+	rules map[string]bool
+	needs RoleNeeds
 }
 
 type bucketUse struct {
@@ -155,8 +154,9 @@ func (e *expander) flowLog(r *spec.Rule, a Account, region string, kind spec.Tar
 			e.bucketWriter(r, a.ID, d.S3)
 		}
 	case d.Firehose != nil:
-		fl.Destination = d.Firehose.DeliveryStreamARN
-		fl.DeliverCrossAccountRole = strings.ReplaceAll(d.Firehose.CrossAccountRole, "{account_id}", a.ID)
+		if !e.firehose(fl, r, a) {
+			return
+		}
 	default:
 		e.errorf("rule %q: no destination", r.Name)
 		return
@@ -193,27 +193,65 @@ func (e *expander) cloudWatch(fl *FlowLog, r *spec.Rule, a Account, region, reso
 		fl.DeliverLogsPermissionARN = strings.ReplaceAll(c.DeliveryRoleARN, "{account_id}", a.ID)
 		return true
 	}
-	role, ok := e.s.DeliveryRoleByName(c.DeliveryRole)
+	u, ok := e.useRole(r, a, c.DeliveryRole)
 	if !ok {
-		e.errorf("rule %q: delivery role %q is not declared in delivery_roles", r.Name, c.DeliveryRole)
 		return false
 	}
-	addr := Addr{Account: a.ID, Region: GlobalRegion, Kind: KindRole, Name: role.Name}
-	fl.DeliverLogsPermissionARN = RoleARN(a.ID, role.Path, role.Name)
-	if have := e.cur.Resources[addr]; have != nil && have.Role != nil && have.Tags[TagSpec] != e.s.Name && strings.HasPrefix(have.ID, "arn:") {
-		// A role of that name exists and is not ours: it is used as it is,
-		// so its real ARN (whatever its path) is the one to use.
-		fl.DeliverLogsPermissionARN = have.ID
+	fl.DeliverLogsPermissionARN = u.needs.ARN
+	u.needs.LogGroupRegions = append(u.needs.LogGroupRegions, region)
+	u.needs.LogGroupARNs = append(u.needs.LogGroupARNs, LogGroupARN(a.ID, region, expandTemplate(c.LogGroup, a, region, r.Name, "{resource_id}")))
+	return true
+}
+
+// firehose fills a Firehose flow log's destination and, when the stream is
+// in another account, its two roles, recording what the delivery role
+// needs. AWS takes neither role for delivery within the stream's account.
+func (e *expander) firehose(fl *FlowLog, r *spec.Rule, a Account) bool {
+	f := r.Destination.Firehose
+	fl.Destination = f.DeliveryStreamARN
+	if !f.CrossAccount(a.ID) {
+		return true
 	}
+	if f.DeliveryRole == "" || f.CrossAccountRole == "" {
+		e.errorf("rule %q: flow logs in account %s deliver to stream %s of account %s, which needs delivery_role and cross_account_role",
+			r.Name, a.ID, f.DeliveryStreamARN, f.StreamAccount())
+		return false
+	}
+	fl.DeliverCrossAccountRole = f.CrossAccountRole
+	if f.DeliveryRoleARN != "" {
+		fl.DeliverLogsPermissionARN = strings.ReplaceAll(f.DeliveryRoleARN, "{account_id}", a.ID)
+		return true
+	}
+	u, ok := e.useRole(r, a, f.DeliveryRole)
+	if !ok {
+		return false
+	}
+	fl.DeliverLogsPermissionARN = u.needs.ARN
+	u.needs.CrossAccountRoles = append(u.needs.CrossAccountRoles, f.CrossAccountRole)
+	return true
+}
+
+// useRole records that rule r uses the delivery role name in account a.
+func (e *expander) useRole(r *spec.Rule, a Account, name string) (*roleUse, bool) {
+	role, ok := e.s.DeliveryRoleByName(name)
+	if !ok {
+		e.errorf("rule %q: delivery role %q is not declared in delivery_roles", r.Name, name)
+		return nil, false
+	}
+	addr := Addr{Account: a.ID, Region: GlobalRegion, Kind: KindRole, Name: role.Name}
 	u := e.roles[addr]
 	if u == nil {
-		u = &roleUse{role: role, rules: map[string]bool{}}
+		arn := RoleARN(a.ID, role.Path, role.Name)
+		if have := e.cur.Resources[addr]; have != nil && have.Role != nil && have.Tags[TagSpec] != e.s.Name && strings.HasPrefix(have.ID, "arn:") {
+			// A role of that name exists and is not ours: it is used as it
+			// is, so its real ARN (whatever its path) is the one to use.
+			arn = have.ID
+		}
+		u = &roleUse{role: role, rules: map[string]bool{}, needs: RoleNeeds{Account: a.ID, ARN: arn}}
 		e.roles[addr] = u
 	}
 	u.rules[r.Name] = true
-	u.regions = append(u.regions, region)
-	u.logGroups = append(u.logGroups, LogGroupARN(a.ID, region, expandTemplate(c.LogGroup, a, region, r.Name, "{resource_id}")))
-	return true
+	return u, true
 }
 
 func (e *expander) useLogGroup(addr Addr, r *spec.Rule) {
@@ -289,12 +327,12 @@ func (e *expander) addRoles() {
 		e.out.Add(&Resource{Addr: addr, Tags: tags, Role: &Role{
 			Name:                u.role.Name,
 			Path:                u.role.Path,
-			AssumeRolePolicy:    TrustPolicy(addr.Account, u.regions),
+			AssumeRolePolicy:    TrustPolicy(u.needs),
 			PermissionsBoundary: u.role.PermissionsBoundary,
 		}})
 		e.out.Add(&Resource{
 			Addr:       Addr{Account: addr.Account, Region: GlobalRegion, Kind: KindRolePolicy, Name: u.role.Name + "/" + DeliveryPolicyName},
-			RolePolicy: &RolePolicy{RoleName: u.role.Name, PolicyName: DeliveryPolicyName, Document: DeliveryPolicy(u.logGroups)},
+			RolePolicy: &RolePolicy{RoleName: u.role.Name, PolicyName: DeliveryPolicyName, Document: DeliveryPolicy(u.needs)},
 		})
 	}
 }

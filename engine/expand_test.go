@@ -110,14 +110,14 @@ func TestExpandCloudWatch(t *testing.T) {
 		t.Errorf("flow log tags (-want +got):\n%s", d)
 	}
 	role := got.Resources[mustAddr(t, a1+"/global/iam_role/flowplan-flow-logs")]
-	if role.Role.AssumeRolePolicy != TrustPolicy(a1, []string{"eu-west-1", "us-east-1"}) {
+	if role.Role.AssumeRolePolicy != TrustPolicy(RoleNeeds{Account: a1, LogGroupRegions: []string{"eu-west-1", "us-east-1"}}) {
 		t.Errorf("trust policy = %s", role.Role.AssumeRolePolicy)
 	}
 	if d := cmp.Diff(map[string]string{TagSpec: "org", TagRule: "prod-vpcs"}, role.Tags); d != "" {
 		t.Errorf("role tags (-want +got):\n%s", d)
 	}
 	pol := got.Resources[mustAddr(t, a1+"/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery")]
-	wantDoc := DeliveryPolicy([]string{LogGroupARN(a1, "us-east-1", "/vpc/prod/us-east-1"), LogGroupARN(a1, "eu-west-1", "/vpc/prod/eu-west-1")})
+	wantDoc := DeliveryPolicy(RoleNeeds{LogGroupARNs: []string{LogGroupARN(a1, "us-east-1", "/vpc/prod/us-east-1"), LogGroupARN(a1, "eu-west-1", "/vpc/prod/eu-west-1")}})
 	if pol.RolePolicy.Document != wantDoc {
 		t.Errorf("delivery policy = %s\nwant %s", pol.RolePolicy.Document, wantDoc)
 	}
@@ -202,7 +202,7 @@ func TestExpandFailedDiscoveryProducesNothing(t *testing.T) {
 		}
 	}
 	role := got.Resources[mustAddr(t, a1+"/global/iam_role/flowplan-flow-logs")]
-	if role == nil || role.Role.AssumeRolePolicy != TrustPolicy(a1, []string{"us-east-1"}) {
+	if role == nil || role.Role.AssumeRolePolicy != TrustPolicy(RoleNeeds{Account: a1, LogGroupRegions: []string{"us-east-1"}}) {
 		t.Errorf("role = %+v, want one trusting us-east-1 only", role)
 	}
 }
@@ -219,7 +219,7 @@ func TestExpandResourceIDTemplate(t *testing.T) {
 		}
 	}
 	pol := got.Resources[mustAddr(t, a1+"/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery")]
-	if want := DeliveryPolicy([]string{"arn:aws:logs:us-east-1:111111111111:log-group:/vpc/per-vpc/*:*"}); pol.RolePolicy.Document != want {
+	if want := DeliveryPolicy(RoleNeeds{LogGroupARNs: []string{"arn:aws:logs:us-east-1:111111111111:log-group:/vpc/per-vpc/*:*"}}); pol.RolePolicy.Document != want {
 		t.Errorf("policy = %s\nwant %s", pol.RolePolicy.Document, want)
 	}
 }
@@ -371,25 +371,152 @@ func TestExpandRoles(t *testing.T) {
 	})
 }
 
-func TestExpandTransitGatewayAndFirehose(t *testing.T) {
+// firehoseRule delivers every VPC and transit gateway to a stream in
+// account a2, through the given delivery role for flow logs of other
+// accounts.
+func firehoseRule(name string, targets spec.Targets, role, roleARN string) spec.Rule {
 	r := spec.Rule{
-		Name: "tgw", Targets: spec.Targets{TransitGateways: &spec.Selector{All: true}}, MaxAggregationInterval: 60, LogFormat: logformat.DefaultTransitGateway,
-		Destination: spec.Destination{Firehose: &spec.Firehose{DeliveryStreamARN: "arn:aws:firehose:us-east-1:999999999999:deliverystream/flows",
-			CrossAccountRole: "arn:aws:iam::{account_id}:role/AWSLogDeliveryFirehoseCrossAccountRole"}},
+		Name: name, Targets: targets, TrafficType: "ALL", MaxAggregationInterval: 600, LogFormat: logformat.DefaultVPC,
+		Destination: spec.Destination{Firehose: &spec.Firehose{
+			DeliveryStreamARN: "arn:aws:firehose:us-east-1:" + a2 + ":deliverystream/flows",
+			DeliveryRole:      role, DeliveryRoleARN: roleARN,
+			CrossAccountRole: "arn:aws:iam::" + a2 + ":role/AWSLogDeliveryFirehoseCrossAccountRole",
+		}},
 	}
-	got, err := Expand(testSpec(r), testAccounts()[:1], world(map[string][]Target{a1 + "/us-east-1": {{Kind: spec.TargetTransitGateway, ID: "tgw-1"}, vpc("vpc-1")}}))
-	if err != nil {
-		t.Fatal(err)
+	if targets.TransitGateways != nil {
+		r.TrafficType, r.MaxAggregationInterval, r.LogFormat = "", 60, logformat.DefaultTransitGateway
 	}
-	want := &FlowLog{ResourceID: "tgw-1", ResourceType: "TransitGateway", DestinationType: DestFirehose,
-		Destination:             "arn:aws:firehose:us-east-1:999999999999:deliverystream/flows",
-		DeliverCrossAccountRole: "arn:aws:iam::111111111111:role/AWSLogDeliveryFirehoseCrossAccountRole",
-		LogFormat:               logformat.DefaultTransitGateway, MaxAggregationInterval: 60}
-	if d := cmp.Diff([]string{a1 + "/us-east-1/flow_log/tgw/tgw-1"}, addrList(got)); d != "" {
-		t.Fatalf("(-want +got):\n%s", d)
+	return r
+}
+
+func TestExpandFirehose(t *testing.T) {
+	const (
+		stream    = "arn:aws:firehose:us-east-1:" + a2 + ":deliverystream/flows"
+		crossRole = "arn:aws:iam::" + a2 + ":role/AWSLogDeliveryFirehoseCrossAccountRole"
+		ownRole   = "arn:aws:iam::" + a1 + ":role/flowplan-flow-logs"
+	)
+	targets := map[string][]Target{
+		a1 + "/us-east-1": {vpc("vpc-1"), {Kind: spec.TargetTransitGateway, ID: "tgw-1"}},
+		a2 + "/us-east-1": {vpc("vpc-2")},
 	}
-	if d := cmp.Diff(want, got.Resources[mustAddr(t, a1+"/us-east-1/flow_log/tgw/tgw-1")].FlowLog); d != "" {
-		t.Errorf("(-want +got):\n%s", d)
+	vpcLog := func(id, role, cross string) *FlowLog {
+		return &FlowLog{ResourceID: id, ResourceType: "VPC", TrafficType: "ALL", DestinationType: DestFirehose, Destination: stream,
+			DeliverLogsPermissionARN: role, DeliverCrossAccountRole: cross, LogFormat: logformat.DefaultVPC, MaxAggregationInterval: 600}
+	}
+	tests := []struct {
+		name  string
+		rule  spec.Rule
+		want  map[string]*FlowLog
+		roles []string
+	}{
+		{
+			name:  "a managed delivery role, in the accounts outside the stream's only",
+			rule:  firehoseRule("fh", allVPCs(), "flowplan-flow-logs", ""),
+			want:  map[string]*FlowLog{a1 + "/us-east-1/flow_log/fh/vpc-1": vpcLog("vpc-1", ownRole, crossRole), a2 + "/us-east-1/flow_log/fh/vpc-2": vpcLog("vpc-2", "", "")},
+			roles: []string{a1 + "/global/iam_role/flowplan-flow-logs", a1 + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery"},
+		},
+		{
+			name: "an existing role's ARN, with the flow log's account",
+			rule: firehoseRule("fh", allVPCs(), "arn:aws:iam::{account_id}:role/Source", "arn:aws:iam::{account_id}:role/Source"),
+			want: map[string]*FlowLog{a1 + "/us-east-1/flow_log/fh/vpc-1": vpcLog("vpc-1", "arn:aws:iam::"+a1+":role/Source", crossRole), a2 + "/us-east-1/flow_log/fh/vpc-2": vpcLog("vpc-2", "", "")},
+		},
+		{
+			name: "transit gateways",
+			rule: firehoseRule("tgw", spec.Targets{TransitGateways: &spec.Selector{All: true}}, "flowplan-flow-logs", ""),
+			want: map[string]*FlowLog{a1 + "/us-east-1/flow_log/tgw/tgw-1": {ResourceID: "tgw-1", ResourceType: "TransitGateway", DestinationType: DestFirehose,
+				Destination: stream, DeliverLogsPermissionARN: ownRole, DeliverCrossAccountRole: crossRole, LogFormat: logformat.DefaultTransitGateway, MaxAggregationInterval: 60}},
+			roles: []string{a1 + "/global/iam_role/flowplan-flow-logs", a1 + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery"},
+		},
+	}
+	accounts := []Account{{ID: a1, Regions: []string{"us-east-1"}}, {ID: a2, Regions: []string{"us-east-1"}}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Expand(testSpec(tt.rule), accounts, world(targets))
+			if err != nil {
+				t.Fatal(err)
+			}
+			have := map[string]*FlowLog{}
+			var roles []string
+			for _, r := range got.Resources {
+				if r.FlowLog != nil {
+					have[r.Addr.String()] = r.FlowLog
+				} else {
+					roles = append(roles, r.Addr.String())
+				}
+			}
+			sort.Strings(roles)
+			if d := cmp.Diff(tt.want, have); d != "" {
+				t.Errorf("flow logs (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(tt.roles, roles); d != "" {
+				t.Errorf("other resources (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestExpandFirehoseRoleNeeds checks what a delivery role is granted: only
+// delivery.logs.amazonaws.com and the rule's cross-account role for
+// Firehose alone; both trusts and the union of permissions for a role that
+// CloudWatch Logs rules share.
+func TestExpandFirehoseRoleNeeds(t *testing.T) {
+	const crossRole = "arn:aws:iam::" + a2 + ":role/AWSLogDeliveryFirehoseCrossAccountRole"
+	targets := map[string][]Target{a1 + "/us-east-1": {vpc("vpc-1")}, a1 + "/eu-west-1": {vpc("vpc-3")}, a2 + "/us-east-1": {vpc("vpc-2")}}
+	accounts := []Account{{ID: a1, Regions: []string{"us-east-1", "eu-west-1"}}, {ID: a2, Regions: []string{"us-east-1"}}}
+	ownRole := "arn:aws:iam::" + a1 + ":role/flowplan-flow-logs"
+	tests := []struct {
+		name  string
+		rules []spec.Rule
+		want  RoleNeeds
+		tag   string
+	}{
+		{
+			name:  "firehose only",
+			rules: []spec.Rule{firehoseRule("fh", allVPCs(), "flowplan-flow-logs", "")},
+			want:  RoleNeeds{Account: a1, ARN: ownRole, CrossAccountRoles: []string{crossRole}},
+			tag:   "fh",
+		},
+		{
+			name:  "shared with a cloudwatch logs rule",
+			rules: []spec.Rule{firehoseRule("fh", allVPCs(), "flowplan-flow-logs", ""), cwlRule("cw", "/vpc/{region}", allVPCs())},
+			want: RoleNeeds{Account: a1, ARN: ownRole, CrossAccountRoles: []string{crossRole},
+				LogGroupRegions: []string{"eu-west-1", "us-east-1"},
+				LogGroupARNs:    []string{LogGroupARN(a1, "us-east-1", "/vpc/us-east-1"), LogGroupARN(a1, "eu-west-1", "/vpc/eu-west-1")}},
+			tag: "cw fh",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Expand(testSpec(tt.rules...), accounts, world(targets))
+			if err != nil {
+				t.Fatal(err)
+			}
+			role := got.Resources[mustAddr(t, a1+"/global/iam_role/flowplan-flow-logs")]
+			pol := got.Resources[mustAddr(t, a1+"/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery")]
+			if role == nil || pol == nil {
+				t.Fatalf("no role or policy in %v", addrList(got))
+			}
+			if d := cmp.Diff(TrustPolicy(tt.want), role.Role.AssumeRolePolicy); d != "" {
+				t.Errorf("trust policy (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(DeliveryPolicy(tt.want), pol.RolePolicy.Document); d != "" {
+				t.Errorf("delivery policy (-want +got):\n%s", d)
+			}
+			if role.Tags[TagRule] != tt.tag {
+				t.Errorf("rule tag = %q, want %q", role.Tags[TagRule], tt.tag)
+			}
+			if got.Resources[mustAddr(t, a2+"/global/iam_role/flowplan-flow-logs")] != nil && len(tt.rules) == 1 {
+				t.Error("a role was planned in the stream's own account")
+			}
+		})
+	}
+}
+
+func TestExpandFirehoseMissingRoles(t *testing.T) {
+	r := firehoseRule("fh", allVPCs(), "", "")
+	_, err := Expand(testSpec(r), []Account{{ID: a1, Regions: []string{"us-east-1"}}}, world(map[string][]Target{a1 + "/us-east-1": {vpc("vpc-1")}}))
+	if err == nil || !strings.Contains(err.Error(), `rule "fh": flow logs in account 111111111111 deliver to stream`) {
+		t.Errorf("err = %v, want one naming the rule and the accounts", err)
 	}
 }
 

@@ -242,14 +242,14 @@ func TestNormalizePolicyErrors(t *testing.T) {
 }
 
 func TestNormalizeResource(t *testing.T) {
-	trust := TrustPolicy("111111111111", []string{"us-east-1"})
+	trust := TrustPolicy(RoleNeeds{Account: "111111111111", LogGroupRegions: []string{"us-east-1"}})
 	tests := []struct {
 		name string
 		a, b *Resource
 		want bool
 	}{
 		{"role path empty is /", &Resource{Role: &Role{Name: "r", Path: "/", AssumeRolePolicy: trust}}, &Resource{Role: &Role{Name: "r", AssumeRolePolicy: url.PathEscape(trust)}}, true},
-		{"role policy url-encoded", &Resource{RolePolicy: &RolePolicy{Document: DeliveryPolicy([]string{"a", "b"})}}, &Resource{RolePolicy: &RolePolicy{Document: url.PathEscape(DeliveryPolicy([]string{"b", "a"}))}}, true},
+		{"role policy url-encoded", &Resource{RolePolicy: &RolePolicy{Document: DeliveryPolicy(RoleNeeds{LogGroupARNs: []string{"a", "b"}})}}, &Resource{RolePolicy: &RolePolicy{Document: url.PathEscape(DeliveryPolicy(RoleNeeds{LogGroupARNs: []string{"b", "a"}}))}}, true},
 		{"bucket statement key order and single values", &Resource{BucketPolicyStatement: &BucketPolicyStatement{Statement: `{"Sid":"s","Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*"}`}},
 			&Resource{BucketPolicyStatement: &BucketPolicyStatement{Statement: `{"Resource":["arn:aws:s3:::b/*"],"Action":["s3:PutObject"],"Effect":"Allow","Sid":"s"}`}}, true},
 		{"malformed policy kept raw and unequal", &Resource{RolePolicy: &RolePolicy{Document: "{"}}, &Resource{RolePolicy: &RolePolicy{Document: "{}"}}, false},

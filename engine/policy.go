@@ -27,6 +27,11 @@ const (
 // (terraform-aws-modules/terraform-aws-vpc#435). flowplan creates the group.
 var deliveryActions = []string{"logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents"}
 
+// logDeliveryActions are what cross-account Firehose delivery needs to set
+// up its log delivery. AWS documents them on "*" only: log deliveries have
+// no ARN to scope them to.
+var logDeliveryActions = []string{"logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:GetLogDelivery", "logs:ListLogDeliveries"}
+
 type policyDoc struct {
 	Version   string      `json:"Version"`
 	Statement []statement `json:"Statement"`
@@ -41,35 +46,96 @@ type statement struct {
 	Condition map[string]map[string][]string `json:"Condition,omitempty"`
 }
 
-// TrustPolicy returns the delivery role's trust policy for an account: only
-// vpc-flow-logs.amazonaws.com may assume it, and only for flow logs of that
-// account in the given regions (the confused-deputy conditions AWS
-// recommends).
-func TrustPolicy(account string, regions []string) string {
-	var arns []string
-	for _, r := range sortedUnique(regions) {
-		arns = append(arns, "arn:aws:ec2:"+r+":"+account+":vpc-flow-log/*")
-	}
-	return mustCanonical(policyDoc{Version: "2012-10-17", Statement: []statement{{
-		Effect:    "Allow",
-		Principal: map[string][]string{"Service": {flowLogsService}},
-		Action:    []string{"sts:AssumeRole"},
-		Condition: map[string]map[string][]string{
-			"StringEquals": {"aws:SourceAccount": {account}},
-			"ArnLike":      {"aws:SourceArn": arns},
-		},
-	}}})
+// RoleNeeds is what the flow logs using one delivery role in one account
+// need from it; TrustPolicy and DeliveryPolicy grant exactly that.
+type RoleNeeds struct {
+	// Account is the role's account.
+	Account string
+	// ARN is the role's own ARN: cross-account Firehose delivery passes the
+	// role to the log delivery service.
+	ARN string
+	// LogGroupRegions are the regions of the CloudWatch Logs flow logs that
+	// use the role.
+	LogGroupRegions []string
+	// LogGroupARNs are the log groups they write to ("...:log-group:<name>:*").
+	LogGroupARNs []string
+	// CrossAccountRoles are the destination roles (DeliverCrossAccountRole)
+	// of the cross-account Firehose flow logs that use the role.
+	CrossAccountRoles []string
 }
 
-// DeliveryPolicy returns the flowplan-delivery permissions policy allowing
-// delivery to the given log group ARNs (each "...:log-group:<name>:*").
-func DeliveryPolicy(logGroupARNs []string) string {
-	return mustCanonical(policyDoc{Version: "2012-10-17", Statement: []statement{{
-		Sid:      "FlowLogsDelivery",
-		Effect:   "Allow",
-		Action:   deliveryActions,
-		Resource: sortedUnique(logGroupARNs),
-	}}})
+// TrustPolicy returns a delivery role's trust policy: one statement for
+// each service its flow logs need, each with the confused-deputy
+// conditions AWS recommends. vpc-flow-logs.amazonaws.com may assume it for
+// CloudWatch Logs flow logs of the account in the given regions;
+// delivery.logs.amazonaws.com for the account's cross-account Firehose
+// delivery.
+func TrustPolicy(n RoleNeeds) string {
+	var stmts []statement
+	if len(n.LogGroupRegions) > 0 {
+		var arns []string
+		for _, r := range sortedUnique(n.LogGroupRegions) {
+			arns = append(arns, "arn:aws:ec2:"+r+":"+n.Account+":vpc-flow-log/*")
+		}
+		stmts = append(stmts, statement{
+			Effect:    "Allow",
+			Principal: map[string][]string{"Service": {flowLogsService}},
+			Action:    []string{"sts:AssumeRole"},
+			Condition: map[string]map[string][]string{
+				"StringEquals": {"aws:SourceAccount": {n.Account}},
+				"ArnLike":      {"aws:SourceArn": arns},
+			},
+		})
+	}
+	if len(n.CrossAccountRoles) > 0 {
+		stmts = append(stmts, statement{
+			Effect:    "Allow",
+			Principal: map[string][]string{"Service": {logDeliveryService}},
+			Action:    []string{"sts:AssumeRole"},
+			Condition: map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {n.Account}}},
+		})
+	}
+	return mustCanonical(policyDoc{Version: "2012-10-17", Statement: stmts})
+}
+
+// DeliveryPolicy returns the flowplan-delivery permissions policy of a
+// delivery role. For CloudWatch Logs: writing to the given log groups only.
+// For cross-account Firehose, as AWS documents the source account role:
+// passing the role itself to delivery.logs.amazonaws.com only, managing log
+// deliveries, and assuming exactly the given cross-account roles.
+func DeliveryPolicy(n RoleNeeds) string {
+	var stmts []statement
+	if len(n.LogGroupARNs) > 0 {
+		stmts = append(stmts, statement{
+			Sid:      "FlowLogsDelivery",
+			Effect:   "Allow",
+			Action:   deliveryActions,
+			Resource: sortedUnique(n.LogGroupARNs),
+		})
+	}
+	if len(n.CrossAccountRoles) > 0 {
+		stmts = append(stmts,
+			statement{
+				Sid:       "FirehosePassRoleToLogDelivery",
+				Effect:    "Allow",
+				Action:    []string{"iam:PassRole"},
+				Resource:  []string{n.ARN},
+				Condition: map[string]map[string][]string{"StringEquals": {"iam:PassedToService": {logDeliveryService}}},
+			},
+			statement{
+				Sid:      "FirehoseLogDelivery",
+				Effect:   "Allow",
+				Action:   logDeliveryActions,
+				Resource: []string{"*"},
+			},
+			statement{
+				Sid:      "FirehoseAssumeCrossAccountRole",
+				Effect:   "Allow",
+				Action:   []string{"sts:AssumeRole"},
+				Resource: sortedUnique(n.CrossAccountRoles),
+			})
+	}
+	return mustCanonical(policyDoc{Version: "2012-10-17", Statement: stmts})
 }
 
 // LogGroupARN returns the ARN of a log group with the ":*" suffix IAM

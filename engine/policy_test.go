@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -43,12 +45,47 @@ func indent(t *testing.T, doc string) []byte {
 	return b.Bytes()
 }
 
+// Sample uses of a delivery role in account 111111111111.
+var (
+	cloudWatchNeeds = RoleNeeds{
+		Account:         "111111111111",
+		ARN:             "arn:aws:iam::111111111111:role/flowplan/flowplan-delivery",
+		LogGroupRegions: []string{"us-east-1", "eu-west-1", "us-east-1"},
+		LogGroupARNs: []string{
+			LogGroupARN("111111111111", "us-east-1", "/vpc-flow-logs/111111111111/us-east-1"),
+			LogGroupARN("111111111111", "eu-west-1", "/vpc/{resource_id}"),
+		},
+	}
+	firehoseNeeds = RoleNeeds{
+		Account: "111111111111",
+		ARN:     "arn:aws:iam::111111111111:role/flowplan/flowplan-delivery",
+		CrossAccountRoles: []string{
+			"arn:aws:iam::666666666666:role/AWSLogDeliveryFirehoseCrossAccountRole",
+			"arn:aws:iam::555555555555:role/AWSLogDeliveryFirehoseCrossAccountRole-eu",
+			"arn:aws:iam::666666666666:role/AWSLogDeliveryFirehoseCrossAccountRole",
+		},
+	}
+	bothNeeds = RoleNeeds{
+		Account:           "111111111111",
+		ARN:               cloudWatchNeeds.ARN,
+		LogGroupRegions:   cloudWatchNeeds.LogGroupRegions,
+		LogGroupARNs:      cloudWatchNeeds.LogGroupARNs,
+		CrossAccountRoles: firehoseNeeds.CrossAccountRoles,
+	}
+)
+
 func TestPolicyGolden(t *testing.T) {
-	golden(t, "policies/trust.json", indent(t, TrustPolicy("111111111111", []string{"us-east-1", "eu-west-1", "us-east-1"})))
-	golden(t, "policies/delivery.json", indent(t, DeliveryPolicy([]string{
-		LogGroupARN("111111111111", "us-east-1", "/vpc-flow-logs/111111111111/us-east-1"),
-		LogGroupARN("111111111111", "eu-west-1", "/vpc/{resource_id}"),
-	})))
+	for _, c := range []struct {
+		suffix string
+		needs  RoleNeeds
+	}{
+		{"", cloudWatchNeeds},
+		{"-firehose", firehoseNeeds},
+		{"-both", bothNeeds},
+	} {
+		golden(t, "policies/trust"+c.suffix+".json", indent(t, TrustPolicy(c.needs)))
+		golden(t, "policies/delivery"+c.suffix+".json", indent(t, DeliveryPolicy(c.needs)))
+	}
 	stmts := BucketStatements("org", "org-flow-logs", []BucketWriter{
 		{Account: "222222222222", Prefix: ""},
 		{Account: "111111111111", Prefix: ""},
@@ -59,44 +96,118 @@ func TestPolicyGolden(t *testing.T) {
 	}
 }
 
+// policyStatement is a decoded statement of a canonical policy, in which
+// every value is a list.
+type policyStatement struct {
+	Sid       string
+	Principal map[string][]string
+	Action    []string
+	Resource  []string
+	Condition map[string]map[string][]string
+}
+
+func statementsOf(t *testing.T, doc string) []policyStatement {
+	t.Helper()
+	var d struct{ Statement []policyStatement }
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		t.Fatalf("%v\n%s", err, doc)
+	}
+	return d.Statement
+}
+
+// TestTrustPolicyConfusedDeputy checks that each service a role trusts gets
+// its own statement, limited to the role's account (and, for flow logs to
+// CloudWatch Logs, to its regions' flow logs), and that no other service is
+// trusted.
 func TestTrustPolicyConfusedDeputy(t *testing.T) {
-	var doc struct {
-		Statement []struct {
-			Principal map[string][]string
-			Action    []string
-			Condition map[string]map[string][]string
-		}
-	}
-	if err := json.Unmarshal([]byte(TrustPolicy("111111111111", []string{"us-east-1"})), &doc); err != nil {
-		t.Fatal(err)
-	}
-	s := doc.Statement[0]
-	checks := []struct {
-		what      string
-		got, want string
+	flowLogsArns := "arn:aws:ec2:eu-west-1:111111111111:vpc-flow-log/*,arn:aws:ec2:us-east-1:111111111111:vpc-flow-log/*"
+	for _, c := range []struct {
+		name  string
+		needs RoleNeeds
+		want  map[string]string // principal → "source account | source arns"
 	}{
-		{"principal", strings.Join(s.Principal["Service"], ","), "vpc-flow-logs.amazonaws.com"},
-		{"action", strings.Join(s.Action, ","), "sts:AssumeRole"},
-		{"source account", strings.Join(s.Condition["StringEquals"]["aws:SourceAccount"], ","), "111111111111"},
-		{"source arn", strings.Join(s.Condition["ArnLike"]["aws:SourceArn"], ","), "arn:aws:ec2:us-east-1:111111111111:vpc-flow-log/*"},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s = %q, want %q", c.what, c.got, c.want)
-		}
+		{"cloudwatch logs", cloudWatchNeeds, map[string]string{flowLogsService: "111111111111 | " + flowLogsArns}},
+		{"cross-account firehose", firehoseNeeds, map[string]string{logDeliveryService: "111111111111 | "}},
+		{"both", bothNeeds, map[string]string{flowLogsService: "111111111111 | " + flowLogsArns, logDeliveryService: "111111111111 | "}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := map[string]string{}
+			for _, s := range statementsOf(t, TrustPolicy(c.needs)) {
+				if strings.Join(s.Action, ",") != "sts:AssumeRole" || len(s.Principal) != 1 || len(s.Principal["Service"]) != 1 {
+					t.Errorf("statement grants more than sts:AssumeRole to one service: %+v", s)
+					continue
+				}
+				p := s.Principal["Service"][0]
+				if _, dup := got[p]; dup {
+					t.Errorf("service %s trusted twice", p)
+				}
+				got[p] = strings.Join(s.Condition["StringEquals"]["aws:SourceAccount"], ",") + " | " + strings.Join(s.Condition["ArnLike"]["aws:SourceArn"], ",")
+			}
+			if diff := cmp.Diff(c.want, got); diff != "" {
+				t.Errorf("trusted services (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
+// TestDeliveryPolicyLeastPrivilege checks each use's permissions: exactly
+// the actions it needs, on the ARNs it names; "*" only for the log delivery
+// actions, which AWS grants on nothing narrower; never logs:CreateLogGroup.
 func TestDeliveryPolicyLeastPrivilege(t *testing.T) {
-	doc := DeliveryPolicy([]string{LogGroupARN("111111111111", "us-east-1", "/vpc/{rule}/{resource_id}")})
-	if strings.Contains(doc, "CreateLogGroup") {
-		t.Errorf("delivery policy grants logs:CreateLogGroup: %s", doc)
+	logGroups := "arn:aws:logs:eu-west-1:111111111111:log-group:/vpc/*:*,arn:aws:logs:us-east-1:111111111111:log-group:/vpc-flow-logs/111111111111/us-east-1:*"
+	crossRoles := "arn:aws:iam::555555555555:role/AWSLogDeliveryFirehoseCrossAccountRole-eu,arn:aws:iam::666666666666:role/AWSLogDeliveryFirehoseCrossAccountRole"
+	cloudWatch := map[string]string{
+		"logs:CreateLogStream":    logGroups,
+		"logs:DescribeLogGroups":  logGroups,
+		"logs:DescribeLogStreams": logGroups,
+		"logs:PutLogEvents":       logGroups,
 	}
-	if strings.Contains(doc, `"Resource":["*"]`) {
-		t.Errorf("delivery policy is not scoped to log groups: %s", doc)
+	firehose := map[string]string{
+		"iam:PassRole [iam:PassedToService=delivery.logs.amazonaws.com]": "arn:aws:iam::111111111111:role/flowplan/flowplan-delivery",
+		"logs:CreateLogDelivery": "*",
+		"logs:DeleteLogDelivery": "*",
+		"logs:GetLogDelivery":    "*",
+		"logs:ListLogDeliveries": "*",
+		"sts:AssumeRole":         crossRoles,
 	}
-	if !strings.Contains(doc, `"arn:aws:logs:us-east-1:111111111111:log-group:/vpc/{rule}/*:*"`) {
-		t.Errorf("{resource_id} did not become *: %s", doc)
+	both := map[string]string{}
+	for _, m := range []map[string]string{cloudWatch, firehose} {
+		for k, v := range m {
+			both[k] = v
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		needs RoleNeeds
+		want  map[string]string // action [conditions] → resources
+	}{
+		{"cloudwatch logs", cloudWatchNeeds, cloudWatch},
+		{"cross-account firehose", firehoseNeeds, firehose},
+		{"both", bothNeeds, both},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := map[string]string{}
+			for _, s := range statementsOf(t, DeliveryPolicy(c.needs)) {
+				for _, a := range s.Action {
+					key := a
+					for op, kv := range s.Condition {
+						for k, v := range kv {
+							key += " [" + k + "=" + strings.Join(v, ",") + "]"
+							if op != "StringEquals" {
+								t.Errorf("%s: unexpected condition operator %s", a, op)
+							}
+						}
+					}
+					if _, dup := got[key]; dup {
+						t.Errorf("%s granted twice", key)
+					}
+					got[key] = strings.Join(s.Resource, ",")
+				}
+			}
+			if diff := cmp.Diff(c.want, got); diff != "" {
+				t.Errorf("permissions (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -206,8 +206,8 @@ func (w *World) applyFlowLog(op engine.Op, c *engine.Change, deliveryFailure str
 	switch op {
 	case engine.OpCreate:
 		f := c.After.FlowLog
-		if role := f.DeliverLogsPermissionARN; role != "" && !w.roleARNExists(role) {
-			return nil, fmt.Errorf("InvalidParameter: Unable to assume given IAM role: '%s'", role)
+		if err := w.checkRoles(c.Addr.Account, f); err != nil {
+			return nil, err
 		}
 		for _, id := range sortedKeys(w.FlowLogs) {
 			if o := w.FlowLogs[id]; o.Addr.Scope() == c.Addr.Scope() && duplicate(o.FlowLog, f) {
@@ -253,10 +253,64 @@ func duplicate(a, b *engine.FlowLog) bool {
 		engine.NormalizeDestination(a.DestinationType, a.Destination) == engine.NormalizeDestination(b.DestinationType, b.Destination)
 }
 
-func (w *World) roleARNExists(arn string) bool {
+// checkRoles applies CreateFlowLogs' rules on a new flow log's roles, as
+// AWS documents them: CloudWatch Logs needs DeliverLogsPermissionArn and S3
+// refuses it; Firehose needs it and DeliverCrossAccountRole when the stream
+// is in another account, and refuses both within the stream's account. The
+// delivery role must exist and trust the service that assumes it.
+func (w *World) checkRoles(account string, f *engine.FlowLog) error {
+	role, cross := f.DeliverLogsPermissionARN, f.DeliverCrossAccountRole
+	service := "vpc-flow-logs.amazonaws.com"
+	switch f.DestinationType {
+	case engine.DestCloudWatchLogs:
+		if role == "" {
+			return errors.New("InvalidParameter: DeliverLogsPermissionArn can't be empty if LogDestinationType is cloud-watch-logs")
+		}
+	case engine.DestS3:
+		if role != "" {
+			return errors.New("InvalidParameter: DeliverLogsPermissionArn is not applicable for s3 delivery")
+		}
+	case engine.DestFirehose:
+		service = "delivery.logs.amazonaws.com"
+		parts := strings.SplitN(f.Destination, ":", 6)
+		switch sameAccount := len(parts) == 6 && parts[4] == account; {
+		case sameAccount && (role != "" || cross != ""):
+			return errors.New("InvalidParameter: DeliverLogsPermissionArn and DeliverCrossAccountRole are not applicable for kinesis-data-firehose delivery in the same account")
+		case !sameAccount && (role == "" || cross == ""):
+			return errors.New("InvalidParameter: DeliverLogsPermissionArn and DeliverCrossAccountRole are required for cross-account kinesis-data-firehose delivery")
+		}
+	}
+	if cross != "" && f.DestinationType != engine.DestFirehose {
+		return errors.New("InvalidParameter: DeliverCrossAccountRole is only applicable for kinesis-data-firehose delivery")
+	}
+	if role != "" && !w.roleTrusts(role, service) {
+		return fmt.Errorf("InvalidParameter: Unable to assume given IAM role: '%s'", role)
+	}
+	return nil
+}
+
+// roleTrusts reports whether the role with ARN arn exists and lets service
+// assume it.
+func (w *World) roleTrusts(arn, service string) bool {
 	for _, r := range w.Roles {
-		if r.ID == arn {
-			return true
+		if r.ID != arn {
+			continue
+		}
+		var trust struct {
+			Statement []struct {
+				Effect    string
+				Principal map[string][]string
+				Action    []string
+			}
+		}
+		doc, err := engine.NormalizePolicy(r.Role.AssumeRolePolicy)
+		if err != nil || json.Unmarshal([]byte(doc), &trust) != nil {
+			return false
+		}
+		for _, st := range trust.Statement {
+			if st.Effect == "Allow" && contains(st.Principal["Service"], service) && contains(st.Action, "sts:AssumeRole") {
+				return true
+			}
 		}
 	}
 	return false
