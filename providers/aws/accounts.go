@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/flowplan/flowplan/engine"
 	"github.com/flowplan/flowplan/spec"
@@ -43,20 +44,39 @@ func (p *Provider) Accounts(ctx context.Context, s *spec.Spec) ([]engine.Account
 		return nil, problems, err
 	}
 	org := s.Organization
+	caller := p.callerAccount(ctx)
 	for _, m := range members {
 		if seen[m.id] || slices.Contains(org.ExcludeAccounts, m.id) || !m.active {
 			continue
 		}
 		seen[m.id] = true
-		out = append(out, engine.Account{
+		a := engine.Account{
 			ID:         m.id,
 			Regions:    slices.Clone(org.Regions),
 			AssumeRole: "arn:" + partition(p.opts.Region) + ":iam::" + m.id + ":role/" + org.AssumeRoleName,
 			ExternalID: org.ExternalID,
 			Source:     "organization",
-		})
+		}
+		if m.id == caller {
+			// flowplan already runs in this account (usually the
+			// management account, where the member role is rarely
+			// deployed): use the current credentials as they are.
+			a.AssumeRole, a.ExternalID = "", ""
+		}
+		out = append(out, a)
 	}
 	return out, problems, nil
+}
+
+// callerAccount returns the account of the base credentials, or "" when
+// STS cannot say (the accounts are then all reached by AssumeRole).
+func (p *Provider) callerAccount(ctx context.Context) string {
+	c := sts.NewFromConfig(p.scopedConfig(callScope{account: "caller", region: p.opts.Region}, p.opts.Region, p.base.Credentials))
+	out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return ""
+	}
+	return aws.ToString(out.Account)
 }
 
 // orgMember is one organisation account as listed.

@@ -64,6 +64,17 @@ func TestAccounts(t *testing.T) {
 			{name: "whole organization, suspended skipped, static wins, exclusions",
 				spec: newSpec(nil, []string{baseAccount}),
 				want: sorted(o.a1, o.a2)},
+			{name: "the caller's own account is used without AssumeRole",
+				spec: newSpec(nil, nil),
+				want: func() []engine.Account {
+					want := sorted(o.a1, o.a2, baseAccount)
+					for i := range want {
+						if want[i].ID == baseAccount {
+							want[i].AssumeRole, want[i].ExternalID = "", ""
+						}
+					}
+					return want
+				}()},
 			{name: "include OUs recursively",
 				spec: newSpec([]string{o.prod}, nil),
 				want: sorted(o.a1, o.a2)},
