@@ -525,6 +525,38 @@ func TestTargetFilteringKeepsDependencies(t *testing.T) {
 	}
 }
 
+// TestTargetMatchingNothingIsWarned checks that every --target prefix that
+// matches no change and no note, and only such a prefix, gets a warning.
+func TestTargetMatchingNothingIsWarned(t *testing.T) {
+	p, s := fixture(false)
+	tests := []struct {
+		name    string
+		targets []string
+		want    []string // "<address>: <message>" of the plan's warnings
+	}{
+		{"every prefix matches", []string{acctA + "/us-east-1/flow_log", acctB + "/"}, nil},
+		{"a region typo", []string{acctA + "/us-east-1/flow_log", acctA + "/us-east-2"},
+			[]string{acctA + "/us-east-2//: --target " + acctA + "/us-east-2 matched nothing"}},
+		{"half a segment does not match", []string{"11111111111", acctA + "/global/iam_role/flowplan-flow-logs/x", acctA + "/global/iam_role/flowplan-flow-logs/x"},
+			[]string{"11111111111///: --target 11111111111 matched nothing",
+				acctA + "/global/iam_role/flowplan-flow-logs/x: --target " + acctA + "/global/iam_role/flowplan-flow-logs/x matched nothing"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan := makePlan(t, p, s, engine.Options{Targets: tt.targets})
+			var got []string
+			for _, n := range plan.Notes {
+				if n.Kind == engine.NoteWarning {
+					got = append(got, n.Addr.String()+": "+n.Message)
+				}
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("warnings (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
 func TestBatchOrdering(t *testing.T) {
 	p, s := fixture(false)
 	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{Parallelism: 1})

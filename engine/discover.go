@@ -60,7 +60,9 @@ func MakePlan(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*Pla
 // FilterTargets returns a copy of plan limited to changes and notes whose
 // address has one of the prefixes (see Addr.HasPrefix), plus every change a
 // kept change depends on, transitively: applying a flow log also applies
-// the role it needs. Discovery errors are all kept.
+// the role it needs. Discovery errors are all kept. A prefix that matches
+// no change and no note gets a warning Note, so that a typo does not pass
+// for an empty plan.
 func FilterTargets(plan *Plan, prefixes []string) *Plan {
 	byAddr := make(map[Addr]*Change, len(plan.Changes))
 	for _, c := range plan.Changes {
@@ -77,8 +79,9 @@ func FilterTargets(plan *Plan, prefixes []string) *Plan {
 			visit(d)
 		}
 	}
+	matched := map[string]bool{}
 	for _, c := range plan.Changes {
-		if matchesAny(c.Addr, prefixes) {
+		if matchesAny(c.Addr, prefixes, matched) {
 			visit(c.Addr)
 		}
 	}
@@ -92,20 +95,37 @@ func FilterTargets(plan *Plan, prefixes []string) *Plan {
 	}
 	out.Notes = nil
 	for _, n := range plan.Notes {
-		if matchesAny(n.Addr, prefixes) {
+		if matchesAny(n.Addr, prefixes, matched) {
 			out.Notes = append(out.Notes, n)
 		}
 	}
+	for _, p := range sortedUnique(prefixes) {
+		if !matched[p] {
+			out.Notes = append(out.Notes, Note{Kind: NoteWarning, Addr: prefixAddr(p), Message: "--target " + p + " matched nothing"})
+		}
+	}
+	out.Notes = sortedNotes(out.Notes)
 	return &out
 }
 
-func matchesAny(a Addr, prefixes []string) bool {
+// matchesAny reports whether a has one of the prefixes, recording in
+// matched every prefix it has.
+func matchesAny(a Addr, prefixes []string, matched map[string]bool) bool {
+	found := false
 	for _, p := range prefixes {
 		if a.HasPrefix(p) {
-			return true
+			matched[p], found = true, true
 		}
 	}
-	return false
+	return found
+}
+
+// prefixAddr spreads a --target prefix over an address's fields, so that a
+// note about it reads as the prefix and sorts where it would match.
+func prefixAddr(prefix string) Addr {
+	var parts [4]string
+	copy(parts[:], strings.SplitN(strings.TrimSuffix(prefix, "/"), "/", 4))
+	return Addr{Account: parts[0], Region: parts[1], Kind: Kind(parts[2]), Name: parts[3]}
 }
 
 // Discover reads the current state the spec needs: the accounts, then per
