@@ -3,11 +3,15 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
+
+// flowLogID matches a flow log ID.
+var flowLogID = regexp.MustCompile(`\bfl-[0-9a-f]{8,17}\b`)
 
 // planDoc is the part of a JSON plan (docs/plan-json.md) that plansum reads.
 type planDoc struct {
@@ -53,7 +57,8 @@ func (a planAddr) String() string {
 // cmdPlanSum prints a JSON plan (a saved plan file, or "stdout" after
 // plan --format json) as one line per change that is not a no-op, note and
 // error, sorted, with seeded IDs replaced by their variable names so that
-// a golden holds on every backend:
+// a golden holds on every backend (flow log IDs the world did not make
+// show as fl-new):
 //
 //	<action> <address> [<diff attributes>]: <reason, for replace only>
 //	note <kind> <address>
@@ -101,8 +106,9 @@ func cmdPlanSum(ts *testscript.TestScript, neg bool, args []string) {
 	st := state(ts)
 	for i, l := range lines {
 		if st.seeded != nil {
-			lines[i] = st.seeded.Names(l)
+			l = st.seeded.Names(l)
 		}
+		lines[i] = flowLogID.ReplaceAllString(l, "fl-new")
 	}
 	sort.Strings(lines)
 	out := ts.Stdout()
