@@ -453,8 +453,9 @@ func (x *flowLogContext) checkDestination(d destination, rid string, o *destinat
 // interval or options. A CloudWatch Logs ARN with or without ":*" and an S3
 // prefix with or without its trailing "/" are the same destination.
 func (x *flowLogContext) duplicate(rid string, d destination) bool {
+	want := d.key()
 	for _, fl := range x.reg.FlowLogs {
-		if fl.ResourceID == rid && x.destinationOf(fl).key() == d.key() {
+		if fl.ResourceID == rid && fl.DestinationType == d.kind && x.destinationOf(fl).key() == want {
 			return true
 		}
 	}

@@ -56,8 +56,14 @@ type Emulator struct {
 	counts   *counter
 	throttle *throttler
 	reqSeq   atomic.Uint64
-	policies sync.Map // policy document → *iampolicy.Policy (nil on parse error)
+
+	// policies caches parsed policy documents (nil for unparsable ones).
+	policyMu sync.Mutex
+	policies map[string]*iampolicy.Policy
 }
+
+// maxCachedPolicies bounds the policy cache of a long-running sandbox.
+const maxCachedPolicies = 4096
 
 // New returns an emulator with an empty world: no accounts, so no
 // credentials work until a world or state is loaded.
@@ -71,6 +77,7 @@ func New(opts Options) *Emulator {
 		faults:   newFaultInjector(opts.RandomFaults, opts.Latency),
 		counts:   newCounter(),
 		throttle: newThrottler(opts.Throttling),
+		policies: map[string]*iampolicy.Policy{},
 	}
 	return e
 }
@@ -95,14 +102,19 @@ func (e *Emulator) cachedPolicy(doc string) *iampolicy.Policy {
 	if doc == "" {
 		return nil
 	}
-	if p, ok := e.policies.Load(doc); ok {
-		return p.(*iampolicy.Policy)
+	e.policyMu.Lock()
+	defer e.policyMu.Unlock()
+	if p, ok := e.policies[doc]; ok {
+		return p
 	}
 	p, err := iampolicy.Parse(doc)
 	if err != nil {
 		p = nil
 	}
-	e.policies.Store(doc, p)
+	if len(e.policies) >= maxCachedPolicies {
+		e.policies = map[string]*iampolicy.Policy{}
+	}
+	e.policies[doc] = p
 	return p
 }
 

@@ -68,6 +68,7 @@ func bucketOf(r *http.Request, st *state) (bucketName, key string) {
 
 func routeS3(c *call) (*action, *apiError) {
 	q := c.req.URL.Query()
+	q.Del("x-id") // aws-sdk-go-v2 names some operations in the query string
 	var bucketName, key string
 	c.e.readState(func(st *state) { bucketName, key = bucketOf(c.req, st) })
 	switch {
