@@ -23,10 +23,26 @@
 //	... serve or call ...
 //	err = emu.SaveStateFile(".flowplan/sandbox.json")
 //
-// With Options.AutoSavePath set, every successful call that changes state
-// saves it (for "flowplan sandbox serve", so that later --sandbox runs see
-// the changes). Save/Load do the same with any io.Writer/io.Reader.
+// In process (flowplan --sandbox), no socket is needed: give the SDK
+// emu.HTTPClient() and any BaseEndpoint, e.g. http://sandbox.awsemu, with
+// the sandbox credentials and a region. Over HTTP (flowplan sandbox
+// serve), serve emu.Handler() on loopback and set Options.AutoSavePath, so
+// that every successful call that changes state is saved for the next
+// --sandbox run. Save/Load do the same with any io.Writer/io.Reader.
+//
 // Package emutest starts an emulator on 127.0.0.1 and builds SDK configs.
+// Go clients over a socket should use its Transport: aws-sdk-go-v2 v1.48
+// closes request bodies early enough that net/http, against a server this
+// fast, sometimes drops the connection mid-response (see HTTPClient).
+//
+// # World files
+//
+// A world (World, examples/sandbox/world.yaml) lists accounts with their
+// regions (VPCs with subnets and ENIs, transit gateways with attachments,
+// log groups, Firehose streams, flow logs), IAM roles with trust and inline
+// policies, S3 buckets with policies, credentials, and the organisation
+// tree. Resources may be named; names become Name tags and can be used
+// where an ID is expected. Flow logs go through CreateFlowLogs' validation.
 //
 // # Routing and credentials
 //

@@ -199,6 +199,10 @@ func TestCreateFlowLogsValidFormats(t *testing.T) {
 			if aws.ToString(got.FlowLogs[0].LogFormat) != tt.format {
 				t.Fatalf("LogFormat = %q, want %q", aws.ToString(got.FlowLogs[0].LogFormat), tt.format)
 			}
+			if specs := got.FlowLogs[0].TagFieldSpecifications; len(specs) != len(tt.in.TagFieldSpecifications) ||
+				(len(specs) == 1 && len(specs[0].TagKeys) != 2) {
+				t.Fatalf("TagFieldSpecifications = %+v", specs)
+			}
 		})
 	}
 }
@@ -463,6 +467,76 @@ func TestIAMPropagationDelay(t *testing.T) {
 	must(t, err)
 	if len(out.FlowLogIds) != 1 {
 		t.Fatalf("after the delay: unsuccessful %+v", out.Unsuccessful)
+	}
+	// A changed trust policy takes the same time to reach the service.
+	_, err = iam.NewFromConfig(cfg).UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("fresh"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"vpc-flow-logs.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111111111111"}}}]}`)})
+	must(t, err)
+	in.ResourceIds = []string{id.vpcB}
+	_, err = client.CreateFlowLogs(ctx, in)
+	wantAPIError(t, err, "InvalidParameter", "Unable to assume given IAM role")
+	clock.Advance(10 * time.Second)
+	_, err = client.CreateFlowLogs(ctx, in)
+	must(t, err)
+}
+
+func TestFirehoseFlowLogs(t *testing.T) {
+	world := strings.Replace(testWorld, "        log_groups:\n", "        delivery_streams: [{name: flow-logs}]\n        log_groups:\n", 1)
+	world = strings.Replace(world, "  - id: \"222222222222\"\n    name: two\n", `  - id: "222222222222"
+    name: two
+    roles:
+      - name: AWSLogDeliveryFirehoseCrossAccountRole
+        trust_policy: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {AWS: "111111111111"}, Action: "sts:AssumeRole"}]}
+    regions:
+      us-east-1:
+        delivery_streams: [{name: central}]
+`, 1)
+	world = strings.Replace(world, "    roles:\n      - name: delivery\n", `    roles:
+      - name: firehose-source
+        trust_policy: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {Service: delivery.logs.amazonaws.com}, Action: "sts:AssumeRole"}]}
+      - name: delivery
+`, 1)
+	s := start(t, awsemu.Options{}, world)
+	client := ec2.NewFromConfig(oneCfg(s))
+	id := lookupIDs(t, client)
+	firehose := func(dest, role, cross string) *ec2.CreateFlowLogsInput {
+		in := &ec2.CreateFlowLogsInput{ResourceIds: []string{id.vpcA}, ResourceType: types.FlowLogsResourceTypeVpc,
+			TrafficType: types.TrafficTypeAll, LogDestinationType: types.LogDestinationTypeKinesisDataFirehose, LogDestination: aws.String(dest)}
+		if role != "" {
+			in.DeliverLogsPermissionArn = aws.String(role)
+		}
+		if cross != "" {
+			in.DeliverCrossAccountRole = aws.String(cross)
+		}
+		return in
+	}
+	const local = "arn:aws:firehose:us-east-1:111111111111:deliverystream/flow-logs"
+	const central = "arn:aws:firehose:us-east-1:222222222222:deliverystream/central"
+	const source = "arn:aws:iam::111111111111:role/firehose-source"
+	const cross = "arn:aws:iam::222222222222:role/AWSLogDeliveryFirehoseCrossAccountRole"
+	out, err := client.CreateFlowLogs(ctx, firehose(local, "", ""))
+	must(t, err)
+	_, err = client.CreateFlowLogs(ctx, firehose(central, source, ""))
+	wantAPIError(t, err, "InvalidParameter", "required for cross-account")
+	crossOut, err := client.CreateFlowLogs(ctx, firehose(central, source, cross))
+	must(t, err)
+	missing, err := client.CreateFlowLogs(ctx, firehose("arn:aws:firehose:us-east-1:111111111111:deliverystream/nope", "", ""))
+	must(t, err)
+	if len(missing.Unsuccessful) != 1 || aws.ToString(missing.Unsuccessful[0].Error.Code) != "400" {
+		t.Fatalf("missing stream: %+v", missing.Unsuccessful)
+	}
+	got, err := client.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{FlowLogIds: append(out.FlowLogIds, crossOut.FlowLogIds...)})
+	must(t, err)
+	if len(got.FlowLogs) != 2 {
+		t.Fatalf("created %d Firehose flow logs, want 2", len(got.FlowLogs))
+	}
+	for _, fl := range got.FlowLogs {
+		if aws.ToString(fl.DeliverLogsStatus) != "SUCCESS" {
+			t.Errorf("%s to %s: %s", aws.ToString(fl.FlowLogId), aws.ToString(fl.LogDestination), aws.ToString(fl.DeliverLogsStatus))
+		}
+		if aws.ToString(fl.LogDestination) == central && aws.ToString(fl.DeliverCrossAccountRole) != cross {
+			t.Errorf("cross-account flow log lost its DeliverCrossAccountRole: %+v", fl)
+		}
 	}
 }
 
