@@ -1,7 +1,5 @@
 package awsemu
 
-import "sort"
-
 // defaultRegions are the commercial regions enabled in every account.
 var defaultRegions = []string{
 	"ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
@@ -22,18 +20,6 @@ func isOptInRegion(name string) bool   { return contains(optInRegions, name) }
 // regionEnabled reports whether an account may use a region.
 func (a *account) regionEnabled(name string) bool {
 	return isDefaultRegion(name) || (isOptInRegion(name) && contains(a.OptInRegions, name))
-}
-
-// enabledRegions lists the account's usable regions, sorted.
-func (a *account) enabledRegions() []string {
-	out := append([]string(nil), defaultRegions...)
-	for _, r := range a.OptInRegions {
-		if isOptInRegion(r) {
-			out = append(out, r)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // azID maps an availability zone name to a zone ID such as "use1-az1". The
