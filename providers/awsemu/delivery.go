@@ -190,12 +190,30 @@ func (e *Emulator) canDeliverToFirehose(st *state, acct string, fl *flowLog) boo
 		return false
 	}
 	src := st.Accounts[acct].roleByName(srcName)
-	trust := iampolicy.Request{Caller: iampolicy.Caller{Service: deliveryService}, Action: "sts:AssumeRole"}
+	// The log delivery service assumes the source role on behalf of the
+	// flow log's account; like every service principal it supplies
+	// aws:SourceAccount, so confused-deputy conditions can be checked.
+	trust := iampolicy.Request{Caller: iampolicy.Caller{Service: deliveryService}, Action: "sts:AssumeRole",
+		Context: map[string]string{"aws:SourceAccount": acct}}
 	if e.cachedPolicy(src.TrustPolicy).Evaluate(trust) != iampolicy.Allowed {
 		return false
 	}
 	dstAcct, dstName, ok := parseRoleARN(fl.DeliverCrossAccountRole)
-	return ok && dstAcct == streamAcct && a.roleByName(dstName) != nil
+	if !ok || dstAcct != streamAcct {
+		return false
+	}
+	dst := a.roleByName(dstName)
+	if dst == nil {
+		return false
+	}
+	// The source role must be allowed to assume the destination role, and
+	// the destination role must trust the source role.
+	assume := iampolicy.Request{Action: "sts:AssumeRole", Resource: fl.DeliverCrossAccountRole}
+	if !iampolicy.IsAllowed(assume, e.rolePolicies(src)...) {
+		return false
+	}
+	byRole := iampolicy.Request{Caller: iampolicy.Caller{Account: acct, ARNs: []string{fl.DeliverLogsPermissionArn}}, Action: "sts:AssumeRole"}
+	return e.cachedPolicy(dst.TrustPolicy).Evaluate(byRole) == iampolicy.Allowed
 }
 
 // autoAttachBucketPolicy models the VPC user guide's S3 note: "If the user

@@ -493,6 +493,10 @@ func TestFirehoseFlowLogs(t *testing.T) {
 `, 1)
 	world = strings.Replace(world, "    roles:\n      - name: delivery\n", `    roles:
       - name: firehose-source
+        trust_policy: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {Service: delivery.logs.amazonaws.com}, Action: "sts:AssumeRole", Condition: {StringEquals: {"aws:SourceAccount": "111111111111"}}}]}
+        policies:
+          assume-cross: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "sts:AssumeRole", Resource: "arn:aws:iam::222222222222:role/AWSLogDeliveryFirehoseCrossAccountRole"}]}
+      - name: firehose-source-no-assume
         trust_policy: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {Service: delivery.logs.amazonaws.com}, Action: "sts:AssumeRole"}]}
       - name: delivery
 `, 1)
@@ -524,6 +528,20 @@ func TestFirehoseFlowLogs(t *testing.T) {
 	must(t, err)
 	if len(missing.Unsuccessful) != 1 || aws.ToString(missing.Unsuccessful[0].Error.Code) != "400" {
 		t.Fatalf("missing stream: %+v", missing.Unsuccessful)
+	}
+	// A source role that may not assume the stream account's role cannot
+	// deliver: the flow log is created, and reports FAILED.
+	in := firehose(central, "arn:aws:iam::111111111111:role/firehose-source-no-assume", cross)
+	in.ResourceIds = []string{id.vpcB}
+	noAssume, err := client.CreateFlowLogs(ctx, in)
+	must(t, err)
+	if len(noAssume.FlowLogIds) != 1 {
+		t.Fatalf("CreateFlowLogs with a source role that may not assume: %+v", noAssume.Unsuccessful)
+	}
+	failed, err := client.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{FlowLogIds: noAssume.FlowLogIds})
+	must(t, err)
+	if len(failed.FlowLogs) != 1 || aws.ToString(failed.FlowLogs[0].DeliverLogsStatus) != "FAILED" {
+		t.Errorf("source role without sts:AssumeRole on the cross-account role: %+v", failed.FlowLogs)
 	}
 	got, err := client.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{FlowLogIds: append(out.FlowLogIds, crossOut.FlowLogIds...)})
 	must(t, err)
