@@ -67,6 +67,10 @@ type Options struct {
 	// SessionName is the AssumeRole session name, flowplan-<spec name>;
 	// characters STS refuses become "-" and it is cut to 64 characters.
 	SessionName string
+	// HTTPClient, when set, replaces the SDK's HTTP client. It is for
+	// in-process emulators (the sandbox); against AWS leave it nil, so that
+	// AWS_CA_BUNDLE and proxy settings keep working.
+	HTTPClient aws.HTTPClient
 }
 
 // SessionName returns the AssumeRole session name for a spec,
@@ -146,6 +150,11 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 		return nil, fmt.Errorf("load aws configuration: %w", err)
 	}
 	cfg.Logger = sdkLogger{o.Logger}
+	if o.HTTPClient != nil {
+		// Set after loading: LoadDefaultConfig refuses a client that is not
+		// buildable when AWS_CA_BUNDLE is set, and the sandbox needs no CA.
+		cfg.HTTPClient = o.HTTPClient
+	}
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
 	}

@@ -77,18 +77,21 @@ type command struct {
 	usage   string
 	summary string
 	setup   func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
+	// subcommands commands parse their own arguments: everything after the
+	// command name is passed on as it is.
+	subcommands bool
 }
 
 func commands() []command {
 	return []command{
-		{"validate", "validate [-f SPEC]", "check a spec file and print a one-line summary", setupValidate},
-		{"plan", "plan [-f SPEC] [--out FILE] [--format text|json|markdown] [--detailed-exitcode] [--target ADDR]... [--sandbox]", "show what apply would change (read-only)", setupPlan},
-		{"apply", "apply [-f SPEC | PLANFILE] [--auto-approve] [--target ADDR]... [--sandbox]", "carry out a plan, from a spec or a saved plan file", setupApply},
-		{"show", "show PLANFILE [--format text|json|markdown]", "render a saved plan file without calling AWS", setupShow},
-		{"drift", "drift [-f SPEC] [--format text|json|markdown] [--sandbox]", "report drift between the spec and AWS (exit 2 when drifted)", setupDrift},
-		{"sandbox", "sandbox reset [--world FILE] | sandbox serve [--addr HOST:PORT] [--world FILE]", "manage the embedded AWS sandbox", setupSandbox},
-		{"version", "version", "print the version and build information", setupVersion},
-		{"completion", "completion bash|zsh|fish", "print a shell completion script", setupCompletion},
+		{"validate", "validate [-f SPEC]", "check a spec file and print a one-line summary", setupValidate, false},
+		{"plan", "plan [-f SPEC] [--out FILE] [--format text|json|markdown] [--detailed-exitcode] [--target ADDR]... [--sandbox]", "show what apply would change (read-only)", setupPlan, false},
+		{"apply", "apply [-f SPEC | PLANFILE] [--auto-approve] [--target ADDR]... [--sandbox]", "carry out a plan, from a spec or a saved plan file", setupApply, false},
+		{"show", "show PLANFILE [--format text|json|markdown]", "render a saved plan file without calling AWS", setupShow, false},
+		{"drift", "drift [-f SPEC] [--format text|json|markdown] [--sandbox]", "report drift between the spec and AWS (exit 2 when drifted)", setupDrift, false},
+		{"sandbox", "sandbox reset [--world FILE] | sandbox serve [--addr HOST:PORT] [--world FILE]", "manage the embedded AWS sandbox", setupSandbox, true},
+		{"version", "version", "print the version and build information", setupVersion, false},
+		{"completion", "completion bash|zsh|fish", "print a shell completion script", setupCompletion, false},
 	}
 }
 
@@ -123,6 +126,9 @@ func run(ctx context.Context, e *env, args []string) error {
 		if c.name == args[0] {
 			fs := newFlagSet(e, c.name, c.usage)
 			runCmd := c.setup(fs)
+			if c.subcommands {
+				return runCmd(ctx, e, args[1:])
+			}
 			positional, err := parseArgs(fs, args[1:])
 			if err != nil {
 				return err

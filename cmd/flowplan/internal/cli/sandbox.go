@@ -37,14 +37,20 @@ const (
 	sandboxIAMDelay = 2 * time.Second
 )
 
-// sandbox is an emulator serving on loopback for one command, or a
-// connection to a running 'flowplan sandbox serve'.
+// sandboxEndpoint is the endpoint the SDK is given for the in-process
+// sandbox; requests never leave the process, so the host is only a label.
+const sandboxEndpoint = "http://sandbox.flowplan.internal"
+
+// sandbox is an emulator in this process, served on loopback by 'sandbox
+// serve', or a connection to a running 'flowplan sandbox serve'.
 type sandbox struct {
-	emu    *awsemu.Emulator // nil when using a running server
-	srv    *http.Server
+	emu    *awsemu.Emulator
+	srv    *http.Server // set while serving on a socket
 	url    string
 	akid   string
 	secret string
+	// inProcess routes the SDK's requests straight to emu, without a socket.
+	inProcess bool
 }
 
 // openSandbox starts the in-process sandbox, or finds a running server.
@@ -56,7 +62,7 @@ func openSandbox(ctx context.Context, e *env) (*sandbox, error) {
 		}
 		akid, secret := emu.SandboxCredentials()
 		fmt.Fprintf(e.Stderr, "Using the sandbox served at %s.\n", url)
-		return &sandbox{url: url, akid: akid, secret: secret}, nil
+		return &sandbox{emu: emu, url: url, akid: akid, secret: secret}, nil
 	}
 	emu := awsemu.New(awsemu.Options{IAMPropagationDelay: sandboxIAMDelay, AutoSavePath: sandboxStatePath})
 	created, err := loadSandboxState(emu, "")
@@ -66,10 +72,7 @@ func openSandbox(ctx context.Context, e *env) (*sandbox, error) {
 	if created {
 		fmt.Fprintf(e.Stderr, "Created the sandbox from the built-in world in %s (reset it with 'flowplan sandbox reset').\n", sandboxStatePath)
 	}
-	sb := &sandbox{emu: emu}
-	if err := sb.listen("127.0.0.1:0"); err != nil {
-		return nil, err
-	}
+	sb := &sandbox{emu: emu, url: sandboxEndpoint, inProcess: true}
 	sb.akid, sb.secret = emu.SandboxCredentials()
 	return sb, nil
 }
@@ -118,21 +121,27 @@ func (sb *sandbox) listen(addr string) error {
 // configure points the AWS provider at the sandbox.
 func (sb *sandbox) configure(o *awsprovider.Options) {
 	o.EndpointURL = sb.url
+	if sb.inProcess {
+		o.HTTPClient = sb.emu.HTTPClient()
+	}
 	o.Credentials = credentials.NewStaticCredentialsProvider(sb.akid, sb.secret, "")
 	if o.Region == "" {
 		o.Region = sandboxRegion
 	}
 }
 
-// close stops the server and saves the state.
+// close stops serving and saves the state; a connection to another
+// process's server has nothing to close.
 func (sb *sandbox) close() error {
-	if sb.srv == nil {
+	if sb.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		sb.srv.Shutdown(ctx)
+		sb.srv = nil
+	} else if !sb.inProcess {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	sb.srv.Shutdown(ctx)
-	sb.srv = nil
+	sb.inProcess = false
 	return sb.emu.SaveStateFile(sandboxStatePath)
 }
 
