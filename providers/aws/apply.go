@@ -162,7 +162,9 @@ func (a *applier) waitIAM(ctx context.Context, deadline time.Time, wait *time.Du
 		return false
 	}
 	scope := scopeName(a.b.Account.ID, a.b.Region)
-	a.p.report(engine.EventIAMWait, scope, fmt.Sprintf("waiting %s for IAM to propagate (%s)", wait.Round(time.Second), what))
+	// The message names only what is awaited; progress displays add the
+	// elapsed time themselves.
+	a.p.report(engine.EventIAMWait, scope, what)
 	a.p.opts.Logger.InfoContext(ctx, "waiting for IAM propagation", "scope", scope, "wait", *wait, "what", what)
 	t := time.NewTimer(*wait)
 	defer t.Stop()
