@@ -237,7 +237,7 @@ func runSandboxServe(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.Stdout, `The flowplan sandbox is serving AWS APIs at %[1]s (state: %[2]s).
 Point any AWS client at it:
 
-  export AWS_ENDPOINT_URL=%[1]s AWS_REGION=%[3]s
+  export AWS_ENDPOINT_URL=%[1]s AWS_REGION=%[3]s AWS_DEFAULT_REGION=%[3]s
   export AWS_ACCESS_KEY_ID=%[4]s AWS_SECRET_ACCESS_KEY=%[5]s
 
 'flowplan ... --sandbox' in this directory uses this server while it runs. Stop it with Ctrl-C.
