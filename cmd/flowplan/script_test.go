@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/flowplan/flowplan/cmd/flowplan/internal/cli"
 	"github.com/flowplan/flowplan/internal/e2e"
 )
 
@@ -31,11 +29,8 @@ import (
 var update = flag.Bool("update", false, "rewrite cmp files in the scripts from the actual output")
 
 func TestMain(m *testing.M) {
-	testscript.Main(stopMotoAfter{m}, map[string]func(){
-		"flowplan": func() {
-			os.Exit(cli.Main(context.Background(), os.Args[1:], cli.Streams{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
-		},
-	})
+	// "flowplan" in a script is this binary running main: the real thing.
+	testscript.Main(stopMotoAfter{m}, map[string]func(){"flowplan": main})
 }
 
 // stopMotoAfter stops the shared moto server once the tests ran.
@@ -63,6 +58,8 @@ type stateKey struct{}
 
 // scriptState is what one script's commands share.
 type scriptState struct {
+	// t is the script's test, for skipping it.
+	t       testscript.T
 	backend string
 	// moto is the shared server (moto backend only).
 	moto *e2e.Moto
@@ -89,7 +86,7 @@ func scriptParams(t *testing.T, backend string, moto *e2e.Moto) testscript.Param
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Setup: func(env *testscript.Env) error {
-			st := &scriptState{backend: backend, moto: moto}
+			st := &scriptState{t: env.T(), backend: backend, moto: moto}
 			env.Values[stateKey{}] = st
 			env.Defer(st.close)
 			env.Setenv("E2E_BACKEND", backend)
@@ -136,6 +133,10 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"filemode":   cmdFileMode,
 	"emu-fault":  cmdEmuFault,
 	"emu-counts": cmdEmuCounts,
+	"jsonq":      cmdJSONQ,
+	"freeport":   cmdFreePort,
+	"waitfor":    cmdWaitFor,
+	"need":       cmdNeed,
 }
 
 // cmdExitcode runs a command and checks its exact exit code, keeping its
