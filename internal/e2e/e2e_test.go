@@ -77,6 +77,7 @@ func TestSeedWorld(t *testing.T) {
 			s := seed(t, be, "testdata/world.yaml")
 			wantPrefixes := map[string]string{
 				"VPC_prod_web": "vpc-", "VPC_prod_db": "vpc-", "VPC_prod_eu": "vpc-", "VPC_staging_app": "vpc-",
+				"VPC_staging_default": "vpc-", "SUBNET_staging_default_a": "subnet-",
 				"SUBNET_prod_web_a": "subnet-", "ENI_prod_web_lb": "eni-", "TGW_prod_tgw": "tgw-",
 				"TGW_ATTACH_prod_web_attach": "tgw-attach-", "FL_prod_web": "fl-", "FL_prod_web_a": "fl-",
 			}
