@@ -104,10 +104,13 @@ func openTarget(ts *testscript.TestScript, args []string) (*target, []string) {
 // would, through the AWS API.
 //
 //	oob [-sandbox] delete-flow-logs ACCOUNT REGION RESOURCE_ID|FILTER=VALUE
-//	oob [-sandbox] tag ACCOUNT REGION ID KEY=VALUE...
-//	oob [-sandbox] untag ACCOUNT REGION ID KEY...
+//	oob [-sandbox] tag ACCOUNT REGION ID|FILTER=VALUE KEY=VALUE...
+//	oob [-sandbox] untag ACCOUNT REGION ID|FILTER=VALUE KEY...
 //	oob [-sandbox] put-bucket-policy ACCOUNT BUCKET FILE
 //	oob [-sandbox] put-retention ACCOUNT REGION LOG_GROUP DAYS
+//
+// A FILTER=VALUE is a DescribeFlowLogs filter (tag:flowplan:rule=prod)
+// picking the flow logs to change, whose IDs a script does not know.
 func cmdOOB(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! oob")

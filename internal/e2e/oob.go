@@ -31,20 +31,9 @@ func (s *Seeded) DeleteFlowLogs(ctx context.Context, account, region, selector s
 	if err != nil {
 		return 0, err
 	}
-	filter := ec2types.Filter{Name: aws.String("resource-id"), Values: []string{selector}}
-	if name, value, ok := strings.Cut(selector, "="); ok {
-		filter = ec2types.Filter{Name: aws.String(name), Values: []string{value}}
-	}
-	out, err := c.ec2.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{Filter: []ec2types.Filter{filter}})
-	if err != nil {
-		return 0, fmt.Errorf("describe flow logs (%s): %w", selector, err)
-	}
-	var ids []string
-	for _, f := range out.FlowLogs {
-		ids = append(ids, aws.ToString(f.FlowLogId))
-	}
-	if len(ids) == 0 {
-		return 0, nil
+	ids, err := flowLogIDs(ctx, c, selector)
+	if err != nil || len(ids) == 0 {
+		return 0, err
 	}
 	del, err := c.ec2.DeleteFlowLogs(ctx, &ec2.DeleteFlowLogsInput{FlowLogIds: ids})
 	if err != nil {
@@ -57,33 +46,74 @@ func (s *Seeded) DeleteFlowLogs(ctx context.Context, account, region, selector s
 	return len(ids), nil
 }
 
-// Tag sets tags on an EC2 resource (a VPC, a flow log, ...).
-func (s *Seeded) Tag(ctx context.Context, account, region, id string, tags map[string]string) error {
+// flowLogIDs returns the IDs of the flow logs a selector picks (see
+// DeleteFlowLogs).
+func flowLogIDs(ctx context.Context, c *clients, selector string) ([]string, error) {
+	filter := ec2types.Filter{Name: aws.String("resource-id"), Values: []string{selector}}
+	if name, value, ok := strings.Cut(selector, "="); ok {
+		filter = ec2types.Filter{Name: aws.String(name), Values: []string{value}}
+	}
+	out, err := c.ec2.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{Filter: []ec2types.Filter{filter}})
+	if err != nil {
+		return nil, fmt.Errorf("describe flow logs (%s): %w", selector, err)
+	}
+	var ids []string
+	for _, f := range out.FlowLogs {
+		ids = append(ids, aws.ToString(f.FlowLogId))
+	}
+	return ids, nil
+}
+
+// ec2Targets turns a tagging target into resource IDs: an ID as it is, or
+// a flow log filter NAME=VALUE into the flow logs it picks (at least one).
+func ec2Targets(ctx context.Context, c *clients, target string) ([]string, error) {
+	if !strings.Contains(target, "=") {
+		return []string{target}, nil
+	}
+	ids, err := flowLogIDs(ctx, c, target)
+	if err == nil && len(ids) == 0 {
+		err = fmt.Errorf("no flow log matches %s", target)
+	}
+	return ids, err
+}
+
+// Tag sets tags on an EC2 resource (a VPC, a flow log, ...) given by ID, or
+// on the flow logs a filter NAME=VALUE picks.
+func (s *Seeded) Tag(ctx context.Context, account, region, target string, tags map[string]string) error {
 	c, err := s.clients(account, region)
 	if err != nil {
 		return err
 	}
 	if len(tags) == 0 {
-		return fmt.Errorf("tag %s: no tags given", id)
+		return fmt.Errorf("tag %s: no tags given", target)
 	}
-	if _, err := c.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: ec2TagList(tags)}); err != nil {
-		return fmt.Errorf("tag %s: %w", id, err)
+	ids, err := ec2Targets(ctx, c, target)
+	if err != nil {
+		return fmt.Errorf("tag %s: %w", target, err)
+	}
+	if _, err := c.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: ids, Tags: ec2TagList(tags)}); err != nil {
+		return fmt.Errorf("tag %s: %w", target, err)
 	}
 	return nil
 }
 
-// Untag removes tag keys from an EC2 resource.
-func (s *Seeded) Untag(ctx context.Context, account, region, id string, keys []string) error {
+// Untag removes tag keys from an EC2 resource given by ID, or from the flow
+// logs a filter NAME=VALUE picks.
+func (s *Seeded) Untag(ctx context.Context, account, region, target string, keys []string) error {
 	c, err := s.clients(account, region)
 	if err != nil {
 		return err
+	}
+	ids, err := ec2Targets(ctx, c, target)
+	if err != nil {
+		return fmt.Errorf("untag %s: %w", target, err)
 	}
 	var tags []ec2types.Tag
 	for _, k := range keys {
 		tags = append(tags, ec2types.Tag{Key: aws.String(k)})
 	}
-	if _, err := c.ec2.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{id}, Tags: tags}); err != nil {
-		return fmt.Errorf("untag %s: %w", id, err)
+	if _, err := c.ec2.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: ids, Tags: tags}); err != nil {
+		return fmt.Errorf("untag %s: %w", target, err)
 	}
 	return nil
 }
