@@ -180,12 +180,22 @@ func cmdSubst(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: subst IN OUT")
 	}
-	in := ts.ReadFile(args[0])
+	out, undefined := expandVars(ts.ReadFile(args[0]), ts.Getenv)
+	if len(undefined) > 0 {
+		ts.Fatalf("subst %s: undefined variables %v", args[0], undefined)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(out), 0o644))
+}
+
+// expandVars expands $NAME and ${NAME} with getenv, and returns the
+// undefined names that start with an upper-case letter; other undefined
+// references are left as they are.
+func expandVars(in string, getenv func(string) string) (string, []string) {
 	var undefined []string
 	out := varRef.ReplaceAllStringFunc(in, func(ref string) string {
 		m := varRef.FindStringSubmatch(ref)
 		name := m[1] + m[2]
-		if v := ts.Getenv(name); v != "" {
+		if v := getenv(name); v != "" {
 			return v
 		}
 		if name[0] >= 'A' && name[0] <= 'Z' {
@@ -193,10 +203,7 @@ func cmdSubst(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		return ref
 	})
-	if len(undefined) > 0 {
-		ts.Fatalf("subst %s: undefined variables %v", args[0], undefined)
-	}
-	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(out), 0o644))
+	return out, undefined
 }
 
 // cmdFileMode checks a file's permission bits.
