@@ -334,11 +334,19 @@ func (e *executor) blockedLocked(c *Change) string {
 // call runs one provider batch within the parallelism bound and pairs each
 // change with its outcome.
 func (e *executor) call(ctx context.Context, account, region string, kind Kind, op Op, changes []*Change) map[*Change]Outcome {
+	return e.callSeeded(ctx, e.plan.ID, account, region, kind, op, changes)
+}
+
+// callSeeded is call with an explicit client token seed. A second create of
+// the same flow logs in one apply (the duplicate fallback) needs a seed of
+// its own: with the first one EC2 would replay its first answer, the
+// refusal, and create nothing.
+func (e *executor) callSeeded(ctx context.Context, seed, account, region string, kind Kind, op Op, changes []*Change) map[*Change]Outcome {
 	acct, ok := e.accounts[account]
 	if !ok {
 		acct = Account{ID: account}
 	}
-	b := &Batch{Account: acct, Region: region, Kind: kind, Op: op, Changes: changes, ClientTokenSeed: e.plan.ID}
+	b := &Batch{Account: acct, Region: region, Kind: kind, Op: op, Changes: changes, ClientTokenSeed: seed}
 	e.sem <- struct{}{}
 	e.report(EventScopeStarted, account+"/"+region, fmt.Sprintf("%s %s ×%d", op, kind, len(changes)))
 	outcomes := e.p.Apply(ctx, b)
@@ -483,7 +491,7 @@ func (e *executor) fallBack(ctx context.Context, b *batch, changes []*Change) {
 	if len(retry) == 0 {
 		return
 	}
-	outcomes = e.call(ctx, b.account, b.region, b.kind, OpCreate, retry)
+	outcomes = e.callSeeded(ctx, e.plan.ID+"/fallback", b.account, b.region, b.kind, OpCreate, retry)
 	for _, c := range retry {
 		o := outcomes[c]
 		if o.Err != nil {

@@ -44,6 +44,9 @@ type Provider struct {
 	calls       []Call
 	inflight    map[string]int
 	maxInflight map[string]int
+	// tokens remembers flow log create batches by client token, as EC2
+	// does: the same token again returns the first answer and does nothing.
+	tokens map[string][]engine.Outcome
 }
 
 var _ engine.Provider = (*Provider)(nil)
@@ -255,7 +258,9 @@ func (p *Provider) DiscoverBucket(ctx context.Context, q engine.BucketQuery) (*e
 	return &engine.BucketState{Exists: true, Policy: b.Policy}, nil
 }
 
-// Apply carries out a batch against the World, one outcome per change.
+// Apply carries out a batch against the World, one outcome per change. A
+// flow log create batch with a client token seen before returns the earlier
+// answer without acting, as EC2's idempotent CreateFlowLogs does.
 func (p *Provider) Apply(ctx context.Context, b *engine.Batch) []engine.Outcome {
 	addrs := make([]string, len(b.Changes))
 	for i, c := range b.Changes {
@@ -268,6 +273,13 @@ func (p *Provider) Apply(ctx context.Context, b *engine.Batch) []engine.Outcome 
 	if p.ApplyF != nil {
 		return p.ApplyF(ctx, b)
 	}
+	token := ""
+	if b.Kind == engine.KindFlowLog && b.Op == engine.OpCreate {
+		token = b.ClientTokenSeed + "\n" + strings.Join(addrs, "\n")
+		if cached, ok := p.cachedOutcomes(token, b.Changes); ok {
+			return cached
+		}
+	}
 	out := make([]engine.Outcome, len(b.Changes))
 	for i, c := range b.Changes {
 		out[i] = engine.Outcome{Change: c}
@@ -277,7 +289,32 @@ func (p *Provider) Apply(ctx context.Context, b *engine.Batch) []engine.Outcome 
 		}
 		out[i].Resource, out[i].Err = p.World.apply(b, c, p.DeliveryFailures[c.Addr.String()])
 	}
+	if token != "" {
+		p.mu.Lock()
+		if p.tokens == nil {
+			p.tokens = map[string][]engine.Outcome{}
+		}
+		p.tokens[token] = out
+		p.mu.Unlock()
+	}
 	return out
+}
+
+// cachedOutcomes returns the answer to an earlier create with the same
+// client token, re-addressed to this batch's changes.
+func (p *Provider) cachedOutcomes(token string, changes []*engine.Change) ([]engine.Outcome, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cached, ok := p.tokens[token]
+	if !ok {
+		return nil, false
+	}
+	out := make([]engine.Outcome, len(changes))
+	for i, c := range changes {
+		out[i] = cached[i]
+		out[i].Change = c
+	}
+	return out, true
 }
 
 func contains(list []string, s string) bool {
