@@ -59,6 +59,7 @@ func (p *Policy) Evaluate(r Request) Decision {
 	if p == nil {
 		return out
 	}
+	r.Context = r.withPrincipalKeys()
 	for _, s := range p.Statements {
 		if !s.applies(r) {
 			continue
@@ -69,6 +70,51 @@ func (p *Policy) Evaluate(r Request) Decision {
 		out = Allowed
 	}
 	return out
+}
+
+// withPrincipalKeys returns the request's condition keys plus the global
+// keys AWS derives from the principal itself, unless the request sets them:
+// aws:PrincipalAccount and aws:PrincipalArn (for a role session, the role's
+// ARN, not the session's) for AWS principals, aws:PrincipalServiceName for
+// service principals.
+func (r Request) withPrincipalKeys() map[string]string {
+	derived := map[string]string{}
+	if r.Caller.Service != "" {
+		derived["aws:PrincipalServiceName"] = r.Caller.Service
+	}
+	if r.Caller.Account != "" {
+		derived["aws:PrincipalAccount"] = r.Caller.Account
+	}
+	if arn := principalARN(r.Caller.ARNs); arn != "" {
+		derived["aws:PrincipalArn"] = arn
+	}
+	if len(derived) == 0 {
+		return r.Context
+	}
+	out := make(map[string]string, len(r.Context)+len(derived))
+	for k, v := range derived {
+		if _, set := lookup(r.Context, k); !set {
+			out[k] = v
+		}
+	}
+	for k, v := range r.Context {
+		out[k] = v
+	}
+	return out
+}
+
+// principalARN picks the ARN aws:PrincipalArn reports: a role's ARN when the
+// caller is a role session, else its first ARN.
+func principalARN(arns []string) string {
+	for _, a := range arns {
+		if strings.Contains(a, ":role/") {
+			return a
+		}
+	}
+	if len(arns) > 0 {
+		return arns[0]
+	}
+	return ""
 }
 
 // IsAllowed reports whether the policies together allow r: at least one
