@@ -420,7 +420,8 @@ func (e *executor) written(c *Change, o Outcome) {
 	detail := ""
 	if deliveryFailed(o.Resource) {
 		st := o.Resource.FlowLog.Status
-		detail = "created, but AWS reports DeliverLogsStatus FAILED: " + display(st.DeliverLogsErrorMessage)
+		done := map[Action]string{Create: "created", Update: "updated", Replace: "replaced", Adopt: "adopted"}[c.Action]
+		detail = done + ", but AWS reports DeliverLogsStatus FAILED: " + display(st.DeliverLogsErrorMessage)
 	}
 	e.finish(c, StatusApplied, nil, detail, o.Resource)
 }

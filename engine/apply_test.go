@@ -143,13 +143,19 @@ func TestAdoptionDoesNotDuplicate(t *testing.T) {
 		Destination:              "arn:aws:logs:us-east-1:111111111111:log-group:/vpc-flow-logs/111111111111/us-east-1",
 		DeliverLogsPermissionARN: engine.RoleARN(acctA, "/", "flowplan-flow-logs"),
 		LogFormat:                logformat.DefaultVPC,
+		Status:                   &engine.FlowLogStatus{DeliverLogsStatus: "FAILED", DeliverLogsErrorMessage: "Access error"},
 	}})
 	plan := makePlan(t, p, s, engine.Options{})
 	c := findChange(plan, acctA+"/us-east-1/flow_log/prod-vpcs/vpc-a1")
 	if c == nil || c.Action != engine.Adopt {
 		t.Fatalf("want adopt, got %+v", c)
 	}
-	apply(t, p, plan, engine.Options{})
+	res := apply(t, p, plan, engine.Options{})
+	for _, r := range res.Changes {
+		if r.Addr == c.Addr && r.Detail != "adopted, but AWS reports DeliverLogsStatus FAILED: Access error" {
+			t.Errorf("adopt detail = %q", r.Detail)
+		}
+	}
 	fls := p.World.FlowLogsOn("vpc-a1")
 	if len(fls) != 1 {
 		t.Fatalf("vpc-a1 has %d flow logs after adoption, want 1", len(fls))
