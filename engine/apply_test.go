@@ -288,6 +288,29 @@ func TestPruneDeletesOnlyManagedFlowLogsAndUnusedRoles(t *testing.T) {
 	}
 }
 
+// TestPruneFindsRolesTheSpecNoLongerNames removes the CloudWatch Logs rule
+// and its delivery_roles entry together: the roles must still be found (by
+// listing) and deleted under prune, or reported as orphans without it.
+func TestPruneFindsRolesTheSpecNoLongerNames(t *testing.T) {
+	for _, prune := range []bool{true, false} {
+		p, s := fixture(prune)
+		apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
+		s.DeliveryRoles = nil
+		s.Rules = s.Rules[1:] // keep only the S3 rule
+		plan := makePlan(t, p, s, engine.Options{})
+		for _, acct := range []string{acctA, acctB} {
+			addr := acct + "/global/iam_role/flowplan-flow-logs"
+			c := findChange(plan, addr)
+			switch {
+			case prune && (c == nil || c.Action != engine.Delete):
+				t.Errorf("prune: %s: want delete, got %+v", addr, c)
+			case !prune && !hasNote(plan, engine.NoteOrphan, addr):
+				t.Errorf("no prune: %s: want an orphan note, got %+v", addr, plan.Notes)
+			}
+		}
+	}
+}
+
 func TestOrphanKeptWithoutPrune(t *testing.T) {
 	p, _, plan := deselect(t, false)
 	if got := actions(plan); len(got) != 0 {

@@ -172,21 +172,20 @@ type DiscoveryQueries struct {
 }
 
 // Queries computes what to read: per account the delivery roles its rules
-// use, for CloudWatch Logs and for Firehose streams in other accounts (and,
-// under prune, the roles under the spec's role paths, so that roles the
-// spec no longer names can be found); per account-region only the
-// target kinds its rules select and exactly the log groups they want; and
-// the buckets whose policy flowplan manages. Every region of every account
-// is read, even one no rule targets, so that prune finds flow logs there.
+// use, for CloudWatch Logs and for Firehose streams in other accounts, and
+// a listing of every role, so that delivery roles nothing uses any more are
+// found even after the spec stopped naming them (pruned, or reported as
+// orphans); per account-region only the target kinds its rules select and
+// exactly the log groups they want; and the buckets whose policy flowplan
+// manages. Every region of every account is read, even one no rule
+// targets, so that prune finds flow logs there.
 func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
 	var q DiscoveryQueries
-	var paths []string
-	if s.Prune {
-		for _, r := range s.DeliveryRoles {
-			paths = append(paths, pathOrRoot(r.Path))
-		}
-		paths = sortedUnique(paths)
-	}
+	// ListRoles returns no tags; providers read only the roles described
+	// as flowplan's, so listing every path costs about one call per
+	// account. A narrower path would miss a role whose delivery_roles entry
+	// (and so its path) was removed from the spec.
+	paths := []string{"/"}
 	for _, a := range accounts {
 		var roles []string
 		for _, region := range a.Regions {
