@@ -62,7 +62,7 @@ func cmdWorld(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		st.seeded, err = st.moto.Seed(ctx, w)
+		st.seeded, err = e2e.SeedMoto(ctx, st.moto, w)
 		if errors.Is(err, e2e.ErrUnsupported) {
 			ts.Fatalf("world: %v; guard the script with [moto] skip 'why'", err)
 		}

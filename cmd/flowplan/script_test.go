@@ -14,6 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/flowplan/flowplan/internal/e2e"
+	"github.com/flowplan/flowplan/internal/motoserver"
 )
 
 // The end-to-end tests run the real flowplan binary (this test binary,
@@ -37,7 +38,7 @@ func TestMain(m *testing.M) {
 type stopMotoAfter struct{ m *testing.M }
 
 func (s stopMotoAfter) Run() int {
-	defer e2e.StopSharedMoto()
+	defer motoserver.StopShared()
 	return s.m.Run()
 }
 
@@ -48,7 +49,7 @@ func TestScripts(t *testing.T) {
 		testscript.Run(t, scriptParams(t, e2e.BackendEmulator, nil))
 	})
 	t.Run(e2e.BackendMoto, func(t *testing.T) {
-		moto := e2e.SharedMoto(t)
+		moto := motoserver.Shared(t)
 		testscript.Run(t, scriptParams(t, e2e.BackendMoto, moto))
 	})
 }
@@ -62,7 +63,7 @@ type scriptState struct {
 	t       testscript.T
 	backend string
 	// moto is the shared server (moto backend only).
-	moto *e2e.Moto
+	moto *motoserver.Server
 	// emu is the script's own emulator once world ran (emulator only).
 	emu *e2e.Emulator
 	// motoLocked is true once the script has moto to itself.
@@ -75,7 +76,7 @@ func state(ts *testscript.TestScript) *scriptState {
 	return ts.Value(stateKey{}).(*scriptState)
 }
 
-func scriptParams(t *testing.T, backend string, moto *e2e.Moto) testscript.Params {
+func scriptParams(t *testing.T, backend string, moto *motoserver.Server) testscript.Params {
 	examples, err := filepath.Abs("../../examples")
 	if err != nil {
 		t.Fatal(err)

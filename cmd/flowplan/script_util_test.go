@@ -12,7 +12,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/flowplan/flowplan/internal/e2e"
+	"github.com/flowplan/flowplan/internal/motoserver"
 )
 
 // This file holds generic script commands: JSON queries and helpers for
@@ -161,7 +161,7 @@ func cmdNeed(ts *testscript.TestScript, neg bool, args []string) {
 		return
 	}
 	msg := fmt.Sprintf("SKIPPING: this script needs %s on PATH, which is not installed here", args[0])
-	if e2e.RequireE2E() {
+	if motoserver.Required() {
 		ts.Fatalf("%s, and FLOWPLAN_REQUIRE_E2E=1 makes that a failure", msg)
 	}
 	state(ts).t.Skip(msg)

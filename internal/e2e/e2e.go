@@ -29,11 +29,6 @@ const (
 // HomeRegion is the region the seeded environment's AWS_REGION names.
 const HomeRegion = "us-east-1"
 
-// RequireE2E reports whether the environment demands that every backend
-// run (FLOWPLAN_REQUIRE_E2E=1, set by CI): a missing moto is then a
-// failure, not a skip.
-func RequireE2E() bool { return os.Getenv("FLOWPLAN_REQUIRE_E2E") == "1" }
-
 // Seeded is a backend holding a world: how flowplan reaches it, and what the
 // world's names became.
 type Seeded struct {

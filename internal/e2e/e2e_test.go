@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/flowplan/flowplan/internal/motoserver"
 	"github.com/flowplan/flowplan/providers/awsemu"
 )
 
@@ -23,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	StopSharedMoto()
+	motoserver.StopShared()
 	os.Exit(code)
 }
 
@@ -45,10 +46,10 @@ func seed(t *testing.T, backend, worldFile string) *Seeded {
 		}
 		return s
 	case BackendMoto:
-		m := SharedMoto(t)
+		m := motoserver.Shared(t)
 		m.Lock()
 		t.Cleanup(m.Unlock)
-		s, err := m.Seed(ctx, w)
+		s, err := SeedMoto(ctx, m, w)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,12 +235,12 @@ func TestOpenState(t *testing.T) {
 }
 
 func TestMotoRefusesOrganizations(t *testing.T) {
-	m := SharedMoto(t)
+	m := motoserver.Shared(t)
 	m.Lock()
 	defer m.Unlock()
 	w := &awsemu.World{Accounts: []awsemu.WorldAccount{{ID: "111111111111"}},
 		Organization: &awsemu.WorldOrganization{ManagementAccount: "111111111111"}}
-	if _, err := m.Seed(context.Background(), w); !errors.Is(err, ErrUnsupported) {
+	if _, err := SeedMoto(context.Background(), m, w); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("Seed(world with an organization) = %v, want ErrUnsupported", err)
 	}
 }

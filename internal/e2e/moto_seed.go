@@ -26,6 +26,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/flowplan/flowplan/internal/motoserver"
 	"github.com/flowplan/flowplan/providers/awsemu"
 )
 
@@ -48,7 +49,7 @@ var motoBaseKey = credentials.NewStaticCredentialsProvider("AKIAE2EMOTOBASE00000
 // Not modelled (ErrUnsupported): an organisation (moto makes up account
 // IDs), requester-managed interface types, delivery streams that are not
 // ACTIVE, and pinned delivery statuses of flow logs.
-func (m *Moto) Seed(ctx context.Context, w *awsemu.World) (*Seeded, error) {
+func SeedMoto(ctx context.Context, m *motoserver.Server, w *awsemu.World) (*Seeded, error) {
 	if w.Organization != nil {
 		return nil, fmt.Errorf("seed moto: organization: %w: moto generates its own account IDs", ErrUnsupported)
 	}

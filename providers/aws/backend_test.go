@@ -2,18 +2,14 @@ package aws
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/internal/motoserver"
 	"github.com/flowplan/flowplan/providers/awsemu"
 	"github.com/flowplan/flowplan/providers/awsemu/emutest"
 )
@@ -59,48 +55,26 @@ type backend struct {
 	eniState string
 }
 
-var moto struct {
-	once     sync.Once
-	cmd      *exec.Cmd
-	endpoint string
-	err      error
-}
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if moto.cmd != nil {
-		moto.cmd.Process.Kill()
-		moto.cmd.Wait()
-	}
+	motoserver.StopShared()
 	os.Exit(code)
 }
 
-// motoBackend returns the moto backend, starting moto on a free port the
-// first time unless FLOWPLAN_MOTO_URL names a running one.
+// motoBackend returns the moto backend: this test binary's server (or the
+// one at FLOWPLAN_MOTO_URL), held for t and emptied by reset.
 func motoBackend(t testing.TB) *backend {
 	t.Helper()
-	moto.once.Do(func() {
-		if u := os.Getenv("FLOWPLAN_MOTO_URL"); u != "" {
-			moto.endpoint = u
-			return
-		}
-		moto.endpoint, moto.cmd, moto.err = startMoto()
-	})
-	if moto.err != nil {
-		if os.Getenv("FLOWPLAN_REQUIRE_E2E") == "1" {
-			t.Fatalf("moto is required (FLOWPLAN_REQUIRE_E2E=1) but could not start: %v", moto.err)
-		}
-		t.Skipf("SKIPPING moto integration test: moto could not start (%v); install moto (pip install 'moto[server]') or set FLOWPLAN_MOTO_URL", moto.err)
-	}
+	server := motoserver.Shared(t)
+	server.Lock()
+	t.Cleanup(server.Unlock)
 	return &backend{
 		name:     "moto",
-		endpoint: moto.endpoint,
+		endpoint: server.URL,
 		reset: func(t testing.TB) {
-			resp, err := http.Post(moto.endpoint+"/moto-api/reset", "application/json", nil)
-			if err != nil {
-				t.Fatalf("reset moto: %v", err)
+			if err := server.Reset(context.Background()); err != nil {
+				t.Fatal(err)
 			}
-			resp.Body.Close()
 		},
 		seed:     seedMoto,
 		eniState: "available",
@@ -134,33 +108,6 @@ func emuBackend(t testing.TB, opts awsemu.Options) *backend {
 	}
 	be.reset(t)
 	return be
-}
-
-func startMoto() (string, *exec.Cmd, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		return "", nil, err
-	}
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		resp, err := http.Get(endpoint + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return endpoint, cmd, nil
-		}
-		if cmd.ProcessState != nil {
-			break
-		}
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	return "", nil, fmt.Errorf("python3 -m moto.server did not answer on %s", endpoint)
 }
 
 // forEachBackend runs fn as a subtest per backend, on an emptied emulator.

@@ -3,14 +3,11 @@ package awsemu_test
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -22,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/flowplan/flowplan/internal/motoserver"
 	"github.com/flowplan/flowplan/providers/awsemu"
 	"github.com/flowplan/flowplan/providers/awsemu/emutest"
 )
@@ -113,42 +111,17 @@ func motoTarget(t *testing.T) diffTarget {
 	return tg
 }
 
-// startMoto runs `python3 -m moto.server` on a free port until the test
-// ends, or uses FLOWPLAN_MOTO_ENDPOINT when CI already runs one (a shared
-// moto must be reset between runs; ours is fresh).
+// startMoto returns this test binary's moto (or the one at
+// FLOWPLAN_MOTO_URL), held for the test and emptied.
 func startMoto(t *testing.T) string {
 	t.Helper()
-	if err := exec.Command("python3", "-c", "import moto.server").Run(); err != nil {
-		if os.Getenv("FLOWPLAN_REQUIRE_E2E") == "1" {
-			t.Fatalf("moto is required (FLOWPLAN_REQUIRE_E2E=1) but python3 cannot import moto.server: %v", err)
-		}
-		t.Skip("SKIPPED: the moto comparison needs `python3 -m moto.server`; moto is not installed here. " +
-			"CI sets FLOWPLAN_REQUIRE_E2E=1 to make this a failure.")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	must(t, cmd.Start())
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto did not start on %s within 30s", addr)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	u := url.URL{Scheme: "http", Host: addr}
-	return u.String()
+	return motoserver.Use(t).URL
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	motoserver.StopShared()
+	os.Exit(code)
 }
 
 // outcome reduces a call's result to a comparable string.
