@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -238,7 +239,7 @@ func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
 }
 
 func ruleApplies(r *spec.Rule, account, region string) bool {
-	return (len(r.Accounts) == 0 || contains(r.Accounts, account)) && (len(r.Regions) == 0 || contains(r.Regions, region))
+	return (len(r.Accounts) == 0 || slices.Contains(r.Accounts, account)) && (len(r.Regions) == 0 || slices.Contains(r.Regions, region))
 }
 
 func pathOrRoot(p string) string {

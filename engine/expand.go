@@ -3,6 +3,8 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -93,11 +95,11 @@ func (e *expander) errorf(format string, args ...any) {
 }
 
 func (e *expander) rule(r *spec.Rule, a Account) {
-	if len(r.Accounts) > 0 && !contains(r.Accounts, a.ID) {
+	if len(r.Accounts) > 0 && !slices.Contains(r.Accounts, a.ID) {
 		return
 	}
 	for _, region := range a.Regions {
-		if len(r.Regions) > 0 && !contains(r.Regions, region) {
+		if len(r.Regions) > 0 && !slices.Contains(r.Regions, region) {
 			continue
 		}
 		targets, discovered := e.cur.Targets[scopeKey(a.ID, region)]
@@ -298,7 +300,7 @@ func (e *expander) addLogGroups() {
 			e.errorf("log group %s: rules disagree about kms_key_arn (%s)", addr, describeSplit(u.kms, display))
 			continue
 		}
-		rules := sortedKeys(u.rules)
+		rules := slices.Sorted(maps.Keys(u.rules))
 		tags := map[string]string{}
 		for _, name := range rules {
 			for k, v := range u.rules[name].Tags {
@@ -323,7 +325,7 @@ func describeSplit[K comparable](m map[K][]string, show func(K) string) string {
 
 func (e *expander) addRoles() {
 	for addr, u := range e.roles {
-		tags := map[string]string{TagSpec: e.s.Name, TagRule: JoinRules(sortedKeys(u.rules))}
+		tags := map[string]string{TagSpec: e.s.Name, TagRule: JoinRules(slices.Sorted(maps.Keys(u.rules)))}
 		e.out.Add(&Resource{Addr: addr, Tags: tags, Role: &Role{
 			Name:                u.role.Name,
 			Path:                u.role.Path,
@@ -338,7 +340,7 @@ func (e *expander) addRoles() {
 }
 
 func (e *expander) addBuckets() {
-	for _, bucket := range sortedKeys(e.buckets) {
+	for _, bucket := range slices.Sorted(maps.Keys(e.buckets)) {
 		u := e.buckets[bucket]
 		b, discovered := e.cur.Buckets[bucket]
 		if !discovered {
@@ -348,7 +350,7 @@ func (e *expander) addBuckets() {
 		if !b.Exists {
 			e.out.Notes = append(e.out.Notes, Note{Kind: NoteWarning, Addr: addr, Message: fmt.Sprintf(
 				"bucket %s does not exist or cannot be seen from account %s; its policy is not planned and flow logs to it will fail (rules %s)",
-				bucket, u.owner, strings.Join(sortedKeys(u.rules), ", "))})
+				bucket, u.owner, strings.Join(slices.Sorted(maps.Keys(u.rules)), ", "))})
 			continue
 		}
 		for sid, stmt := range BucketStatements(e.s.Name, bucket, u.writers) {
@@ -398,22 +400,4 @@ func JoinRules(rules []string) string {
 		}
 	}
 	return "+" + strconv.Itoa(len(rules))
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

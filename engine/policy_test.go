@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,7 +93,7 @@ func TestPolicyGolden(t *testing.T) {
 		{Account: "111111111111", Prefix: ""},
 		{Account: "111111111111", Prefix: "hive/", Hive: true},
 	})
-	for _, sid := range sortedKeys(stmts) {
+	for _, sid := range slices.Sorted(maps.Keys(stmts)) {
 		golden(t, "policies/bucket-"+sid+".json", indent(t, stmts[sid]))
 	}
 }
@@ -214,7 +216,7 @@ func TestDeliveryPolicyLeastPrivilege(t *testing.T) {
 func TestBucketStatementSids(t *testing.T) {
 	stmts := BucketStatements("org", "b", []BucketWriter{{Account: "1", Prefix: "a/"}, {Account: "2", Prefix: "b/"}})
 	if len(stmts) != 3 {
-		t.Fatalf("want aclcheck and one write statement per prefix, got %v", sortedKeys(stmts))
+		t.Fatalf("want aclcheck and one write statement per prefix, got %v", slices.Sorted(maps.Keys(stmts)))
 	}
 	for sid, st := range stmts {
 		if !OwnsSid("org", sid) {

@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -179,7 +180,7 @@ func (r *reporter) mapping(n *yaml.Node, path string, allowed []string, hints ma
 			r.markBad(n, "")
 			continue
 		}
-		if !contains(allowed, name) {
+		if !slices.Contains(allowed, name) {
 			r.markBad(n, r.unknownKey(k, path, name, allowed, hints))
 			continue
 		}
@@ -225,15 +226,6 @@ func suggest(s string, candidates []string) string {
 		}
 	}
 	return logformat.Suggest(s, candidates)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // str reads a string scalar. Numbers and booleans are refused with a hint to
@@ -369,7 +361,7 @@ func (r *reporter) enum(n *yaml.Node, path string, allowed []string) (string, bo
 	if !ok {
 		return "", false
 	}
-	if contains(allowed, s) {
+	if slices.Contains(allowed, s) {
 		return s, true
 	}
 	msg := fmt.Sprintf("%s: %q is not allowed; use one of %s", path, s, strings.Join(allowed, ", "))

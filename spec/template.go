@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -92,7 +93,7 @@ func checkPlaceholders(template string, allowed []string) string {
 			return fmt.Sprintf("%q has a \"{\" without its \"}\"", template)
 		}
 		name := rest[open+1 : open+end]
-		if !contains(allowed, name) {
+		if !slices.Contains(allowed, name) {
 			msg := fmt.Sprintf("%q uses the unknown placeholder {%s}; allowed: {%s}", template, name, strings.Join(allowed, "} {"))
 			if s := suggest(name, allowed); s != "" {
 				msg += fmt.Sprintf(" (did you mean {%s}?)", s)

@@ -4,8 +4,9 @@ package enginetest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -161,12 +162,12 @@ func (p *Provider) DiscoverAccount(ctx context.Context, q engine.AccountQuery) (
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	st := &engine.AccountState{}
-	for _, key := range sortedKeys(w.Roles) {
+	for _, key := range slices.Sorted(maps.Keys(w.Roles)) {
 		r := w.Roles[key]
 		if r.Addr.Account != q.Account.ID {
 			continue
 		}
-		named := contains(q.RoleNames, r.Role.Name)
+		named := slices.Contains(q.RoleNames, r.Role.Name)
 		for _, prefix := range q.ListPathPrefixes {
 			named = named || strings.HasPrefix(r.Role.Path, prefix)
 		}
@@ -210,7 +211,7 @@ func (p *Provider) DiscoverRegion(ctx context.Context, q engine.RegionQuery) (*e
 			}
 		}
 	}
-	for _, id := range sortedKeys(w.FlowLogs) {
+	for _, id := range slices.Sorted(maps.Keys(w.FlowLogs)) {
 		f := w.FlowLogs[id]
 		if f.Addr.Scope() != scope {
 			continue
@@ -222,12 +223,12 @@ func (p *Provider) DiscoverRegion(ctx context.Context, q engine.RegionQuery) (*e
 		}
 		st.FlowLogs = append(st.FlowLogs, c)
 	}
-	for _, key := range sortedKeys(w.LogGroups) {
+	for _, key := range slices.Sorted(maps.Keys(w.LogGroups)) {
 		lg := w.LogGroups[key]
 		if lg.Addr.Scope() != scope {
 			continue
 		}
-		wanted := contains(q.LogGroupNames, lg.LogGroup.Name)
+		wanted := slices.Contains(q.LogGroupNames, lg.LogGroup.Name)
 		for _, prefix := range q.LogGroupPrefixes {
 			wanted = wanted || strings.HasPrefix(lg.LogGroup.Name, prefix)
 		}
@@ -315,22 +316,4 @@ func (p *Provider) cachedOutcomes(token string, changes []*engine.Change) ([]eng
 		out[i].Change = c
 	}
 	return out, true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -123,7 +125,7 @@ func (w *World) FlowLogsOn(resourceID string) []*engine.Resource {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var out []*engine.Resource
-	for _, id := range sortedKeys(w.FlowLogs) {
+	for _, id := range slices.Sorted(maps.Keys(w.FlowLogs)) {
 		if f := w.FlowLogs[id]; f.FlowLog.ResourceID == resourceID {
 			out = append(out, clone(f))
 		}
@@ -209,7 +211,7 @@ func (w *World) applyFlowLog(op engine.Op, c *engine.Change, deliveryFailure str
 		if err := w.checkRoles(c.Addr.Account, f); err != nil {
 			return nil, err
 		}
-		for _, id := range sortedKeys(w.FlowLogs) {
+		for _, id := range slices.Sorted(maps.Keys(w.FlowLogs)) {
 			if o := w.FlowLogs[id]; o.Addr.Scope() == c.Addr.Scope() && duplicate(o.FlowLog, f) {
 				return nil, fmt.Errorf("FlowLogAlreadyExists: Error. There is an existing Flow Log with the same configuration and log destination (%s): %w", id, engine.ErrAlreadyExists)
 			}
@@ -308,7 +310,7 @@ func (w *World) roleTrusts(arn, service string) bool {
 			return false
 		}
 		for _, st := range trust.Statement {
-			if st.Effect == "Allow" && contains(st.Principal["Service"], service) && contains(st.Action, "sts:AssumeRole") {
+			if st.Effect == "Allow" && slices.Contains(st.Principal["Service"], service) && slices.Contains(st.Action, "sts:AssumeRole") {
 				return true
 			}
 		}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -82,7 +84,7 @@ func TestSeedWorld(t *testing.T) {
 				"SUBNET_prod_web_a": "subnet-", "ENI_prod_web_lb": "eni-", "TGW_prod_tgw": "tgw-",
 				"TGW_ATTACH_prod_web_attach": "tgw-attach-", "FL_prod_web": "fl-", "FL_prod_web_a": "fl-",
 			}
-			if d := cmp.Diff(sortedKeys(wantPrefixes), sortedKeys(s.IDs)); d != "" {
+			if d := cmp.Diff(slices.Sorted(maps.Keys(wantPrefixes)), slices.Sorted(maps.Keys(s.IDs))); d != "" {
 				t.Errorf("ID variables (-want +got):\n%s", d)
 			}
 			for v, prefix := range wantPrefixes {
@@ -304,19 +306,10 @@ func TestEnv(t *testing.T) {
 	}
 	for _, want := range []string{"AWS_ENDPOINT_URL=http://127.0.0.1:1", "AWS_ACCESS_KEY_ID=AK", "AWS_SECRET_ACCESS_KEY=SK",
 		"AWS_SESSION_TOKEN=TOK", "AWS_REGION=us-east-1", "AWS_PROFILE=", "AWS_CONFIG_FILE=/work/.aws-none/config", "VPC_a=vpc-0a", "E2E_BACKEND=moto"} {
-		if !contains(env, want) {
+		if !slices.Contains(env, want) {
 			t.Errorf("Env lacks %q: %q", want, env)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func checkGolden(t *testing.T, path, got string) {

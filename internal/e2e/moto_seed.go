@@ -2,11 +2,13 @@ package e2e
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +28,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/flowplan/flowplan/engine"
 	"github.com/flowplan/flowplan/internal/motoserver"
 	"github.com/flowplan/flowplan/providers/awsemu"
 )
@@ -140,15 +143,6 @@ func policyJSON(n yaml.Node) (string, error) {
 	return strings.TrimSpace(buf.String()), nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func (sd *motoSeeder) role(c *clients, r awsemu.WorldRole) error {
 	trust, err := policyJSON(r.TrustPolicy)
 	if err != nil {
@@ -164,13 +158,13 @@ func (sd *motoSeeder) role(c *clients, r awsemu.WorldRole) error {
 	if r.MaxSessionDuration != 0 {
 		in.MaxSessionDuration = aws.Int32(int32(r.MaxSessionDuration))
 	}
-	for _, k := range sortedKeys(r.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(r.Tags)) {
 		in.Tags = append(in.Tags, iamtypes.Tag{Key: aws.String(k), Value: aws.String(r.Tags[k])})
 	}
 	if _, err := c.iam.CreateRole(sd.ctx, in); err != nil {
 		return err
 	}
-	for _, name := range sortedKeys(r.Policies) {
+	for _, name := range slices.Sorted(maps.Keys(r.Policies)) {
 		doc, err := policyJSON(r.Policies[name])
 		if err != nil {
 			return fmt.Errorf("policy %s: %w", name, err)
@@ -219,7 +213,7 @@ func ec2Tags(rt ec2types.ResourceType, tags map[string]string) []ec2types.TagSpe
 // ec2TagList is tags as EC2 tags, sorted by key.
 func ec2TagList(tags map[string]string) []ec2types.Tag {
 	var out []ec2types.Tag
-	for _, k := range sortedKeys(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		out = append(out, ec2types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
 	}
 	return out
@@ -236,12 +230,12 @@ func (sd *motoSeeder) region(account, region string, r awsemu.WorldRegion) error
 	firstSubnet := map[string]string{}
 	for _, v := range r.VPCs {
 		if err := sd.vpc(c, account, region, v, firstSubnet); err != nil {
-			return fmt.Errorf("vpc %s: %w", firstNonEmpty(v.Name, v.ID), err)
+			return fmt.Errorf("vpc %s: %w", cmp.Or(v.Name, v.ID), err)
 		}
 	}
 	for _, t := range r.TransitGateways {
 		if err := sd.tgw(c, account, region, t, firstSubnet); err != nil {
-			return fmt.Errorf("transit gateway %s: %w", firstNonEmpty(t.Name, t.ID), err)
+			return fmt.Errorf("transit gateway %s: %w", cmp.Or(t.Name, t.ID), err)
 		}
 	}
 	for _, g := range r.LogGroups {
@@ -260,15 +254,6 @@ func (sd *motoSeeder) region(account, region string, r awsemu.WorldRegion) error
 		}
 	}
 	return nil
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // defaultVPC deletes moto's default VPC unless the world has one.
@@ -357,7 +342,7 @@ func (sd *motoSeeder) vpc(c *clients, account, region string, v awsemu.WorldVPC,
 			TagSpecifications: ec2Tags(ec2types.ResourceTypeSubnet, withName(sn.Tags, sn.Name)),
 		})
 		if err != nil {
-			return fmt.Errorf("subnet %s: %w", firstNonEmpty(sn.Name, sn.CIDR), err)
+			return fmt.Errorf("subnet %s: %w", cmp.Or(sn.Name, sn.CIDR), err)
 		}
 		subnetID := aws.ToString(out.Subnet.SubnetId)
 		if firstSubnet[id] == "" {
@@ -368,7 +353,7 @@ func (sd *motoSeeder) vpc(c *clients, account, region string, v awsemu.WorldVPC,
 		}
 		for _, n := range sn.ENIs {
 			if err := sd.eni(c, account, region, subnetID, n); err != nil {
-				return fmt.Errorf("subnet %s: interface %s: %w", firstNonEmpty(sn.Name, sn.CIDR), firstNonEmpty(n.Name, n.ID), err)
+				return fmt.Errorf("subnet %s: interface %s: %w", cmp.Or(sn.Name, sn.CIDR), cmp.Or(n.Name, n.ID), err)
 			}
 		}
 	}
@@ -443,14 +428,14 @@ func (sd *motoSeeder) tgw(c *clients, account, region string, t awsemu.WorldTGW,
 		}
 		aout, err := c.ec2.CreateTransitGatewayVpcAttachment(sd.ctx, ain)
 		if err != nil {
-			return fmt.Errorf("attachment %s: %w", firstNonEmpty(at.Name, at.VPC), err)
+			return fmt.Errorf("attachment %s: %w", cmp.Or(at.Name, at.VPC), err)
 		}
 		attID := aws.ToString(aout.TransitGatewayVpcAttachment.TransitGatewayAttachmentId)
 		// moto 5.2 ignores TagSpecifications here (AWS applies them), so
 		// the tags are set again with CreateTags.
 		if tags := withName(at.Tags, at.Name); len(tags) > 0 {
 			if _, err := c.ec2.CreateTags(sd.ctx, &ec2.CreateTagsInput{Resources: []string{attID}, Tags: ec2TagList(tags)}); err != nil {
-				return fmt.Errorf("attachment %s: tag: %w", firstNonEmpty(at.Name, at.VPC), err)
+				return fmt.Errorf("attachment %s: tag: %w", cmp.Or(at.Name, at.VPC), err)
 			}
 		}
 		if err := sd.ids.add(account, region, KindAttachment, at.Name, at.ID, attID); err != nil {
@@ -489,7 +474,7 @@ func (sd *motoSeeder) deliveryStream(c *clients, account string, ds awsemu.World
 			RoleARN:   aws.String("arn:aws:iam::" + account + ":role/e2e-firehose"),
 		},
 	}
-	for _, k := range sortedKeys(ds.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(ds.Tags)) {
 		in.Tags = append(in.Tags, firehosetypes.Tag{Key: aws.String(k), Value: aws.String(ds.Tags[k])})
 	}
 	_, err := c.firehose.CreateDeliveryStream(sd.ctx, in)
@@ -503,8 +488,8 @@ func (sd *motoSeeder) flowLog(c *clients, account, region string, f awsemu.World
 	resourceID := sd.ids.resolve(account, region, f.Resource)
 	in := &ec2.CreateFlowLogsInput{
 		ResourceIds:        []string{resourceID},
-		ResourceType:       ec2types.FlowLogsResourceType(resourceType(resourceID)),
-		LogDestinationType: ec2types.LogDestinationType(firstNonEmpty(f.DestinationType, "cloud-watch-logs")),
+		ResourceType:       ec2types.FlowLogsResourceType(cmp.Or(engine.ResourceTypeOf(resourceID), "VPC")),
+		LogDestinationType: ec2types.LogDestinationType(cmp.Or(f.DestinationType, "cloud-watch-logs")),
 		TagSpecifications:  ec2Tags(ec2types.ResourceTypeVpcFlowLog, f.Tags),
 	}
 	if f.TrafficType != "" {

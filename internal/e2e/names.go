@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/flowplan/flowplan/providers/awsemu"
 )
@@ -101,23 +100,6 @@ func sortedRegions(a awsemu.WorldAccount) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// resourceType infers CreateFlowLogs' ResourceType from an ID's prefix.
-func resourceType(id string) string {
-	switch {
-	case strings.HasPrefix(id, "vpc-"):
-		return "VPC"
-	case strings.HasPrefix(id, "subnet-"):
-		return "Subnet"
-	case strings.HasPrefix(id, "eni-"):
-		return "NetworkInterface"
-	case strings.HasPrefix(id, "tgw-attach-"):
-		return "TransitGatewayAttachment"
-	case strings.HasPrefix(id, "tgw-"):
-		return "TransitGateway"
-	}
-	return "VPC"
 }
 
 // withName returns tags plus Name=name, unless tags already has a Name, as

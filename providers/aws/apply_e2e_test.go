@@ -23,7 +23,7 @@ const testRegion = "eu-west-1"
 func flowLogChange(account, rule, resource string, fl engine.FlowLog) *engine.Change {
 	addr := engine.Addr{Account: account, Region: testRegion, Kind: engine.KindFlowLog, Name: rule + "/" + resource}
 	fl.ResourceID = resource
-	fl.ResourceType = resourceType(resource)
+	fl.ResourceType = engine.ResourceTypeOf(resource)
 	return &engine.Change{Addr: addr, Action: engine.Create, After: &engine.Resource{
 		Addr: addr, Tags: map[string]string{engine.TagSpec: "test", engine.TagRule: rule, "team": "net"}, FlowLog: &fl,
 	}}

@@ -71,24 +71,6 @@ func tgwAttachmentTarget(a ec2types.TransitGatewayAttachment) engine.Target {
 	return t
 }
 
-// resourceType derives a flow log's ResourceType from its resource ID,
-// since DescribeFlowLogs does not return it.
-func resourceType(id string) string {
-	switch {
-	case strings.HasPrefix(id, "vpc-"):
-		return "VPC"
-	case strings.HasPrefix(id, "subnet-"):
-		return "Subnet"
-	case strings.HasPrefix(id, "eni-"):
-		return "NetworkInterface"
-	case strings.HasPrefix(id, "tgw-attach-"):
-		return "TransitGatewayAttachment"
-	case strings.HasPrefix(id, "tgw-"):
-		return "TransitGateway"
-	}
-	return ""
-}
-
 // logGroupARN is the ARN of a log group, without ":*".
 func logGroupARN(account, region, name string) string {
 	return "arn:" + partition(region) + ":logs:" + region + ":" + account + ":log-group:" + name
@@ -100,7 +82,7 @@ func logGroupARN(account, region, name string) string {
 func flowLogResource(account, region string, f ec2types.FlowLog) *engine.Resource {
 	fl := &engine.FlowLog{
 		ResourceID:               aws.ToString(f.ResourceId),
-		ResourceType:             resourceType(aws.ToString(f.ResourceId)),
+		ResourceType:             engine.ResourceTypeOf(aws.ToString(f.ResourceId)),
 		TrafficType:              string(f.TrafficType),
 		DestinationType:          string(f.LogDestinationType),
 		Destination:              aws.ToString(f.LogDestination),

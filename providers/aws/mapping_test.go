@@ -102,17 +102,6 @@ func TestFlowLogResourcesNames(t *testing.T) {
 	}
 }
 
-func TestResourceType(t *testing.T) {
-	for id, want := range map[string]string{
-		"vpc-1": "VPC", "subnet-1": "Subnet", "eni-1": "NetworkInterface",
-		"tgw-1": "TransitGateway", "tgw-attach-1": "TransitGatewayAttachment", "i-1": "",
-	} {
-		if got := resourceType(id); got != want {
-			t.Errorf("resourceType(%q) = %q, want %q", id, got, want)
-		}
-	}
-}
-
 func TestLogGroupResource(t *testing.T) {
 	tests := []struct {
 		name string

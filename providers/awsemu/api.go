@@ -2,7 +2,8 @@ package awsemu
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 )
 
 // SandboxCredentials returns the access key ID and secret of the world's
@@ -12,7 +13,7 @@ func (e *Emulator) SandboxCredentials() (accessKeyID, secretAccessKey string) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	var first *accessKey
-	for _, id := range sortedKeys(e.st.Keys) {
+	for _, id := range slices.Sorted(maps.Keys(e.st.Keys)) {
 		k := e.st.Keys[id]
 		if !k.Expires.IsZero() {
 			continue
@@ -64,7 +65,7 @@ func (e *Emulator) FlowLogs(accountID, region string) []FlowLog {
 		if a == nil || a.Regions[region] == nil {
 			return
 		}
-		for _, id := range sortedKeys(a.Regions[region].FlowLogs) {
+		for _, id := range slices.Sorted(maps.Keys(a.Regions[region].FlowLogs)) {
 			fl := a.Regions[region].FlowLogs[id]
 			out = append(out, FlowLog{ID: fl.ID, ResourceID: fl.ResourceID, DestinationType: fl.DestinationType,
 				Destination: fl.Destination, Tags: copyTags(fl.Tags)})
@@ -169,18 +170,9 @@ func regionFor(st *state, accountID, region string) (*region, error) {
 	return a.regionOf(region), nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // Accounts lists the world's account IDs, sorted.
 func (e *Emulator) Accounts() []string {
 	var out []string
-	e.readState(func(st *state) { out = sortedKeys(st.Accounts) })
+	e.readState(func(st *state) { out = slices.Sorted(maps.Keys(st.Accounts)) })
 	return out
 }

@@ -3,6 +3,7 @@ package awsemu
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -81,7 +82,7 @@ func parseAuth(r *http.Request) (*sigv4, authProblem, string) {
 		return nil, authMalformed, "Signature must be 64 lower-case hex digits"
 	}
 	headers := strings.Split(signedHeaders, ";")
-	if !contains(headers, "host") {
+	if !slices.Contains(headers, "host") {
 		return nil, authMalformed, "SignedHeaders must include host"
 	}
 	if !amzDate.MatchString(date) || !strings.HasPrefix(date, parts[1]) {
@@ -93,13 +94,4 @@ func parseAuth(r *http.Request) (*sigv4, authProblem, string) {
 	}
 	return &sigv4{AccessKeyID: parts[0], Date: parts[1], Region: parts[2], Service: parts[3],
 		SignedHeaders: headers, SessionToken: token}, 0, ""
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

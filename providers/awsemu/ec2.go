@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -165,7 +166,7 @@ func (c *call) queryHash(skip ...string) string {
 				if prefix != "" {
 					name = prefix + "." + k
 				}
-				if prefix == "" && contains(skip, k) {
+				if prefix == "" && slices.Contains(skip, k) {
 					continue
 				}
 				walk(name, child)
@@ -314,7 +315,7 @@ func describe[T any](c *call, all map[string]T, prefix, idParam string, fs filte
 	}
 	var keys []string
 	for id, item := range all {
-		if len(ids) > 0 && !contains(ids, id) {
+		if len(ids) > 0 && !slices.Contains(ids, id) {
 			continue
 		}
 		if fs.match(item, filters) {
@@ -590,7 +591,7 @@ func describeNetworkInterfaces(c *call) (any, error) {
 
 func hasFilter(c *call, names []string) bool {
 	for _, item := range c.form.items("Filter") {
-		if contains(names, item.str("Name")) {
+		if slices.Contains(names, item.str("Name")) {
 			return true
 		}
 	}
@@ -777,7 +778,7 @@ func describeRegions(c *call) (any, error) {
 	}
 	out := &describeRegionsXML{Regions: items([]regionXML{})}
 	for _, r := range all {
-		if (len(names) == 0 || contains(names, r.RegionName)) && regionFilters.match(r, filters) {
+		if (len(names) == 0 || slices.Contains(names, r.RegionName)) && regionFilters.match(r, filters) {
 			out.Regions.Items = append(out.Regions.Items, r)
 		}
 	}

@@ -2,6 +2,7 @@ package awsemu
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,7 +91,7 @@ func (x *flowLogContext) validate(in *createFlowLogsInput) (destination, *apiErr
 	switch {
 	case in.resourceType == "":
 		return destination{}, badRequest("MissingParameter", "The request must contain the parameter ResourceType")
-	case !contains(flowLogResourceTypes, in.resourceType):
+	case !slices.Contains(flowLogResourceTypes, in.resourceType):
 		return destination{}, badRequest("InvalidParameterValue", "Value (%s) for parameter resourceType is invalid. Valid values: %s", in.resourceType, strings.Join(flowLogResourceTypes, ", "))
 	case len(in.resourceIDs) == 0:
 		return destination{}, badRequest("MissingParameter", "The request must contain the parameter ResourceIds")
@@ -109,7 +110,7 @@ func (x *flowLogContext) validate(in *createFlowLogsInput) (destination, *apiErr
 	if in.destinationType == "" {
 		in.destinationType = "cloud-watch-logs"
 	}
-	if !contains(destinationTypes, in.destinationType) {
+	if !slices.Contains(destinationTypes, in.destinationType) {
 		return destination{}, badRequest("InvalidParameterValue", "Value (%s) for parameter logDestinationType is invalid. Valid values: %s", in.destinationType, strings.Join(destinationTypes, ", "))
 	}
 	dest, err := x.parseDestination(in)
@@ -146,7 +147,7 @@ func (x *flowLogContext) validate(in *createFlowLogsInput) (destination, *apiErr
 }
 
 func checkTrafficAndInterval(in *createFlowLogsInput, tgwTarget bool) *apiError {
-	if in.trafficType != "" && !contains(trafficTypes, in.trafficType) {
+	if in.trafficType != "" && !slices.Contains(trafficTypes, in.trafficType) {
 		return badRequest("InvalidParameterValue", "Value (%s) for parameter trafficType is invalid. Valid values: ACCEPT, REJECT, ALL", in.trafficType)
 	}
 	if tgwTarget {
@@ -270,7 +271,7 @@ func checkRoles(in *createFlowLogsInput, d destination, acct string) *apiError {
 func checkFormat(in *createFlowLogsInput, tgwTarget bool) *apiError {
 	specs := map[string]int{}
 	for _, s := range in.tagFieldSpecs {
-		if !contains(tagFieldResources, s.ResourceType) {
+		if !slices.Contains(tagFieldResources, s.ResourceType) {
 			return badRequest("InvalidParameterValue", "Value (%s) for parameter TagFieldSpecification.ResourceType is invalid. Valid values: %s", s.ResourceType, strings.Join(tagFieldResources, ", "))
 		}
 		if _, dup := specs[s.ResourceType]; dup {
@@ -685,7 +686,7 @@ func describeFlowLogs(c *call) (any, error) {
 	for id, fl := range r.FlowLogs {
 		// Unknown IDs are not an error: DescribeFlowLogs returns an empty
 		// set for them (Terraform's findFlowLogByID relies on it).
-		if len(ids) > 0 && !contains(ids, id) {
+		if len(ids) > 0 && !slices.Contains(ids, id) {
 			continue
 		}
 		status, msg := c.e.deliveryStatus(c.st, c.key.Account, c.region, fl)

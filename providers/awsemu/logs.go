@@ -1,8 +1,10 @@
 package awsemu
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -115,8 +117,8 @@ func logsCreateLogGroup(c *call) (any, error) {
 	if strings.HasPrefix(in.LogGroupName, "aws/") {
 		return nil, logsInvalid("Log group names starting with 'aws/' are reserved for AWS services")
 	}
-	class := firstNonEmpty(in.LogGroupClass, "STANDARD")
-	if !contains([]string{"STANDARD", "INFREQUENT_ACCESS", "DELIVERY"}, class) {
+	class := cmp.Or(in.LogGroupClass, "STANDARD")
+	if !slices.Contains([]string{"STANDARD", "INFREQUENT_ACCESS", "DELIVERY"}, class) {
 		return nil, logsInvalid("1 validation error detected: Value '%s' at 'logGroupClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY]", class)
 	}
 	if in.KmsKeyID != "" {
@@ -211,8 +213,8 @@ func logsDescribeLogGroups(c *call) (any, error) {
 		if !strings.HasPrefix(name, in.LogGroupNamePrefix) ||
 			(in.LogGroupNamePattern != "" && !strings.Contains(strings.ToLower(name), strings.ToLower(in.LogGroupNamePattern))) ||
 			(in.LogGroupClass != "" && g.Class != in.LogGroupClass) ||
-			(len(in.LogGroupIdentifiers) > 0 && !contains(in.LogGroupIdentifiers, name) &&
-				!contains(in.LogGroupIdentifiers, logGroupARN(c.region, c.key.Account, name))) {
+			(len(in.LogGroupIdentifiers) > 0 && !slices.Contains(in.LogGroupIdentifiers, name) &&
+				!slices.Contains(in.LogGroupIdentifiers, logGroupARN(c.region, c.key.Account, name))) {
 			continue
 		}
 		keys = append(keys, name)
@@ -247,7 +249,7 @@ func logsPutRetentionPolicy(c *call) (any, error) {
 	if err := c.decodeJSON(&in); err != nil {
 		return nil, err
 	}
-	if in.RetentionInDays == nil || !contains(retentionDays, fmt.Sprint(*in.RetentionInDays)) {
+	if in.RetentionInDays == nil || !slices.Contains(retentionDays, fmt.Sprint(*in.RetentionInDays)) {
 		v := "null"
 		if in.RetentionInDays != nil {
 			v = fmt.Sprint(*in.RetentionInDays)

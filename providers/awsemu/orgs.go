@@ -2,6 +2,7 @@ package awsemu
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 )
 
@@ -24,10 +25,10 @@ func orgInvalidInput(reason, format string, args ...any) *apiError {
 // AccessDeniedException, non-members AWSOrganizationsNotInUseException.
 func (c *call) org() (*organization, *apiError) {
 	o := c.st.Organization
-	if o == nil || !contains(o.members(), c.key.Account) {
+	if o == nil || !slices.Contains(o.members(), c.key.Account) {
 		return nil, badRequest("AWSOrganizationsNotInUseException", "Your account is not a member of an organization.")
 	}
-	if c.key.Account != o.ManagementAccount && !contains(o.DelegatedAdmins, c.key.Account) {
+	if c.key.Account != o.ManagementAccount && !slices.Contains(o.DelegatedAdmins, c.key.Account) {
 		return nil, badRequest("AccessDeniedException", "You don't have permissions to access this resource.")
 	}
 	return o, nil

@@ -1,5 +1,7 @@
 package awsemu
 
+import "slices"
+
 // defaultRegions are the commercial regions enabled in every account.
 var defaultRegions = []string{
 	"ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
@@ -14,12 +16,12 @@ var optInRegions = []string{
 	"me-central-1", "me-south-1", "mx-central-1",
 }
 
-func isDefaultRegion(name string) bool { return contains(defaultRegions, name) }
-func isOptInRegion(name string) bool   { return contains(optInRegions, name) }
+func isDefaultRegion(name string) bool { return slices.Contains(defaultRegions, name) }
+func isOptInRegion(name string) bool   { return slices.Contains(optInRegions, name) }
 
 // regionEnabled reports whether an account may use a region.
 func (a *account) regionEnabled(name string) bool {
-	return isDefaultRegion(name) || (isOptInRegion(name) && contains(a.OptInRegions, name))
+	return isDefaultRegion(name) || (isOptInRegion(name) && slices.Contains(a.OptInRegions, name))
 }
 
 // azID maps an availability zone name to a zone ID such as "use1-az1". The

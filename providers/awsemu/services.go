@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -96,7 +97,7 @@ func (s *service) routeQuery(c *call) (*action, *apiError) {
 	}
 	if s.protocol == protoEC2 {
 		for _, k := range c.form.topKeys() {
-			if !contains(act.params, k) && !contains(presignParams, k) {
+			if !slices.Contains(act.params, k) && !slices.Contains(presignParams, k) {
 				return nil, badRequest("UnknownParameter", "The parameter %s is not recognized", k)
 			}
 		}

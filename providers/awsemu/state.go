@@ -1,6 +1,8 @@
 package awsemu
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -92,14 +94,7 @@ func newRegion(name string) *region {
 // emulator returns them sorted by key.
 type tags map[string]string
 
-func (t tags) sortedKeys() []string {
-	keys := make([]string, 0, len(t))
-	for k := range t {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func (t tags) sortedKeys() []string { return slices.Sorted(maps.Keys(t)) }
 
 type vpc struct {
 	ID            string    `json:"id"`

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -120,7 +121,7 @@ func (c *call) trustAdmits(r *role, externalID string) bool {
 	if c.form.has("ExternalId") {
 		ctx["sts:ExternalId"] = externalID
 	}
-	if o := c.st.Organization; o != nil && contains(o.members(), c.key.Account) {
+	if o := c.st.Organization; o != nil && slices.Contains(o.members(), c.key.Account) {
 		ctx["aws:PrincipalOrgID"] = o.ID
 	}
 	req := iampolicy.Request{Caller: iampolicy.Caller{Account: c.key.Account, ARNs: arns},

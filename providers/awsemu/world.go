@@ -2,6 +2,7 @@ package awsemu
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -561,26 +563,26 @@ func (b *worldBuilder) addRegion(acct, name string, wr WorldRegion) error {
 	r := a.regionOf(name)
 	for i, wv := range wr.VPCs {
 		if err := b.addVPC(acct, r, wv); err != nil {
-			return fmt.Errorf("vpcs[%d] (%s): %w", i, firstNonEmpty(wv.Name, wv.ID), err)
+			return fmt.Errorf("vpcs[%d] (%s): %w", i, cmp.Or(wv.Name, wv.ID), err)
 		}
 	}
 	for i, wt := range wr.TransitGateways {
 		if err := b.addTGW(acct, r, wt); err != nil {
-			return fmt.Errorf("transit_gateways[%d] (%s): %w", i, firstNonEmpty(wt.Name, wt.ID), err)
+			return fmt.Errorf("transit_gateways[%d] (%s): %w", i, cmp.Or(wt.Name, wt.ID), err)
 		}
 	}
 	for i, wl := range wr.LogGroups {
 		if aerr := validLogGroupName(wl.Name); aerr != nil {
 			return fmt.Errorf("log_groups[%d]: %s", i, aerr.Message)
 		}
-		if wl.RetentionDays != 0 && !contains(retentionDays, fmt.Sprint(wl.RetentionDays)) {
+		if wl.RetentionDays != 0 && !slices.Contains(retentionDays, fmt.Sprint(wl.RetentionDays)) {
 			return fmt.Errorf("log_groups[%d] (%s): retention_days %d is not a value CloudWatch Logs accepts", i, wl.Name, wl.RetentionDays)
 		}
 		r.LogGroups[wl.Name] = &logGroup{Name: wl.Name, Created: worldEpoch, RetentionDays: wl.RetentionDays,
 			KMSKeyID: wl.KMSKeyID, Class: "STANDARD", Tags: withName(wl.Tags, "")}
 	}
 	for i, ws := range wr.DeliveryStreams {
-		status := firstNonEmpty(ws.Status, "ACTIVE")
+		status := cmp.Or(ws.Status, "ACTIVE")
 		if ws.Name == "" {
 			return fmt.Errorf("delivery_streams[%d]: name is required", i)
 		}
@@ -592,15 +594,6 @@ func (b *worldBuilder) addRegion(acct, name string, wr WorldRegion) error {
 		}
 	}
 	return nil
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func (b *worldBuilder) addVPC(acct string, r *region, wv WorldVPC) error {
@@ -624,7 +617,7 @@ func (b *worldBuilder) addVPC(acct string, r *region, wv WorldVPC) error {
 	}
 	for i, ws := range wv.Subnets {
 		if err := b.addSubnet(acct, r, v, prefix, ws); err != nil {
-			return fmt.Errorf("subnets[%d] (%s): %w", i, firstNonEmpty(ws.Name, ws.ID), err)
+			return fmt.Errorf("subnets[%d] (%s): %w", i, cmp.Or(ws.Name, ws.ID), err)
 		}
 	}
 	return nil
@@ -674,7 +667,7 @@ func (b *worldBuilder) addENI(acct string, r *region, s *subnet, prefix netip.Pr
 		return fmt.Errorf("subnet %s has no room for another interface", s.CIDR)
 	}
 	n := &eni{ID: b.id(we.ID, "eni-"), SubnetID: s.ID, VPCID: s.VPCID, AZ: s.AZ, PrivateIP: addr.String(),
-		MAC: b.st.macAddress(), Description: we.Description, Type: firstNonEmpty(we.Type, "interface"),
+		MAC: b.st.macAddress(), Description: we.Description, Type: cmp.Or(we.Type, "interface"),
 		Status: "in-use", Tags: withName(we.Tags, we.Name)}
 	if !validID(n.ID, "eni-") {
 		return fmt.Errorf("id %q is not a network interface ID", n.ID)
@@ -727,7 +720,7 @@ func (b *worldBuilder) addFlowLog(acct string, r *region, wf WorldFlowLog) error
 		resourceIDs:     []string{resourceID},
 		resourceType:    resourceTypeOf(resourceID),
 		trafficType:     wf.TrafficType,
-		destinationType: firstNonEmpty(wf.DestinationType, "cloud-watch-logs"),
+		destinationType: cmp.Or(wf.DestinationType, "cloud-watch-logs"),
 		destination:     wf.Destination,
 		logGroupName:    wf.LogGroup,
 		roleARN:         wf.Role,
@@ -781,7 +774,7 @@ func (b *worldBuilder) addOrganization(wo *WorldOrganization) error {
 	if b.st.Accounts[wo.ManagementAccount] == nil {
 		return fmt.Errorf("management_account %q is not in accounts", wo.ManagementAccount)
 	}
-	o := &organization{ID: firstNonEmpty(wo.ID, b.st.orgID()), ManagementAccount: wo.ManagementAccount,
+	o := &organization{ID: cmp.Or(wo.ID, b.st.orgID()), ManagementAccount: wo.ManagementAccount,
 		DelegatedAdmins: wo.DelegatedAdmins, Joined: map[string]time.Time{}}
 	seen := map[string]bool{}
 	var build func(w WorldOU, root string, path string) (*orgUnit, error)
@@ -795,7 +788,7 @@ func (b *worldBuilder) addOrganization(wo *WorldOrganization) error {
 			}
 		}
 		if root == "" {
-			root, u.Name = u.ID, firstNonEmpty(u.Name, "Root")
+			root, u.Name = u.ID, cmp.Or(u.Name, "Root")
 		}
 		for _, id := range w.Accounts {
 			if b.st.Accounts[id] == nil {

@@ -86,10 +86,11 @@ func setupPlan(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 }
 
 func (a *planArgs) run(ctx context.Context, e *env, args []string) error {
+	cmd := a.backend.cmd
 	if len(args) > 0 {
-		return &usageError{cmd: "plan", msg: fmt.Sprintf("unexpected argument %q (the spec is given with -f)", args[0])}
+		return &usageError{cmd: cmd, msg: fmt.Sprintf("unexpected argument %q (the spec is given with -f)", args[0])}
 	}
-	format, err := a.out.parse("plan")
+	format, err := a.out.parse(cmd)
 	if err != nil {
 		return err
 	}
