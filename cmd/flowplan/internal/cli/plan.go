@@ -32,7 +32,7 @@ func (f *specFlag) Set(v string) error {
 
 func (f *specFlag) define(fs *flag.FlagSet) {
 	f.path = defaultSpec
-	fs.Var(f, "f", "spec `file` (default "+defaultSpec+")")
+	fs.Var(f, "f", "spec `file`")
 	fs.Var(f, "file", "spec `file` (same as -f)")
 }
 
