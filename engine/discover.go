@@ -226,10 +226,8 @@ func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
 			rq.LogGroupNames, rq.LogGroupPrefixes = sortedUnique(names), sortedUnique(prefixes)
 			q.Regions = append(q.Regions, rq)
 		}
-		if len(roles) > 0 || len(paths) > 0 {
-			q.Accounts = append(q.Accounts, AccountQuery{Account: a, RoleNames: sortedUnique(roles),
-				PolicyNames: []string{DeliveryPolicyName}, ListPathPrefixes: paths})
-		}
+		q.Accounts = append(q.Accounts, AccountQuery{Account: a, RoleNames: sortedUnique(roles),
+			PolicyNames: []string{DeliveryPolicyName}, ListPathPrefixes: paths})
 	}
 	for _, b := range managedBuckets(s) {
 		owner, _ := findAccount(accounts, b.owner)
@@ -240,13 +238,6 @@ func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
 
 func ruleApplies(r *spec.Rule, account, region string) bool {
 	return (len(r.Accounts) == 0 || slices.Contains(r.Accounts, account)) && (len(r.Regions) == 0 || slices.Contains(r.Regions, region))
-}
-
-func pathOrRoot(p string) string {
-	if p == "" {
-		return "/"
-	}
-	return p
 }
 
 type managedBucket struct{ name, owner string }
