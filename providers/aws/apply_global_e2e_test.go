@@ -109,8 +109,20 @@ func TestApplyRolesAndPolicies(t *testing.T) {
 			t.Errorf("deleting a missing policy: err = %v, want ErrNotFound", out[0].Err)
 		}
 
-		// Delete the role with an inline policy still on it.
-		w.rolePolicy("flowplan-flow-logs", "leftover", deliveryPolicy)
+		// A role carrying an inline policy flowplan did not put there is
+		// not deleted, and neither is that policy.
+		w.rolePolicy("flowplan-flow-logs", "theirs", deliveryPolicy)
+		out = p.Apply(context.Background(), g(engine.OpDelete, have, nil))
+		if ErrorCode(out[0].Err) != "DeleteConflict" {
+			t.Errorf("deleting a role with someone else's policy: err = %v, want DeleteConflict", out[0].Err)
+		}
+		if _, ok, err := getRolePolicy(context.Background(), p.iam(testSession(t, p, acct)), "flowplan-flow-logs", "theirs"); err != nil || !ok {
+			t.Errorf("someone else's inline policy: present %v, err %v; want it kept", ok, err)
+		}
+		w.deleteRolePolicy("flowplan-flow-logs", "theirs")
+
+		// Delete the role with flowplan's own policy still on it.
+		w.rolePolicy("flowplan-flow-logs", "flowplan-delivery", deliveryPolicy)
 		mustApply(t, p, g(engine.OpDelete, have, nil))
 		if gone, _ := discoverRole(t, p, acct, "flowplan-flow-logs"); gone != nil {
 			t.Errorf("role still there: %+v", gone)

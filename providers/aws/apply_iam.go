@@ -135,31 +135,22 @@ func updateBoundary(ctx context.Context, c *iam.Client, role, have, want string)
 	}
 }
 
-// deleteRole deletes the role's inline policies, then the role. Managed
-// policies someone attached are left alone, so DeleteRole then fails with
-// DeleteConflict. A role already gone is engine.ErrNotFound.
+// deleteRole deletes flowplan's inline policy (engine.DeliveryPolicyName),
+// if it is still there, then the role. Inline and managed policies someone
+// else put on the role are left alone, so DeleteRole then fails with
+// DeleteConflict: flowplan never deletes what it did not create. A role
+// already gone is engine.ErrNotFound.
 func deleteRole(ctx context.Context, c *iam.Client, name string) error {
-	pg := iam.NewListRolePoliciesPaginator(c, &iam.ListRolePoliciesInput{RoleName: aws.String(name), MaxItems: aws.Int32(iamPageSize)})
-	var policies []string
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(ctx)
-		if ErrorCode(err) == "NoSuchEntity" {
-			return markNotFound(err)
-		}
-		if err != nil {
-			return err
-		}
-		policies = append(policies, page.PolicyNames...)
+	_, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(engine.DeliveryPolicyName)})
+	if err != nil && ErrorCode(err) != "NoSuchEntity" {
+		return annotate("delete inline policy "+engine.DeliveryPolicyName, err)
 	}
-	for _, p := range policies {
-		_, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)})
-		if err != nil && ErrorCode(err) != "NoSuchEntity" {
-			return annotate("delete inline policy "+p, err)
-		}
-	}
-	_, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)})
-	if ErrorCode(err) == "NoSuchEntity" {
+	_, err = c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)})
+	switch ErrorCode(err) {
+	case "NoSuchEntity":
 		return markNotFound(err)
+	case "DeleteConflict":
+		return annotate("the role has policies flowplan did not put there; they are left alone, so the role stays", err)
 	}
 	return err
 }

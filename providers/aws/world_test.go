@@ -80,6 +80,12 @@ func (w *world) rolePolicy(role, name, doc string) {
 	w.must(err)
 }
 
+func (w *world) deleteRolePolicy(role, name string) {
+	w.t.Helper()
+	_, err := w.p.iam(w.s).DeleteRolePolicy(w.ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(name)})
+	w.must(err)
+}
+
 func (w *world) bucketPolicy(region, bucket, policy string) {
 	w.t.Helper()
 	_, err := w.p.s3(w.s, region).PutBucketPolicy(w.ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(policy)})
