@@ -784,3 +784,44 @@ func TestApplyErrorsNameTheAddressOnce(t *testing.T) {
 		}
 	}
 }
+
+// A spec change that an unmanaged flow log already satisfies adopts it
+// rather than replacing the managed one: AWS refuses the replacement as a
+// duplicate of the unmanaged flow log, so the replace would only delete the
+// managed flow log and fail.
+func TestChangeSatisfiedByAnUnmanagedFlowLogAdoptsIt(t *testing.T) {
+	p, s := fixture(false)
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
+	p.World.AddFlowLog(acctA, "us-east-1", &engine.Resource{Tags: map[string]string{"Name": "by-hand"}, FlowLog: &engine.FlowLog{
+		ResourceID: "vpc-a1", TrafficType: "REJECT", DestinationType: engine.DestCloudWatchLogs,
+		Destination:              "arn:aws:logs:us-east-1:111111111111:log-group:/vpc-flow-logs/111111111111/us-east-1",
+		DeliverLogsPermissionARN: engine.RoleARN(acctA, "/", "flowplan-flow-logs"),
+		LogFormat:                logformat.DefaultVPC,
+	}})
+	s.Rules[0].TrafficType = "REJECT"
+
+	plan := makePlan(t, p, s, engine.Options{})
+	addr := acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1"
+	if c := findChange(plan, addr); c == nil || c.Action != engine.Adopt {
+		t.Fatalf("want adopt of the unmanaged flow log, got:\n%s", strings.Join(actions(plan), "\n"))
+	}
+	if _, err := engine.Apply(context.Background(), p, plan, engine.Options{}); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	var rules []string
+	for _, f := range p.World.FlowLogsOn("vpc-a1") {
+		rules = append(rules, f.FlowLog.TrafficType+" "+f.Tags[engine.TagRule])
+	}
+	sort.Strings(rules)
+	// Prune is off: the managed flow log of the old configuration is kept.
+	if want := []string{"ALL prod-vpcs", "REJECT prod-vpcs"}; !cmp.Equal(rules, want) {
+		t.Errorf("flow logs on vpc-a1 = %q, want %q", rules, want)
+	}
+	again := makePlan(t, p, s, engine.Options{})
+	if !again.Empty() {
+		t.Errorf("plan after adoption is not empty:\n%s", strings.Join(actions(again), "\n"))
+	}
+	if !hasNote(again, engine.NoteOrphan, acctA+"/us-east-1/flow_log/vpc-a1/"+p.World.FlowLogsOn("vpc-a1")[0].ID) {
+		t.Errorf("the old managed flow log is not reported as an orphan: %+v", again.Notes)
+	}
+}

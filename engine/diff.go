@@ -183,9 +183,14 @@ func (d *differ) flowLogs() {
 // flow log is never replaced or duplicated when one that would do exists:
 //  1. managed, same rule, same configuration: no-op (or a tag update);
 //  2. managed, other rule, same configuration: a rule rename, updated in place;
-//  3. managed, same rule, other configuration: replace;
-//  4. unmanaged (and not another spec's), same configuration: adopt;
+//  3. unmanaged (and not another spec's), same configuration: adopt;
+//  4. managed, same rule, other configuration: replace;
 //  5. otherwise create.
+//
+// Adoption comes before replacement: AWS refuses a new flow log that
+// duplicates an existing one, so replacing a managed flow log while an
+// unmanaged one already has the wanted configuration could only fail, after
+// deleting the managed one in the duplicate fallback.
 //
 // Managed flow logs left over are deleted under prune, orphaned otherwise;
 // unmanaged ones left over are reported.
@@ -219,8 +224,8 @@ func (d *differ) flowLogGroup(g *flowLogGroup) {
 
 	pass(managed, func(w, h *Resource) bool { return sameRule(w, h) && sameConfig(w, h) }, d.flowLogInPlace)
 	pass(managed, sameConfig, d.flowLogInPlace)
-	pass(managed, sameRule, d.flowLogReplace)
 	pass(unmanaged, func(w, h *Resource) bool { return h.Tags[TagSpec] == "" && sameConfig(w, h) }, d.flowLogAdopt)
+	pass(managed, sameRule, d.flowLogReplace)
 
 	for _, have := range g.current {
 		if used[have] && have.FlowLog.Status != nil && have.FlowLog.Status.DeliverLogsStatus == "FAILED" {

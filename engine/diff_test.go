@@ -247,10 +247,17 @@ func TestDiffFlowLogs(t *testing.T) {
 			want:    []string{"no-op " + fl + "prod/vpc-1", "delete " + fl + "vpc-1/fl-1"},
 		},
 		{
-			name:    "replace is preferred to adopting an unmanaged twin (design: adopt only without a managed counterpart)",
+			name:    "an unmanaged twin of the new configuration is adopted, not duplicated by a replace",
 			current: []*Resource{haveFL("vpc-1", "fl-1", ours("prod"), rejectOnly), haveFL("vpc-1", "fl-2", nil)},
 			desired: []*Resource{wantFL("prod", "vpc-1")},
-			want:    []string{"replace " + fl + "prod/vpc-1", "note unmanaged " + fl + "vpc-1/fl-2"},
+			want:    []string{"adopt " + fl + "prod/vpc-1", "note orphan " + fl + "vpc-1/fl-1"},
+		},
+		{
+			name:    "an unmanaged twin of the new configuration is adopted, and the old flow log deleted under prune",
+			current: []*Resource{haveFL("vpc-1", "fl-1", ours("prod"), rejectOnly), haveFL("vpc-1", "fl-2", nil)},
+			desired: []*Resource{wantFL("prod", "vpc-1")},
+			prune:   true,
+			want:    []string{"adopt " + fl + "prod/vpc-1", "delete " + fl + "vpc-1/fl-1"},
 		},
 		{
 			name:    "two rules on one resource each keep their own flow log",
