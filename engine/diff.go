@@ -242,8 +242,7 @@ func (d *differ) flowLogGroup(g *flowLogGroup) {
 		for _, u := range unmanaged {
 			if !used[u] && u.FlowLog.DestinationType == want.FlowLog.DestinationType && u.FlowLog.Destination == want.FlowLog.Destination {
 				conflicted[u] = true
-				d.note(NoteConflict, u.Addr, u, "unmanaged flow log %s on %s delivers to the same destination with a different configuration (%s); AWS may refuse %s as a duplicate",
-					u.ID, u.FlowLog.ResourceID, summarize(flowLogDiffs(u.FlowLog, want.FlowLog)), want.Addr)
+				d.conflict(u, want)
 			}
 		}
 	}
@@ -264,6 +263,25 @@ func (d *differ) flowLogGroup(g *flowLogGroup) {
 			owner = "managed by spec " + strconv.Quote(s)
 		}
 		d.note(NoteUnmanaged, u.Addr, u, "flow log %s on %s is not managed by this spec (%s); never modified", u.ID, u.FlowLog.ResourceID, owner)
+	}
+}
+
+// conflict notes an unmanaged flow log u that delivers where want will:
+// AWS may refuse want as a duplicate of it. When u has want's very
+// configuration it belongs to another spec (an unowned one is adopted).
+func (d *differ) conflict(u, want *Resource) {
+	diffs := flowLogDiffs(u.FlowLog, want.FlowLog)
+	other := u.Tags[TagSpec]
+	switch {
+	case len(diffs) == 0:
+		d.note(NoteConflict, u.Addr, u, "flow log %s on %s is managed by spec %q and already has this configuration; flowplan never takes over another spec's flow log, and AWS will likely refuse %s as a duplicate",
+			u.ID, u.FlowLog.ResourceID, other, want.Addr)
+	case other != "":
+		d.note(NoteConflict, u.Addr, u, "flow log %s on %s is managed by spec %q and delivers to the same destination with a different configuration (%s); AWS may refuse %s as a duplicate",
+			u.ID, u.FlowLog.ResourceID, other, summarize(diffs), want.Addr)
+	default:
+		d.note(NoteConflict, u.Addr, u, "unmanaged flow log %s on %s delivers to the same destination with a different configuration (%s); AWS may refuse %s as a duplicate",
+			u.ID, u.FlowLog.ResourceID, summarize(diffs), want.Addr)
 	}
 }
 

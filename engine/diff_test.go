@@ -119,6 +119,7 @@ func TestDiffFlowLogs(t *testing.T) {
 		want     []string
 		reason   map[string]string // addr → substring of Reason
 		diffAttr map[string]string // addr → first Diffs attr
+		note     map[string]string // addr → the Message of its note
 	}{
 		{
 			name:    "create when nothing exists",
@@ -187,6 +188,7 @@ func TestDiffFlowLogs(t *testing.T) {
 			current: []*Resource{haveFL("vpc-1", "fl-1", map[string]string{TagSpec: "other", TagRule: "prod"})},
 			desired: []*Resource{wantFL("prod", "vpc-1")},
 			want:    []string{"create " + fl + "prod/vpc-1", "note conflict " + fl + "vpc-1/fl-1"},
+			note:    map[string]string{fl + "vpc-1/fl-1": `flow log fl-1 on vpc-1 is managed by spec "other" and already has this configuration; flowplan never takes over another spec's flow log, and AWS will likely refuse ` + fl + "prod/vpc-1 as a duplicate"},
 		},
 		{
 			name:     "rule rename is a tag update, not a replace",
@@ -238,6 +240,14 @@ func TestDiffFlowLogs(t *testing.T) {
 			current: []*Resource{haveFL("vpc-1", "fl-2", nil, rejectOnly)},
 			desired: []*Resource{wantFL("prod", "vpc-1")},
 			want:    []string{"create " + fl + "prod/vpc-1", "note conflict " + fl + "vpc-1/fl-2"},
+			note:    map[string]string{fl + "vpc-1/fl-2": "unmanaged flow log fl-2 on vpc-1 delivers to the same destination with a different configuration (traffic_type: REJECT → ALL); AWS may refuse " + fl + "prod/vpc-1 as a duplicate"},
+		},
+		{
+			name:    "another spec's flow log to the same destination with another configuration is a conflict",
+			current: []*Resource{haveFL("vpc-1", "fl-2", map[string]string{TagSpec: "other"}, rejectOnly)},
+			desired: []*Resource{wantFL("prod", "vpc-1")},
+			want:    []string{"create " + fl + "prod/vpc-1", "note conflict " + fl + "vpc-1/fl-2"},
+			note:    map[string]string{fl + "vpc-1/fl-2": `flow log fl-2 on vpc-1 is managed by spec "other" and delivers to the same destination with a different configuration (traffic_type: REJECT → ALL); AWS may refuse ` + fl + "prod/vpc-1 as a duplicate"},
 		},
 		{
 			name:    "a duplicate managed flow log left by a failed replacement is deleted under prune",
@@ -298,6 +308,11 @@ func TestDiffFlowLogs(t *testing.T) {
 					t.Errorf("reason of %s = %q, want it to contain %q", addr, reasonOf(c), sub)
 				}
 			}
+			for addr, msg := range tt.note {
+				if got := noteMessages(p, addr); !cmp.Equal(got, []string{msg}) {
+					t.Errorf("notes of %s = %q, want %q", addr, got, msg)
+				}
+			}
 			for addr, attr := range tt.diffAttr {
 				if c := change(p, addr); c == nil || len(c.Diffs) == 0 || c.Diffs[0].Attr != attr {
 					t.Errorf("diffs of %s = %+v, want first %s", addr, diffsOf(c), attr)
@@ -318,6 +333,16 @@ func moveFL(r *Resource, region string) *Resource {
 	r.Addr.Region = region
 	r.FlowLog.Destination = strings.Replace(r.FlowLog.Destination, "us-east-1", region, 1)
 	return r
+}
+
+func noteMessages(p *Plan, addr string) []string {
+	var out []string
+	for _, n := range p.Notes {
+		if n.Addr.String() == addr {
+			out = append(out, n.Message)
+		}
+	}
+	return out
 }
 
 func reasonOf(c *Change) string {
