@@ -191,3 +191,26 @@ func TestApplyRefusesUnmanagedFlowLogs(t *testing.T) {
 		t.Errorf("made %d AWS calls, want none", n)
 	}
 }
+
+func TestApplyRefusesOtherInlinePolicies(t *testing.T) {
+	p, _ := newFakeProvider(t, "http://127.0.0.1:1")
+	a := engine.Account{ID: "111111111111"}
+	theirs := &engine.Resource{Addr: engine.Addr{Account: a.ID, Region: engine.GlobalRegion, Kind: engine.KindRolePolicy, Name: "flowplan-flow-logs/theirs"},
+		RolePolicy: &engine.RolePolicy{RoleName: "flowplan-flow-logs", PolicyName: "theirs", Document: deliveryPolicy}}
+	for _, tt := range []struct {
+		op            engine.Op
+		before, after *engine.Resource
+	}{
+		{engine.OpCreate, nil, theirs},
+		{engine.OpUpdate, theirs, theirs},
+		{engine.OpDelete, theirs, nil},
+	} {
+		out := p.Apply(context.Background(), batch(a, engine.GlobalRegion, engine.KindRolePolicy, tt.op, &engine.Change{Addr: theirs.Addr, Before: tt.before, After: tt.after}))
+		if out[0].Err == nil || !strings.Contains(out[0].Err.Error(), "refusing") {
+			t.Errorf("%s of inline policy %q: err = %v, want a refusal", tt.op, theirs.RolePolicy.PolicyName, out[0].Err)
+		}
+	}
+	if n := p.Stats().Calls(); n != 0 {
+		t.Errorf("made %d AWS calls, want none", n)
+	}
+}

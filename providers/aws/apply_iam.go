@@ -166,6 +166,9 @@ func (a *applier) rolePolicy(ctx context.Context, ch *engine.Change) (*engine.Re
 			return nil, errors.New("change has no desired role policy")
 		}
 		rp := ch.After.RolePolicy
+		if err := checkPolicyName(rp); err != nil {
+			return nil, err
+		}
 		in := &iam.PutRolePolicyInput{RoleName: aws.String(rp.RoleName), PolicyName: aws.String(rp.PolicyName), PolicyDocument: aws.String(rp.Document)}
 		deadline := time.Now().Add(a.p.opts.IAMPropagationTimeout)
 		wait := a.p.iamBackoff
@@ -184,6 +187,9 @@ func (a *applier) rolePolicy(ctx context.Context, ch *engine.Change) (*engine.Re
 			return nil, errors.New("change has no discovered role policy")
 		}
 		rp := ch.Before.RolePolicy
+		if err := checkPolicyName(rp); err != nil {
+			return nil, err
+		}
 		_, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(rp.RoleName), PolicyName: aws.String(rp.PolicyName)})
 		if ErrorCode(err) == "NoSuchEntity" {
 			return nil, markNotFound(err)
@@ -191,6 +197,16 @@ func (a *applier) rolePolicy(ctx context.Context, ch *engine.Change) (*engine.Re
 		return nil, err
 	}
 	return nil, fmt.Errorf("unknown operation %q", a.b.Op)
+}
+
+// checkPolicyName refuses to write or delete any inline policy but
+// flowplan's own (engine.DeliveryPolicyName): PutRolePolicy would overwrite
+// someone else's. The engine never plans that, so this is a last defence.
+func checkPolicyName(rp *engine.RolePolicy) error {
+	if rp.PolicyName != engine.DeliveryPolicyName {
+		return fmt.Errorf("refusing to change inline policy %s of role %s: flowplan only manages %s", rp.PolicyName, rp.RoleName, engine.DeliveryPolicyName)
+	}
+	return nil
 }
 
 func toIAMTags(m map[string]string) []iamtypes.Tag {
