@@ -172,12 +172,17 @@ func applyEdit(stmts []json.RawMessage, e statementEdit) []json.RawMessage {
 }
 
 // renderPolicy writes the members in order with Statement as a list,
-// compacted.
+// compacted. Values are written as they came: json.Marshal would escape &,
+// < and > in other people's statements.
 func renderPolicy(doc []member, stmts []json.RawMessage) (string, error) {
-	list, err := json.Marshal(stmts)
-	if err != nil {
-		return "", err
+	list := []byte{'['}
+	for i, s := range stmts {
+		if i > 0 {
+			list = append(list, ',')
+		}
+		list = append(list, s...)
 	}
+	list = append(list, ']')
 	var buf bytes.Buffer
 	buf.WriteByte('{')
 	wrote := false
@@ -189,11 +194,15 @@ func renderPolicy(doc []member, stmts []json.RawMessage) (string, error) {
 			}
 			v, list = list, nil
 		}
-		writeMember(&buf, m.key, v, wrote)
+		if err := writeMember(&buf, m.key, v, wrote); err != nil {
+			return "", err
+		}
 		wrote = true
 	}
 	if list != nil {
-		writeMember(&buf, "Statement", list, wrote)
+		if err := writeMember(&buf, "Statement", list, wrote); err != nil {
+			return "", err
+		}
 	}
 	buf.WriteByte('}')
 	var out bytes.Buffer
@@ -203,14 +212,18 @@ func renderPolicy(doc []member, stmts []json.RawMessage) (string, error) {
 	return out.String(), nil
 }
 
-func writeMember(buf *bytes.Buffer, key string, value json.RawMessage, comma bool) {
+func writeMember(buf *bytes.Buffer, key string, value json.RawMessage, comma bool) error {
 	if comma {
 		buf.WriteByte(',')
 	}
-	k, _ := json.Marshal(key)
-	buf.Write(k)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(key); err != nil {
+		return err
+	}
 	buf.WriteByte(':')
 	buf.Write(value)
+	return nil
 }
 
 // policySizeAdvice is the warning for a policy past policySizeWarning, or "".

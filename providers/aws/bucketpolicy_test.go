@@ -9,6 +9,7 @@ import (
 func TestMergePolicy(t *testing.T) {
 	other := `{"Sid":"Theirs","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/*","Condition":{"Bool":{"aws:SecureTransport":"false"}},"X-Unknown":{"kept":true}}`
 	noSid := `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}`
+	escapable := `{"Sid":"Referer","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringLike":{"aws:Referer":"https://x.example/?a=1&b=<2>"}}}`
 	ours := func(sid, res string) string {
 		return `{"Sid":"` + sid + `","Effect":"Allow","Principal":{"Service":"delivery.logs.amazonaws.com"},"Action":"s3:PutObject","Resource":"` + res + `"}`
 	}
@@ -30,6 +31,10 @@ func TestMergePolicy(t *testing.T) {
 			policy: "{\n  \"Id\": \"p1\",\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [" + other + ", " + noSid + "]\n}",
 			edits:  []statementEdit{put("flowplan-s-a", "r1"), put("flowplan-s-b", "r2")},
 			want:   `{"Id":"p1","Version":"2012-10-17","Statement":[` + other + `,` + noSid + `,` + ours("flowplan-s-a", "r1") + `,` + ours("flowplan-s-b", "r2") + `]}`},
+		{name: "characters JSON may escape are kept as written",
+			policy: `{"Id":"a&b<c>","Version":"2012-10-17","Statement":[` + escapable + `]}`,
+			edits:  []statementEdit{put("flowplan-s-a", "r1")},
+			want:   `{"Id":"a&b<c>","Version":"2012-10-17","Statement":[` + escapable + `,` + ours("flowplan-s-a", "r1") + `]}`},
 		{name: "a put replaces in place and drops repeats",
 			policy: `{"Version":"2012-10-17","Statement":[` + ours("flowplan-s-a", "old") + `,` + other + `,` + ours("flowplan-s-a", "dup") + `]}`,
 			edits:  []statementEdit{put("flowplan-s-a", "new")},
