@@ -41,20 +41,15 @@ func (d *differ) dependencies() {
 				need(o, writes(o))
 			}
 		case c.Action == Delete && c.Addr.Kind == KindRole:
-			arn := roleARNOf(c.Before)
 			for _, o := range byKind[KindRolePolicy] {
 				need(o, o.Action == Delete && roleAddrOf(o.Addr) == c.Addr)
 			}
 			for _, o := range byKind[KindFlowLog] {
-				need(o, removes(o) && usesRole(o.Before, arn))
+				need(o, removes(o) && usesRole(o.Before, c.Addr))
 			}
 		case c.Action == Delete && c.Addr.Kind == KindRolePolicy:
-			arn := RoleARN(c.Addr.Account, "/", roleAddrOf(c.Addr).Name)
-			if role := d.cur[roleAddrOf(c.Addr)]; role != nil {
-				arn = roleARNOf(role)
-			}
 			for _, o := range byKind[KindFlowLog] {
-				need(o, removes(o) && usesRole(o.Before, arn))
+				need(o, removes(o) && usesRole(o.Before, roleAddrOf(c.Addr)))
 			}
 		case c.Action == Delete && c.Addr.Kind == KindBucketPolicyStatement:
 			bucket := c.Before.BucketPolicyStatement.Bucket
@@ -105,8 +100,19 @@ func statementOf(c *Change) *BucketPolicyStatement {
 	return c.Before.BucketPolicyStatement
 }
 
-func usesRole(r *Resource, arn string) bool {
-	return r != nil && r.FlowLog != nil && (r.FlowLog.DeliverLogsPermissionARN == arn || r.FlowLog.DeliverCrossAccountRole == arn)
+// usesRole reports whether flow log r delivers through the role at address
+// role. A role's name is unique in its account whatever its path, so the
+// ARN's account and name decide, in any partition.
+func usesRole(r *Resource, role Addr) bool {
+	if r == nil || r.FlowLog == nil {
+		return false
+	}
+	for _, arn := range [...]string{r.FlowLog.DeliverLogsPermissionARN, r.FlowLog.DeliverCrossAccountRole} {
+		if a, ok := roleAddrFromARN(arn); ok && a == role {
+			return true
+		}
+	}
+	return false
 }
 
 // roleAddrFromARN returns the address of the role an IAM role ARN names.

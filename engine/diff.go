@@ -651,21 +651,6 @@ func roleAddrOf(a Addr) Addr {
 	return Addr{Account: a.Account, Region: GlobalRegion, Kind: KindRole, Name: name}
 }
 
-// RoleARN returns the ARN of a role from its account, path and name.
-func RoleARN(account, path, name string) string {
-	if path == "" {
-		path = "/"
-	}
-	return "arn:aws:iam::" + account + ":role" + path + name
-}
-
-func roleARNOf(r *Resource) string {
-	if strings.HasPrefix(r.ID, "arn:") {
-		return r.ID
-	}
-	return RoleARN(r.Addr.Account, r.Role.Path, r.Role.Name)
-}
-
 // leftoverRoles deletes (under prune) managed roles the spec no longer
 // wants, with their policies, unless a flow log that stays still uses them.
 func (d *differ) leftoverRoles() {
@@ -674,10 +659,9 @@ func (d *differ) leftoverRoles() {
 		if d.des[have.Addr] != nil || !d.owns(have) {
 			continue
 		}
-		arn := roleARNOf(have)
 		var users []string
 		for _, f := range stays {
-			if f.FlowLog.DeliverLogsPermissionARN == arn || f.FlowLog.DeliverCrossAccountRole == arn {
+			if usesRole(f, have.Addr) {
 				users = append(users, f.ID)
 			}
 		}

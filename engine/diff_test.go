@@ -18,7 +18,7 @@ const (
 	spName = "org"
 )
 
-var roleARN = RoleARN(acct, "/", "flowplan-flow-logs")
+var roleARN = RoleARN("aws", acct, "/", "flowplan-flow-logs")
 
 // want is a flow log configuration as Expand would build it for rule on vpc.
 func wantFL(rule, vpc string, edit ...func(*FlowLog)) *Resource {
@@ -410,7 +410,12 @@ func roleRes(tags map[string]string, edit ...func(*Role)) *Resource {
 		e(r)
 	}
 	return &Resource{Addr: Addr{Account: acct, Region: GlobalRegion, Kind: KindRole, Name: r.Name}, Tags: tags, Role: r,
-		ID: RoleARN(acct, r.Path, r.Name)}
+		ID: RoleARN("aws", acct, r.Path, r.Name)}
+}
+
+func withID(r *Resource, id string) *Resource {
+	r.ID = id
+	return r
 }
 
 func rolePolicyRes(doc string) *Resource {
@@ -445,7 +450,7 @@ const (
 )
 
 func TestDiffSupportingResources(t *testing.T) {
-	write := BucketStatements(spName, "org-logs", []BucketWriter{{Account: acct}})
+	write := BucketStatements(spName, "arn:aws:s3:::org-logs", []BucketWriter{{Account: acct}})
 	writeSid := BucketStatementSid(spName, WriteStatementKind(""))
 	tests := []struct {
 		name    string
@@ -517,6 +522,15 @@ func TestDiffSupportingResources(t *testing.T) {
 			reason:  nil,
 		},
 		{
+			name: "a role in another partition still used by a flow log that stays is kept",
+			current: []*Resource{
+				withID(roleRes(ours("prod")), ""), rolePolicyRes(policyDocument),
+				haveFL("vpc-1", "fl-1", nil, func(f *FlowLog) { f.DeliverLogsPermissionARN = "arn:aws-cn:iam::111111111111:role/flowplan-flow-logs" }),
+			},
+			prune: true,
+			want:  []string{"note orphan " + roleAddr},
+		},
+		{
 			name:    "without prune an unused role is orphaned",
 			current: []*Resource{roleRes(ours("prod")), rolePolicyRes(policyDocument)},
 			want:    []string{"note orphan " + roleAddr},
@@ -580,7 +594,7 @@ func TestDiffSupportingResources(t *testing.T) {
 }
 
 func TestDiffDependencies(t *testing.T) {
-	write := BucketStatements(spName, "org-logs", []BucketWriter{{Account: acct, Prefix: "vpc/"}})
+	write := BucketStatements(spName, "arn:aws:s3:::org-logs", []BucketWriter{{Account: acct, Prefix: "vpc/"}})
 	s3want := func(f *FlowLog) {
 		f.DestinationType = DestS3
 		f.Destination = "arn:aws:s3:::org-logs/vpc/"
@@ -731,7 +745,7 @@ func TestDiffBucketPolicySizeWarning(t *testing.T) {
 		writers = append(writers, BucketWriter{Account: fmt.Sprintf("%012d", i)})
 	}
 	desired := desiredState(false)
-	for sid, st := range BucketStatements(spName, "org-logs", writers) {
+	for sid, st := range BucketStatements(spName, "arn:aws:s3:::org-logs", writers) {
 		desired.Add(statementRes(sid, st))
 	}
 	tests := []struct {

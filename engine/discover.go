@@ -240,7 +240,7 @@ func ruleApplies(r *spec.Rule, account, region string) bool {
 	return (len(r.Accounts) == 0 || slices.Contains(r.Accounts, account)) && (len(r.Regions) == 0 || slices.Contains(r.Regions, region))
 }
 
-type managedBucket struct{ name, owner string }
+type managedBucket struct{ name, owner, partition string }
 
 func managedBuckets(s *spec.Spec) []managedBucket {
 	seen := map[string]bool{}
@@ -250,10 +250,10 @@ func managedBuckets(s *spec.Spec) []managedBucket {
 		if b == nil || !b.ManageBucketPolicy || b.BucketAccount == "" {
 			continue
 		}
-		name := strings.TrimPrefix(b.BucketARN, "arn:aws:s3:::")
+		partition, name := splitBucketARN(b.BucketARN)
 		if !seen[name] {
 			seen[name] = true
-			out = append(out, managedBucket{name: name, owner: b.BucketAccount})
+			out = append(out, managedBucket{name: name, owner: b.BucketAccount, partition: partition})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
@@ -273,7 +273,7 @@ func withBucketOwners(s *spec.Spec, accounts []Account) []Account {
 		if sa, ok := s.AccountByRef(b.owner); ok {
 			a.Alias, a.AssumeRole, a.ExternalID = sa.Alias, sa.AssumeRole, sa.ExternalID
 		} else if o := s.Organization; o != nil && o.AssumeRoleName != "" {
-			a.AssumeRole = "arn:aws:iam::" + b.owner + ":role/" + o.AssumeRoleName
+			a.AssumeRole = RoleARN(b.partition, b.owner, "/", o.AssumeRoleName)
 			a.ExternalID = o.ExternalID
 		}
 		accounts = append(accounts, a)

@@ -279,3 +279,38 @@ func TestFlowLogAddrs(t *testing.T) {
 		t.Error("FlowLogAddrs changed its input")
 	}
 }
+
+// TestDiscoverBucketInAnotherPartition reads a China bucket by its name, as
+// its owner through the organization's role in that partition.
+func TestDiscoverBucketInAnotherPartition(t *testing.T) {
+	p := enginetest.New()
+	s := &spec.Spec{
+		Name:         "org",
+		Accounts:     []spec.Account{{ID: acctA, Regions: []string{"cn-north-1"}}},
+		Organization: &spec.Organization{AssumeRoleName: "FlowplanRunner"},
+		Rules: []spec.Rule{{Name: "central", Targets: spec.Targets{VPCs: &spec.Selector{All: true}}, Destination: spec.Destination{S3: &spec.S3{
+			BucketARN: "arn:aws-cn:s3:::cn-logs", ManageBucketPolicy: true, BucketAccount: bucketOwner}}}},
+	}
+	st, err := engine.Discover(context.Background(), p, s, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var owner engine.Account
+	for _, a := range st.Accounts {
+		if a.ID == bucketOwner {
+			owner = a
+		}
+	}
+	if want := "arn:aws-cn:iam::" + bucketOwner + ":role/FlowplanRunner"; owner.AssumeRole != want {
+		t.Errorf("bucket owner's role = %q, want %q", owner.AssumeRole, want)
+	}
+	var scopes []string
+	for _, c := range p.Calls() {
+		if c.Method == "DiscoverBucket" {
+			scopes = append(scopes, c.Scope)
+		}
+	}
+	if want := []string{bucketOwner + "/s3/cn-logs"}; !cmp.Equal(scopes, want) {
+		t.Errorf("bucket reads = %q, want %q", scopes, want)
+	}
+}

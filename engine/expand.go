@@ -86,6 +86,7 @@ type roleUse struct {
 
 type bucketUse struct {
 	owner   string
+	arn     string
 	writers []BucketWriter
 	rules   map[string]bool
 }
@@ -189,7 +190,7 @@ func (e *expander) flowLog(r *spec.Rule, a Account, region string, kind spec.Tar
 func (e *expander) cloudWatch(fl *FlowLog, r *spec.Rule, a Account, region, resourceID string) bool {
 	c := r.Destination.CloudWatchLogs
 	name := expandTemplate(c.LogGroup, a, region, r.Name, resourceID)
-	fl.Destination = "arn:aws:logs:" + region + ":" + a.ID + ":log-group:" + name
+	fl.Destination = logGroupDestination(a.ID, region, name)
 	e.useLogGroup(Addr{Account: a.ID, Region: region, Kind: KindLogGroup, Name: name}, r)
 	if c.DeliveryRoleARN != "" {
 		fl.DeliverLogsPermissionARN = strings.ReplaceAll(c.DeliveryRoleARN, "{account_id}", a.ID)
@@ -243,7 +244,7 @@ func (e *expander) useRole(r *spec.Rule, a Account, name string) (*roleUse, bool
 	addr := Addr{Account: a.ID, Region: GlobalRegion, Kind: KindRole, Name: role.Name}
 	u := e.roles[addr]
 	if u == nil {
-		arn := RoleARN(a.ID, role.Path, role.Name)
+		arn := RoleARN(a.partition(), a.ID, role.Path, role.Name)
 		if have := e.cur.Resources[addr]; have != nil && have.Role != nil && have.Tags[TagSpec] != e.s.Name && strings.HasPrefix(have.ID, "arn:") {
 			// A role of that name exists and is not ours: it is used as it
 			// is, so its real ARN (whatever its path) is the one to use.
@@ -272,14 +273,14 @@ func (e *expander) useLogGroup(addr Addr, r *spec.Rule) {
 }
 
 func (e *expander) bucketWriter(r *spec.Rule, account string, s3 *spec.S3) {
-	bucket := strings.TrimPrefix(s3.BucketARN, "arn:aws:s3:::")
+	_, bucket := splitBucketARN(s3.BucketARN)
 	if s3.BucketAccount == "" {
 		e.errorf("rule %q: manage_bucket_policy needs bucket_account, the account that owns bucket %s", r.Name, bucket)
 		return
 	}
 	u := e.buckets[bucket]
 	if u == nil {
-		u = &bucketUse{owner: s3.BucketAccount, rules: map[string]bool{}}
+		u = &bucketUse{owner: s3.BucketAccount, arn: s3.BucketARN, rules: map[string]bool{}}
 		e.buckets[bucket] = u
 	}
 	if u.owner != s3.BucketAccount {
@@ -353,7 +354,7 @@ func (e *expander) addBuckets() {
 				bucket, u.owner, strings.Join(slices.Sorted(maps.Keys(u.rules)), ", "))})
 			continue
 		}
-		for sid, stmt := range BucketStatements(e.s.Name, bucket, u.writers) {
+		for sid, stmt := range BucketStatements(e.s.Name, u.arn, u.writers) {
 			a := addr
 			a.Name = bucket + "/" + sid
 			e.out.Add(&Resource{Addr: a, BucketPolicyStatement: &BucketPolicyStatement{Bucket: bucket, Sid: sid, Statement: stmt}})

@@ -544,3 +544,70 @@ func TestJoinRules(t *testing.T) {
 		}
 	}
 }
+
+// TestExpandPartitions: in China, GovCloud and the isolated regions every
+// ARN starts with that partition. DescribeFlowLogs, GetRole and
+// GetBucketPolicy report it so; an "arn:aws:" built here would never
+// compare equal (a perpetual replace) and would not work on create.
+func TestExpandPartitions(t *testing.T) {
+	cn := []Account{{ID: a1, Regions: []string{"cn-north-1"}, Source: "accounts"}}
+	s3Rule := spec.Rule{
+		Name: "central", Targets: allVPCs(), TrafficType: "REJECT", MaxAggregationInterval: 600, LogFormat: logformat.DefaultVPC,
+		Destination: spec.Destination{S3: &spec.S3{BucketARN: "arn:aws-cn:s3:::cn-logs", Prefix: "vpc/", FileFormat: "plain-text",
+			ManageBucketPolicy: true, BucketAccount: a2}},
+	}
+	s := testSpec(cwlRule("prod-vpcs", "/vpc/{region}", allVPCs()), s3Rule)
+	cur := world(map[string][]Target{a1 + "/cn-north-1": {vpc("vpc-1")}})
+	cur.Buckets["cn-logs"] = &BucketState{Exists: true}
+	got, err := Expand(s, cn, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cwl := got.Resources[mustAddr(t, a1+"/cn-north-1/flow_log/prod-vpcs/vpc-1")]
+	if cwl == nil {
+		t.Fatalf("no CloudWatch Logs flow log in %v", addrList(got))
+	}
+	if want := "arn:aws-cn:logs:cn-north-1:111111111111:log-group:/vpc/cn-north-1"; cwl.FlowLog.Destination != want {
+		t.Errorf("destination = %s, want %s", cwl.FlowLog.Destination, want)
+	}
+	if want := "arn:aws-cn:iam::111111111111:role/flowplan-flow-logs"; cwl.FlowLog.DeliverLogsPermissionARN != want {
+		t.Errorf("delivery role = %s, want %s", cwl.FlowLog.DeliverLogsPermissionARN, want)
+	}
+	if got := got.Resources[mustAddr(t, a1+"/cn-north-1/flow_log/central/vpc-1")]; got == nil || got.FlowLog.Destination != "arn:aws-cn:s3:::cn-logs/vpc/" {
+		t.Errorf("S3 flow log = %+v, want destination arn:aws-cn:s3:::cn-logs/vpc/", got)
+	}
+	var docs []string
+	for a, r := range got.Resources {
+		switch {
+		case r.Role != nil:
+			docs = append(docs, r.Role.AssumeRolePolicy)
+		case r.RolePolicy != nil:
+			docs = append(docs, r.RolePolicy.Document)
+		case r.BucketPolicyStatement != nil:
+			if want := "cn-logs"; r.BucketPolicyStatement.Bucket != want || !strings.HasPrefix(a.Name, want+"/") {
+				t.Errorf("bucket statement %s names bucket %q, want %q", a, r.BucketPolicyStatement.Bucket, want)
+			}
+			docs = append(docs, r.BucketPolicyStatement.Statement)
+		}
+	}
+	if len(docs) != 4 {
+		t.Fatalf("want a trust policy, a delivery policy and two bucket statements, got %d documents in %v", len(docs), addrList(got))
+	}
+	for _, doc := range docs {
+		if strings.Contains(doc, "arn:aws:") || !strings.Contains(doc, "arn:aws-cn:") {
+			t.Errorf("document does not use the aws-cn partition: %s", doc)
+		}
+	}
+}
+
+func TestPartition(t *testing.T) {
+	for region, want := range map[string]string{
+		"us-east-1": "aws", "eu-west-1": "aws", "cn-north-1": "aws-cn", "cn-northwest-1": "aws-cn",
+		"us-gov-west-1": "aws-us-gov", "us-iso-east-1": "aws-iso", "us-isob-east-1": "aws-iso-b",
+		"eu-isoe-west-1": "aws-iso-e", "us-isof-south-1": "aws-iso-f",
+	} {
+		if got := Partition(region); got != want {
+			t.Errorf("Partition(%s) = %s, want %s", region, got, want)
+		}
+	}
+}

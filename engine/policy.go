@@ -75,7 +75,7 @@ func TrustPolicy(n RoleNeeds) string {
 	if len(n.LogGroupRegions) > 0 {
 		var arns []string
 		for _, r := range sortedUnique(n.LogGroupRegions) {
-			arns = append(arns, "arn:aws:ec2:"+r+":"+n.Account+":vpc-flow-log/*")
+			arns = append(arns, "arn:"+Partition(r)+":ec2:"+r+":"+n.Account+":vpc-flow-log/*")
 		}
 		stmts = append(stmts, statement{
 			Effect:    "Allow",
@@ -142,7 +142,62 @@ func DeliveryPolicy(n RoleNeeds) string {
 // policies need. A "{resource_id}" placeholder left in name becomes "*".
 func LogGroupARN(account, region, name string) string {
 	name = strings.ReplaceAll(name, "{resource_id}", "*")
-	return "arn:aws:logs:" + region + ":" + account + ":log-group:" + name + ":*"
+	return logGroupDestination(account, region, name) + ":*"
+}
+
+// logGroupDestination returns the ARN of a log group as a flow log's
+// destination: without the ":*" suffix.
+func logGroupDestination(account, region, name string) string {
+	return "arn:" + Partition(region) + ":logs:" + region + ":" + account + ":log-group:" + name
+}
+
+// RoleARN returns the ARN of an IAM role from its partition, account, path
+// and name.
+func RoleARN(partition, account, path, name string) string {
+	if path == "" {
+		path = "/"
+	}
+	return "arn:" + partition + ":iam::" + account + ":role" + path + name
+}
+
+// Partition returns the AWS partition of a region: aws-cn in China,
+// aws-us-gov in GovCloud, aws-iso, aws-iso-b, aws-iso-e and aws-iso-f in
+// the isolated regions, aws everywhere else. Every ARN flowplan builds
+// starts with it, so that it compares equal to the ARNs AWS reports there.
+func Partition(region string) string {
+	for _, p := range [...][2]string{
+		{"cn-", "aws-cn"},
+		{"us-gov-", "aws-us-gov"},
+		{"us-iso-", "aws-iso"},
+		{"us-isob-", "aws-iso-b"},
+		{"eu-isoe-", "aws-iso-e"},
+		{"us-isof-", "aws-iso-f"},
+	} {
+		if strings.HasPrefix(region, p[0]) {
+			return p[1]
+		}
+	}
+	return "aws"
+}
+
+// partition is the partition of the account's regions; an account without
+// regions (the owner of a bucket, say) is taken to be in aws.
+func (a Account) partition() string {
+	if len(a.Regions) == 0 {
+		return "aws"
+	}
+	return Partition(a.Regions[0])
+}
+
+// splitBucketARN returns the partition and the name of an S3 bucket ARN,
+// arn:<partition>:s3:::<name>. Anything else is returned as the name, in
+// partition aws.
+func splitBucketARN(arn string) (partition, name string) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "s3" || parts[5] == "" {
+		return "aws", arn
+	}
+	return parts[1], parts[5]
 }
 
 // BucketWriter is one account's delivery into a bucket prefix.
@@ -167,11 +222,11 @@ func WriteStatementKind(prefix string) string {
 	return "write-" + hex.EncodeToString(sum[:4])
 }
 
-// BucketStatements returns flowplan's statements for one bucket, keyed by
-// Sid: one aclcheck statement for every writing account, and one write
-// statement per prefix.
-func BucketStatements(specName, bucket string, writers []BucketWriter) map[string]string {
-	bucketARN := "arn:aws:s3:::" + bucket
+// BucketStatements returns flowplan's statements for one bucket, given by
+// its ARN (arn:<partition>:s3:::<name>), keyed by Sid: one aclcheck
+// statement for every writing account, and one write statement per prefix.
+func BucketStatements(specName, bucketARN string, writers []BucketWriter) map[string]string {
+	partition, _ := splitBucketARN(bucketARN)
 	var all []string
 	byPrefix := map[string][]BucketWriter{}
 	for _, w := range writers {
@@ -186,7 +241,7 @@ func BucketStatements(specName, bucket string, writers []BucketWriter) map[strin
 		Principal: map[string][]string{"Service": {logDeliveryService}},
 		Action:    []string{"s3:GetBucketAcl", "s3:ListBucket"},
 		Resource:  []string{bucketARN},
-		Condition: sourceConditions(all),
+		Condition: sourceConditions(partition, all),
 	})
 	for prefix, ws := range byPrefix {
 		var accounts, resources []string
@@ -198,7 +253,7 @@ func BucketStatements(specName, bucket string, writers []BucketWriter) map[strin
 			}
 			resources = append(resources, bucketARN+"/"+prefix+key)
 		}
-		cond := sourceConditions(accounts)
+		cond := sourceConditions(partition, accounts)
 		cond["StringEquals"]["s3:x-amz-acl"] = []string{"bucket-owner-full-control"}
 		sid := BucketStatementSid(specName, WriteStatementKind(prefix))
 		out[sid] = mustCanonical(statement{
@@ -213,11 +268,11 @@ func BucketStatements(specName, bucket string, writers []BucketWriter) map[strin
 	return out
 }
 
-func sourceConditions(accounts []string) map[string]map[string][]string {
+func sourceConditions(partition string, accounts []string) map[string]map[string][]string {
 	accounts = sortedUnique(accounts)
 	arns := make([]string, len(accounts))
 	for i, a := range accounts {
-		arns[i] = "arn:aws:logs:*:" + a + ":*"
+		arns[i] = "arn:" + partition + ":logs:*:" + a + ":*"
 	}
 	return map[string]map[string][]string{
 		"StringEquals": {"aws:SourceAccount": accounts},

@@ -88,7 +88,7 @@ func TestPolicyGolden(t *testing.T) {
 		golden(t, "policies/trust"+c.suffix+".json", indent(t, TrustPolicy(c.needs)))
 		golden(t, "policies/delivery"+c.suffix+".json", indent(t, DeliveryPolicy(c.needs)))
 	}
-	stmts := BucketStatements("org", "org-flow-logs", []BucketWriter{
+	stmts := BucketStatements("org", "arn:aws:s3:::org-flow-logs", []BucketWriter{
 		{Account: "222222222222", Prefix: ""},
 		{Account: "111111111111", Prefix: ""},
 		{Account: "111111111111", Prefix: "hive/", Hive: true},
@@ -214,7 +214,7 @@ func TestDeliveryPolicyLeastPrivilege(t *testing.T) {
 }
 
 func TestBucketStatementSids(t *testing.T) {
-	stmts := BucketStatements("org", "b", []BucketWriter{{Account: "1", Prefix: "a/"}, {Account: "2", Prefix: "b/"}})
+	stmts := BucketStatements("org", "arn:aws:s3:::b", []BucketWriter{{Account: "1", Prefix: "a/"}, {Account: "2", Prefix: "b/"}})
 	if len(stmts) != 3 {
 		t.Fatalf("want aclcheck and one write statement per prefix, got %v", slices.Sorted(maps.Keys(stmts)))
 	}

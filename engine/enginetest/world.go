@@ -109,7 +109,7 @@ func (w *World) AddRole(account string, role engine.Role, tags map[string]string
 	defer w.mu.Unlock()
 	w.Roles[account+"/"+role.Name] = &engine.Resource{
 		Addr: engine.Addr{Account: account, Region: engine.GlobalRegion, Kind: engine.KindRole, Name: role.Name},
-		ID:   engine.RoleARN(account, role.Path, role.Name), Tags: copyTags(tags), Role: &role,
+		ID:   engine.RoleARN("aws", account, role.Path, role.Name), Tags: copyTags(tags), Role: &role,
 	}
 }
 
@@ -326,7 +326,7 @@ func (w *World) applyRole(op engine.Op, c *engine.Change) (*engine.Resource, err
 			return nil, fmt.Errorf("EntityAlreadyExists: Role with name %s already exists: %w", c.After.Role.Name, engine.ErrAlreadyExists)
 		}
 		r := clone(c.After)
-		r.ID = engine.RoleARN(c.Addr.Account, r.Role.Path, r.Role.Name)
+		r.ID = engine.RoleARN("aws", c.Addr.Account, r.Role.Path, r.Role.Name)
 		w.Roles[key] = r
 		return clone(r), nil
 	case engine.OpUpdate:
