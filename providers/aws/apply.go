@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -116,11 +115,14 @@ func checkManaged(c *engine.Change) error {
 	return nil
 }
 
-// tagDiff returns the tags to set (new or changed) and the keys to remove
-// to turn have into want. Tags with the reserved aws: prefix are neither
-// set nor removed.
-func tagDiff(have, want map[string]string) (set map[string]string, remove []string) {
-	set = map[string]string{}
+// tagsToSet returns the tags of want that have lacks or holds with another
+// value. No tag is ever removed: the engine's desired tags carry every tag
+// the resource has (engine.Batch), so a tag missing from want was added by
+// someone else after discovery, or want is a bare desired resource (a
+// create that found the resource already there); either way flowplan
+// leaves it alone. Reserved aws: tags are never set.
+func tagsToSet(have, want map[string]string) map[string]string {
+	set := map[string]string{}
 	for k, v := range want {
 		if reservedTag(k) {
 			continue
@@ -129,29 +131,19 @@ func tagDiff(have, want map[string]string) (set map[string]string, remove []stri
 			set[k] = v
 		}
 	}
-	for k := range have {
-		if _, ok := want[k]; !ok && !reservedTag(k) {
-			remove = append(remove, k)
-		}
-	}
-	slices.Sort(remove)
-	return set, remove
+	return set
 }
 
 func reservedTag(k string) bool { return strings.HasPrefix(k, "aws:") }
 
-// resultTags is want plus the reserved tags have carries: the tags a
-// resource has after tagDiff's changes.
+// resultTags is have with want's tags set over it: the tags a resource has
+// after tagsToSet's changes.
 func resultTags(have, want map[string]string) map[string]string {
-	out := maps.Clone(want)
-	for k, v := range have {
-		if reservedTag(k) {
-			if out == nil {
-				out = map[string]string{}
-			}
-			out[k] = v
-		}
+	out := maps.Clone(have)
+	if out == nil {
+		out = map[string]string{}
 	}
+	maps.Copy(out, tagsToSet(have, want))
 	return out
 }
 

@@ -117,13 +117,15 @@ func TestApplyFlowLogs(t *testing.T) {
 			t.Errorf("duplicate: err = %v, want ErrAlreadyExists with code FlowLogAlreadyExists", out[0].Err)
 		}
 
-		// Update: the rule tag changes, "team" goes, "owner" comes.
+		// Update: the rule tag changes, "owner" comes; "team", which After
+		// lacks, stays: flowplan never removes a tag.
 		fl0 := created[0].Resource
 		after := *fl0
 		after.Tags = map[string]string{engine.TagSpec: "test", engine.TagRule: "prod-renamed", "owner": "me"}
 		mustApply(t, p, batch(acct, testRegion, engine.KindFlowLog, engine.OpUpdate,
 			&engine.Change{Addr: fl0.Addr, Action: engine.Update, Before: fl0, After: &after}))
-		if d := cmp.Diff(after.Tags, discoverFlowLogs(t, p, acct)[fl0.ID].Tags); d != "" {
+		wantTags := map[string]string{engine.TagSpec: "test", engine.TagRule: "prod-renamed", "owner": "me", "team": "net"}
+		if d := cmp.Diff(wantTags, discoverFlowLogs(t, p, acct)[fl0.ID].Tags); d != "" {
 			t.Errorf("tags after update (-want +got):\n%s", d)
 		}
 
@@ -139,7 +141,7 @@ func TestApplyFlowLogs(t *testing.T) {
 		adopted.Tags = map[string]string{engine.TagSpec: "test", engine.TagRule: "legacy"}
 		mustApply(t, p, batch(acct, testRegion, engine.KindFlowLog, engine.OpAdopt,
 			&engine.Change{Addr: adopted.Addr, Action: engine.Adopt, Before: unmanaged, After: &adopted}))
-		wantTags := map[string]string{engine.TagSpec: "test", engine.TagRule: "legacy", "Name": "legacy"}
+		wantTags = map[string]string{engine.TagSpec: "test", engine.TagRule: "legacy", "Name": "legacy"}
 		if d := cmp.Diff(wantTags, discoverFlowLogs(t, p, acct)[unmanagedID].Tags); d != "" {
 			t.Errorf("tags after adopt (-want +got):\n%s", d)
 		}

@@ -384,48 +384,28 @@ func (a *applier) deleteFlowLogIDs(ctx context.Context, c *ec2.Client, ids []str
 	}
 }
 
-// tagFlowLogs updates the tags of managed flow logs (OpUpdate) or adds the
-// desired tags, ownership tags included, to an unmanaged flow log being
-// adopted (OpAdopt: nothing is removed from a flow log flowplan did not
-// create). Flow logs needing the same tag change share CreateTags and
-// DeleteTags calls.
+// tagFlowLogs sets the desired tags of managed flow logs (OpUpdate) or
+// adds them, ownership tags included, to an unmanaged flow log being
+// adopted (OpAdopt). Flow logs needing the same tags share CreateTags calls.
+// No tag is ever removed (see tagsToSet).
 func (a *applier) tagFlowLogs(ctx context.Context) {
 	sets := map[string][]int{}
-	removes := map[string][]int{}
 	setTags := map[string]map[string]string{}
 	for i, ch := range a.b.Changes {
 		if err := a.checkTaggable(ch); err != nil {
 			a.out[i].Err = a.wrap(ch, err)
 			continue
 		}
-		set, remove := tagDiff(ch.Before.Tags, ch.After.Tags)
-		if a.b.Op == engine.OpAdopt {
-			remove = nil
-		}
-		if len(set) > 0 {
+		if set := tagsToSet(ch.Before.Tags, ch.After.Tags); len(set) > 0 {
 			k := configKeyTags(set)
 			sets[k] = append(sets[k], i)
 			setTags[k] = set
-		}
-		if len(remove) > 0 {
-			k := strings.Join(remove, "\x00")
-			removes[k] = append(removes[k], i)
 		}
 	}
 	c := a.p.ec2(a.s, a.b.Region)
 	for _, k := range slices.Sorted(maps.Keys(sets)) {
 		a.tagCall(sets[k], func(ids []string) error {
 			_, err := c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: ids, Tags: toEC2Tags(setTags[k])})
-			return err
-		})
-	}
-	for _, k := range slices.Sorted(maps.Keys(removes)) {
-		var tags []ec2types.Tag
-		for _, key := range strings.Split(k, "\x00") {
-			tags = append(tags, ec2types.Tag{Key: aws.String(key)})
-		}
-		a.tagCall(removes[k], func(ids []string) error {
-			_, err := c.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: ids, Tags: tags})
 			return err
 		})
 	}
@@ -436,9 +416,6 @@ func (a *applier) tagFlowLogs(ctx context.Context) {
 		r := *ch.Before
 		r.Addr = ch.After.Addr
 		r.Tags = resultTags(ch.Before.Tags, ch.After.Tags)
-		if a.b.Op == engine.OpAdopt {
-			r.Tags = mergeTags(ch.Before.Tags, ch.After.Tags)
-		}
 		a.out[i].Resource = &r
 	}
 }
@@ -477,12 +454,4 @@ func (a *applier) tagCall(idx []int, call func(ids []string) error) {
 func configKeyTags(m map[string]string) string {
 	b, _ := json.Marshal(m)
 	return string(b)
-}
-
-// mergeTags is have with want's tags set over it.
-func mergeTags(have, want map[string]string) map[string]string {
-	out := map[string]string{}
-	maps.Copy(out, have)
-	maps.Copy(out, want)
-	return out
 }

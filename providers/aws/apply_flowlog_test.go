@@ -139,17 +139,14 @@ func TestCreateFlowLogsInput(t *testing.T) {
 	}
 }
 
-func TestTagDiff(t *testing.T) {
-	have := map[string]string{"keep": "1", "change": "old", "drop": "x", "aws:cloudformation:stack": "s"}
-	want := map[string]string{"keep": "1", "change": "new", "add": "y"}
-	set, remove := tagDiff(have, want)
-	if d := cmp.Diff(map[string]string{"change": "new", "add": "y"}, set); d != "" {
+func TestTagsToSet(t *testing.T) {
+	have := map[string]string{"keep": "1", "change": "old", "theirs": "x", "aws:cloudformation:stack": "s"}
+	want := map[string]string{"keep": "1", "change": "new", "add": "y", "aws:cloudformation:stack": "other"}
+	if d := cmp.Diff(map[string]string{"change": "new", "add": "y"}, tagsToSet(have, want)); d != "" {
 		t.Errorf("set (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]string{"drop"}, remove); d != "" {
-		t.Errorf("remove (-want +got):\n%s", d)
-	}
-	if d := cmp.Diff(map[string]string{"keep": "1", "change": "new", "add": "y", "aws:cloudformation:stack": "s"}, resultTags(have, want)); d != "" {
+	want = map[string]string{"keep": "1", "change": "new", "add": "y", "theirs": "x", "aws:cloudformation:stack": "s"}
+	if d := cmp.Diff(want, resultTags(have, want)); d != "" {
 		t.Errorf("resultTags (-want +got):\n%s", d)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/flowplan/flowplan/engine"
@@ -53,12 +55,16 @@ func TestApplyRolesAndPolicies(t *testing.T) {
 		if out[0].Resource.ID != "arn:aws:iam::111111111111:role/flowplan/flowplan-flow-logs" {
 			t.Errorf("created role ID = %q", out[0].Resource.ID)
 		}
+		// A tag someone else added in between is kept.
+		_, err := p.iam(testSession(t, p, acct)).TagRole(context.Background(), &iam.TagRoleInput{
+			RoleName: aws.String("flowplan-flow-logs"), Tags: toIAMTags(map[string]string{"cost-center": "42"})})
+		w.must(err)
 		mustApply(t, p, g(engine.OpCreate, nil, want))
 		have, _ := discoverRole(t, p, acct, "flowplan-flow-logs")
 		if have == nil || !sameJSON(have.Role.AssumeRolePolicy, trustPolicy) || have.Role.Path != "/flowplan/" {
 			t.Fatalf("discovered role = %+v", have)
 		}
-		if d := cmp.Diff(owned, have.Tags); d != "" {
+		if d := cmp.Diff(map[string]string{engine.TagSpec: "test", engine.TagRule: "prod", "cost-center": "42"}, have.Tags); d != "" {
 			t.Errorf("role tags (-want +got):\n%s", d)
 		}
 
@@ -72,7 +78,7 @@ func TestApplyRolesAndPolicies(t *testing.T) {
 		// Update trust policy, boundary and tags in place.
 		newTrust := strings.Replace(trustPolicy, `"Action":"sts:AssumeRole"`, `"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111111111111"}}`, 1)
 		boundary := "arn:aws:iam::aws:policy/PowerUserAccess"
-		updated := roleResourceFor(acct.ID, "flowplan-flow-logs", "/flowplan/", newTrust, boundary, map[string]string{engine.TagSpec: "test", engine.TagRule: "prod dev"})
+		updated := roleResourceFor(acct.ID, "flowplan-flow-logs", "/flowplan/", newTrust, boundary, map[string]string{engine.TagSpec: "test", engine.TagRule: "prod dev", "cost-center": "42"})
 		mustApply(t, p, g(engine.OpUpdate, have, updated))
 		have, _ = discoverRole(t, p, acct, "flowplan-flow-logs")
 		if !sameJSON(have.Role.AssumeRolePolicy, newTrust) || have.Role.PermissionsBoundary != boundary {

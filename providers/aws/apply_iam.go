@@ -103,14 +103,8 @@ func updateRole(ctx context.Context, c *iam.Client, have, want *engine.Resource)
 	if err := updateBoundary(ctx, c, name, have.Role.PermissionsBoundary, want.Role.PermissionsBoundary); err != nil {
 		return nil, err
 	}
-	set, remove := tagDiff(have.Tags, want.Tags)
-	if len(set) > 0 {
+	if set := tagsToSet(have.Tags, want.Tags); len(set) > 0 {
 		if _, err := c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: toIAMTags(set)}); err != nil {
-			return nil, err
-		}
-	}
-	if len(remove) > 0 {
-		if _, err := c.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: remove}); err != nil {
 			return nil, err
 		}
 	}

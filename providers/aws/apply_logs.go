@@ -128,14 +128,8 @@ func (a *applier) updateLogGroup(ctx context.Context, have, want *engine.Resourc
 	if arn == "" {
 		arn = logGroupARN(a.b.Account.ID, a.b.Region, w.Name)
 	}
-	set, remove := tagDiff(have.Tags, want.Tags)
-	if len(set) > 0 {
+	if set := tagsToSet(have.Tags, want.Tags); len(set) > 0 {
 		if _, err := c.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(arn), Tags: set}); err != nil {
-			return nil, err
-		}
-	}
-	if len(remove) > 0 {
-		if _, err := c.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: remove}); err != nil {
 			return nil, err
 		}
 	}
