@@ -22,68 +22,102 @@ func removes(c *Change) bool {
 }
 
 func (d *differ) dependencies() {
-	byKind := map[Kind][]*Change{}
-	for _, c := range sortedChanges(d.changes) {
-		byKind[c.Addr.Kind] = append(byKind[c.Addr.Kind], c)
-	}
+	ix := newChangeIndex(d.changes)
 	for _, c := range d.changes {
-		deps := map[Addr]bool{}
-		need := func(o *Change, ok bool) {
-			if ok && o != nil && o.Addr != c.Addr {
-				deps[o.Addr] = true
-			}
-		}
-		switch {
-		case c.Addr.Kind == KindRolePolicy && writes(c):
-			need(d.changes[roleAddrOf(c.Addr)], writes(d.changes[roleAddrOf(c.Addr)]))
-		case c.Addr.Kind == KindFlowLog && (c.Action == Create || c.Action == Replace):
-			for _, o := range d.flowLogNeeds(c, byKind) {
-				need(o, writes(o))
-			}
-		case c.Action == Delete && c.Addr.Kind == KindRole:
-			for _, o := range byKind[KindRolePolicy] {
-				need(o, o.Action == Delete && roleAddrOf(o.Addr) == c.Addr)
-			}
-			for _, o := range byKind[KindFlowLog] {
-				need(o, removes(o) && usesRole(o.Before, c.Addr))
-			}
-		case c.Action == Delete && c.Addr.Kind == KindRolePolicy:
-			for _, o := range byKind[KindFlowLog] {
-				need(o, removes(o) && usesRole(o.Before, roleAddrOf(c.Addr)))
-			}
-		case c.Action == Delete && c.Addr.Kind == KindBucketPolicyStatement:
-			bucket := c.Before.BucketPolicyStatement.Bucket
-			for _, o := range byKind[KindFlowLog] {
-				if removes(o) {
-					b, _, ok := s3BucketAndPrefix(o.Before.FlowLog)
-					need(o, ok && b == bucket)
-				}
-			}
-		}
-		c.DependsOn = sortedAddrs(deps)
+		c.DependsOn = ix.dependsOn(c)
 	}
 }
 
-// flowLogNeeds returns the changes a new flow log needs: its delivery role
-// and the role's policy, its log group, and its bucket's statements.
-func (d *differ) flowLogNeeds(c *Change, byKind map[Kind][]*Change) []*Change {
-	f := c.After.FlowLog
+// changeIndex finds a plan's changes by address and by kind.
+type changeIndex struct {
+	byAddr map[Addr]*Change
+	byKind map[Kind][]*Change
+}
+
+func newChangeIndex(byAddr map[Addr]*Change) *changeIndex {
+	ix := &changeIndex{byAddr: byAddr, byKind: map[Kind][]*Change{}}
+	for _, c := range byAddr {
+		ix.byKind[c.Addr.Kind] = append(ix.byKind[c.Addr.Kind], c)
+	}
+	return ix
+}
+
+// dependsOn returns the addresses of the changes c must wait for: the
+// writes of what it needs in place, or, for a delete, the removals of what
+// still uses the resource.
+func (ix *changeIndex) dependsOn(c *Change) []Addr {
+	deps := map[Addr]bool{}
+	need := func(o *Change, ok bool) {
+		if ok && o != nil && o.Addr != c.Addr {
+			deps[o.Addr] = true
+		}
+	}
+	for _, o := range ix.needs(c) {
+		need(o, writes(o))
+	}
+	switch {
+	case c.Action == Delete && c.Addr.Kind == KindRole:
+		for _, o := range ix.byKind[KindRolePolicy] {
+			need(o, o.Action == Delete && roleAddrOf(o.Addr) == c.Addr)
+		}
+		for _, o := range ix.byKind[KindFlowLog] {
+			need(o, removes(o) && usesRole(o.Before, c.Addr))
+		}
+	case c.Action == Delete && c.Addr.Kind == KindRolePolicy:
+		for _, o := range ix.byKind[KindFlowLog] {
+			need(o, removes(o) && usesRole(o.Before, roleAddrOf(c.Addr)))
+		}
+	case c.Action == Delete && c.Addr.Kind == KindBucketPolicyStatement:
+		bucket := c.Before.BucketPolicyStatement.Bucket
+		for _, o := range ix.byKind[KindFlowLog] {
+			if removes(o) {
+				b, _, ok := s3BucketAndPrefix(o.Before.FlowLog)
+				need(o, ok && b == bucket)
+			}
+		}
+	}
+	return sortedAddrs(deps)
+}
+
+// needs returns the changes, whatever their action, whose resources c
+// needs in place: a role policy being written needs its role; a flow log
+// being created needs its delivery role and the role's policy, its log
+// group, and its bucket's statements.
+func (ix *changeIndex) needs(c *Change) []*Change {
+	switch {
+	case c.Addr.Kind == KindRolePolicy && writes(c):
+		if role := ix.byAddr[roleAddrOf(c.Addr)]; role != nil {
+			return []*Change{role}
+		}
+	case c.Addr.Kind == KindFlowLog && (c.Action == Create || c.Action == Replace) && c.After != nil && c.After.FlowLog != nil:
+		return ix.flowLogNeeds(c.Addr, c.After.FlowLog)
+	}
+	return nil
+}
+
+// flowLogNeeds returns the changes a new flow log f at address a needs.
+func (ix *changeIndex) flowLogNeeds(a Addr, f *FlowLog) []*Change {
 	var out []*Change
+	add := func(at Addr) {
+		if c := ix.byAddr[at]; c != nil {
+			out = append(out, c)
+		}
+	}
 	if role, ok := roleAddrFromARN(f.DeliverLogsPermissionARN); ok {
-		out = append(out, d.changes[role])
-		out = append(out, d.changes[Addr{Account: role.Account, Region: GlobalRegion, Kind: KindRolePolicy, Name: role.Name + "/" + DeliveryPolicyName}])
+		add(role)
+		add(Addr{Account: role.Account, Region: GlobalRegion, Kind: KindRolePolicy, Name: role.Name + "/" + DeliveryPolicyName})
 	}
 	switch f.DestinationType {
 	case DestCloudWatchLogs:
 		if name, ok := logGroupNameFromARN(f.Destination); ok {
-			out = append(out, d.changes[Addr{Account: c.Addr.Account, Region: c.Addr.Region, Kind: KindLogGroup, Name: name}])
+			add(Addr{Account: a.Account, Region: a.Region, Kind: KindLogGroup, Name: name})
 		}
 	case DestS3:
 		bucket, prefix, ok := s3BucketAndPrefix(f)
 		if !ok {
 			break
 		}
-		for _, o := range byKind[KindBucketPolicyStatement] {
+		for _, o := range ix.byKind[KindBucketPolicyStatement] {
 			st := statementOf(o)
 			if st != nil && st.Bucket == bucket && (strings.HasSuffix(st.Sid, "-aclcheck") || strings.HasSuffix(st.Sid, "-"+WriteStatementKind(prefix))) {
 				out = append(out, o)
@@ -93,11 +127,14 @@ func (d *differ) flowLogNeeds(c *Change, byKind map[Kind][]*Change) []*Change {
 	return out
 }
 
+// statementOf returns the bucket policy statement a change is about, or nil.
 func statementOf(c *Change) *BucketPolicyStatement {
-	if c.After != nil {
-		return c.After.BucketPolicyStatement
+	for _, r := range [...]*Resource{c.After, c.Before} {
+		if r != nil && r.BucketPolicyStatement != nil {
+			return r.BucketPolicyStatement
+		}
 	}
-	return c.Before.BucketPolicyStatement
+	return nil
 }
 
 // usesRole reports whether flow log r delivers through the role at address
