@@ -825,3 +825,51 @@ func TestChangeSatisfiedByAnUnmanagedFlowLogAdoptsIt(t *testing.T) {
 		t.Errorf("the old managed flow log is not reported as an orphan: %+v", again.Notes)
 	}
 }
+
+// TestStalePlanChecksWhatNewFlowLogsRelyOn: a saved plan that creates a
+// flow log through a role, a policy and a log group it found in place (no-op
+// changes) is stale once one of them changes, since the create would
+// then fail or deliver nothing. A no-op nothing relies on may change freely.
+func TestStalePlanChecksWhatNewFlowLogsRelyOn(t *testing.T) {
+	p, s := fixture(false)
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
+	p.World.AddTarget(acctA, "us-east-1", engine.Target{Kind: spec.TargetVPC, ID: "vpc-a4", State: "available", Tags: map[string]string{"env": "prod"}})
+	plan := makePlan(t, p, s, engine.Options{})
+	if got, want := actions(plan), []string{"create " + acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a4"}; !cmp.Equal(got, want) {
+		t.Fatalf("plan = %q, want %q", got, want)
+	}
+	fresh := func() *engine.State {
+		st, err := engine.Discover(context.Background(), p, s, engine.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	// Another region's flow log disappearing changes nothing the create needs.
+	for id, f := range p.World.FlowLogs {
+		if f.FlowLog.ResourceID == "vpc-a3" {
+			p.World.DeleteFlowLog(id)
+		}
+	}
+	if err := engine.CheckStale(plan, fresh()); err != nil {
+		t.Fatalf("a change nothing relies on made the plan stale: %v", err)
+	}
+	p.World.SetLogGroupRetention(acctA, "us-east-1", "/vpc-flow-logs/111111111111/us-east-1", 1)
+	delete(p.World.RolePolicies, acctA+"/flowplan-flow-logs/"+engine.DeliveryPolicyName)
+	err := engine.CheckStale(plan, fresh())
+	var stale *engine.StaleError
+	if !errors.As(err, &stale) {
+		t.Fatalf("want a StaleError, got %v", err)
+	}
+	var got []string
+	for _, c := range stale.Changed {
+		got = append(got, c.Addr.String())
+	}
+	want := []string{acctA + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery", acctA + "/us-east-1/log_group//vpc-flow-logs/111111111111/us-east-1"}
+	if !cmp.Equal(got, want) {
+		t.Errorf("stale addresses = %q, want %q", got, want)
+	}
+	if !strings.Contains(err.Error(), "other changes rely on it") {
+		t.Errorf("the error does not say why an unchanged resource matters: %v", err)
+	}
+}

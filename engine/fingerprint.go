@@ -128,14 +128,17 @@ func (e *StaleError) Error() string {
 }
 
 // CheckStale re-checks a saved plan against freshly discovered state: every
-// change that does something must have the fingerprint it was planned with,
-// and its scope must have been discovered. It returns a *StaleError naming
-// every address that fails, or nil.
+// change that does something, and every no-op one of them needs in place
+// (the delivery role, policy, log group or bucket statements of a flow log
+// it creates), must have the fingerprint it was planned with, and its scope
+// must have been discovered. It returns a *StaleError naming every address
+// that fails, or nil.
 func CheckStale(saved *Plan, current *State) error {
 	idx := newCurrentIndex(normalizeAll(current.Resources), current.Targets)
+	check := mustBeUnchanged(saved.Changes)
 	var stale []StaleChange
 	for _, c := range saved.Changes {
-		if c.Action == NoOp {
+		if !check[c] {
 			continue
 		}
 		if why := scopeFailure(c, current); why != "" {
@@ -143,7 +146,11 @@ func CheckStale(saved *Plan, current *State) error {
 			continue
 		}
 		if idx.fingerprint(c) != c.Fingerprint {
-			stale = append(stale, StaleChange{Addr: c.Addr, Why: "changed since the plan was made"})
+			why := "changed since the plan was made"
+			if c.Action == NoOp {
+				why += "; the plan left it as it was, but other changes rely on it"
+			}
+			stale = append(stale, StaleChange{Addr: c.Addr, Why: why})
 		}
 	}
 	if len(stale) == 0 {
@@ -151,6 +158,30 @@ func CheckStale(saved *Plan, current *State) error {
 	}
 	sort.Slice(stale, func(i, j int) bool { return stale[i].Addr.Less(stale[j].Addr) })
 	return &StaleError{Changed: stale}
+}
+
+// mustBeUnchanged returns the changes whose discovered state a saved plan
+// relies on: those that do something, and the no-ops they need in place. A
+// no-op nothing relies on may drift without making the plan stale.
+func mustBeUnchanged(changes []*Change) map[*Change]bool {
+	byAddr := make(map[Addr]*Change, len(changes))
+	for _, c := range changes {
+		if c != nil {
+			byAddr[c.Addr] = c
+		}
+	}
+	ix := newChangeIndex(byAddr)
+	out := map[*Change]bool{}
+	for _, c := range changes {
+		if c == nil || c.Action == NoOp {
+			continue
+		}
+		out[c] = true
+		for _, n := range ix.needs(c) {
+			out[n] = true
+		}
+	}
+	return out
 }
 
 // scopeFailure explains why a change's scope could not be re-discovered, or
