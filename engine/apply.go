@@ -195,13 +195,7 @@ func (e *executor) makeBatches() {
 		if a.scope() != b.scope() {
 			return a.scope() < b.scope()
 		}
-		oa, ob := a.order(), b.order()
-		for n := range oa {
-			if oa[n] != ob[n] {
-				return oa[n] < ob[n]
-			}
-		}
-		return false
+		return runsBefore(a, b)
 	})
 	// Within an account-region, one batch after another.
 	for i := 1; i < len(e.batches); i++ {
@@ -210,18 +204,39 @@ func (e *executor) makeBatches() {
 		}
 	}
 	// Across account-regions, the batch holding a change's forward part (or
-	// a delete) waits for the batches finishing what it depends on.
+	// a delete) waits for the batches finishing what it depends on. Those
+	// must come earlier in the batch order; a dependency that does not (a
+	// plan edited by hand) fails the change, as waiting for it could
+	// deadlock.
 	for _, c := range e.plan.Changes {
 		b := e.dependentPart(c, firstPart, lastPart)
 		if b == nil {
 			continue
 		}
 		for _, d := range c.DependsOn {
-			if db := lastPart[d]; db != nil && db != b && db.scope() != b.scope() {
+			db := lastPart[d]
+			switch {
+			case db == nil:
+			case !runsBefore(db, b):
+				r := e.runs[c.Addr]
+				r.status, r.err = StatusFailed, fmt.Errorf("%s: malformed plan: it depends on %s, which apply runs after it", describe(c), d)
+			case db.scope() != b.scope():
 				b.after = append(b.after, db)
 			}
 		}
 	}
+}
+
+// runsBefore reports whether batch a comes before batch b in the order
+// batches run in any account-region: by phase, then kind, then operation.
+func runsBefore(a, b *batch) bool {
+	oa, ob := a.order(), b.order()
+	for n := range oa {
+		if oa[n] != ob[n] {
+			return oa[n] < ob[n]
+		}
+	}
+	return false
 }
 
 // checkChange refuses a change a provider could not carry out (a plan file

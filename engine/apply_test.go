@@ -873,3 +873,41 @@ func TestStalePlanChecksWhatNewFlowLogsRelyOn(t *testing.T) {
 		t.Errorf("the error does not say why an unchanged resource matters: %v", err)
 	}
 }
+
+// TestApplyRefusesDependenciesThatCannotComeFirst: a hand-edited plan whose
+// changes wait for each other across account-regions (or for a change that
+// runs after them) must fail those changes, not hang.
+func TestApplyRefusesDependenciesThatCannotComeFirst(t *testing.T) {
+	p, s := fixture(false)
+	plan := makePlan(t, p, s, engine.Options{})
+	a1 := findChange(plan, acctA+"/us-east-1/flow_log/prod-vpcs/vpc-a1")
+	b1 := findChange(plan, acctB+"/us-east-1/flow_log/prod-vpcs/vpc-b1")
+	if a1 == nil || b1 == nil {
+		t.Fatalf("fixture plan lacks its flow logs:\n%s", strings.Join(actions(plan), "\n"))
+	}
+	a1.DependsOn = append(a1.DependsOn, b1.Addr)
+	b1.DependsOn = append(b1.DependsOn, a1.Addr)
+	done := make(chan struct{})
+	var res *engine.Result
+	var err error
+	go func() {
+		defer close(done)
+		res, err = engine.Apply(context.Background(), p, plan, engine.Options{})
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Apply hangs on a plan whose changes wait for each other")
+	}
+	for _, addr := range []engine.Addr{a1.Addr, b1.Addr} {
+		want := "malformed plan: it depends on"
+		if err == nil || !strings.Contains(err.Error(), addr.String()+": "+want) {
+			t.Errorf("error does not refuse %s (%q): %v", addr, want, err)
+		}
+	}
+	for _, c := range res.Changes {
+		if c.Addr != a1.Addr && c.Addr != b1.Addr && c.Status != engine.StatusApplied {
+			t.Errorf("%s: %s %s", c.Addr, c.Status, c.Error)
+		}
+	}
+}
