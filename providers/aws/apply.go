@@ -148,9 +148,9 @@ func resultTags(have, want map[string]string) map[string]string {
 }
 
 // waitIAM sleeps before another try while IAM propagates a change, if the
-// deadline allows, reporting the wait. It doubles *wait up to 16 s.
+// deadline allows, reporting the wait.
 func (a *applier) waitIAM(ctx context.Context, deadline time.Time, wait *time.Duration, what string) bool {
-	if time.Now().Add(*wait).After(deadline) {
+	if !fits(deadline, *wait) {
 		return false
 	}
 	scope := scopeName(a.b.Account.ID, a.b.Region)
@@ -158,6 +158,15 @@ func (a *applier) waitIAM(ctx context.Context, deadline time.Time, wait *time.Du
 	// elapsed time themselves.
 	a.p.report(engine.EventIAMWait, scope, what)
 	a.p.opts.Logger.InfoContext(ctx, "waiting for IAM propagation", "scope", scope, "wait", *wait, "what", what)
+	return sleep(ctx, wait)
+}
+
+// fits reports whether a wait ends before the deadline.
+func fits(deadline time.Time, wait time.Duration) bool { return !time.Now().Add(wait).After(deadline) }
+
+// sleep waits *wait unless ctx ends first, then doubles *wait up to 16 s.
+// It reports whether it waited.
+func sleep(ctx context.Context, wait *time.Duration) bool {
 	t := time.NewTimer(*wait)
 	defer t.Stop()
 	select {

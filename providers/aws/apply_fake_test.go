@@ -67,7 +67,7 @@ func TestCreateFlowLogsGivesUpAfterIAMPropagationTimeout(t *testing.T) {
 		return http.StatusBadRequest, ec2Error("InvalidParameter", iamRefusal)
 	})
 	p, _ := newFakeProvider(t, url, func(o *Options) { o.IAMPropagationTimeout = 50 * time.Millisecond })
-	p.iamBackoff = 10 * time.Millisecond
+	p.firstWait = 10 * time.Millisecond
 	out := p.Apply(context.Background(), createBatch(cwlChange("prod", "vpc-1")))
 	want := "create flow log 123456789012/us-east-1/flow_log/prod/vpc-1: InvalidParameter: Unable to assume given IAM role"
 	if out[0].Err == nil || !strings.HasPrefix(out[0].Err.Error(), want) {
@@ -206,5 +206,47 @@ func TestApplyManyFlowLogs(t *testing.T) {
 	}
 	if c, d := len(f.requestsFor("CreateFlowLogs")), len(f.requestsFor("DescribeFlowLogs")); c != 2 || d != 2 {
 		t.Errorf("CreateFlowLogs calls = %d, DescribeFlowLogs calls = %d, want 2 and 2", c, d)
+	}
+}
+
+// EC2 is eventually consistent: a flow log just created may be missing
+// from DescribeFlowLogs for a while. It is described again until it shows.
+func TestCreateFlowLogsWaitsForNewFlowLogsToShow(t *testing.T) {
+	f, url := newFakeEC2(t, func(action string, _ url.Values, n int) (int, string) {
+		switch {
+		case action == "CreateFlowLogs":
+			return http.StatusOK, createFlowLogsReply([]string{"fl-1", "fl-2"}, nil)
+		case n == 1:
+			return http.StatusOK, describeFlowLogsReply(map[string]string{"fl-1": "vpc-1"})
+		}
+		return http.StatusOK, describeFlowLogsReply(map[string]string{"fl-2": "vpc-2"})
+	})
+	p, _ := newFakeProvider(t, url)
+	out := p.Apply(context.Background(), createBatch(cwlChange("prod", "vpc-1"), cwlChange("prod", "vpc-2")))
+	for n, want := range []string{"fl-1", "fl-2"} {
+		if out[n].Err != nil || out[n].Resource == nil || out[n].Resource.ID != want {
+			t.Errorf("%s: %+v, want %s", out[n].Change.Addr, out[n], want)
+		}
+	}
+	reqs := f.requestsFor("DescribeFlowLogs")
+	if len(reqs) != 2 || reqs[1].Get("FlowLogId.1") != "fl-2" || reqs[1].Has("FlowLogId.2") {
+		t.Errorf("DescribeFlowLogs calls = %v, want a second one for fl-2 alone", reqs)
+	}
+}
+
+func TestCreateFlowLogsGivesUpOnFlowLogsThatNeverShow(t *testing.T) {
+	f, url := newFakeEC2(t, func(action string, _ url.Values, n int) (int, string) {
+		if action == "CreateFlowLogs" {
+			return http.StatusOK, createFlowLogsReply([]string{"fl-1"}, nil)
+		}
+		return http.StatusOK, describeFlowLogsReply(nil)
+	})
+	p, _ := newFakeProvider(t, url)
+	out := p.Apply(context.Background(), createBatch(cwlChange("prod", "vpc-1")))
+	if out[0].Err == nil || !strings.Contains(out[0].Err.Error(), "DescribeFlowLogs shows no new flow log") {
+		t.Errorf("err = %v, want the flow log reported missing", out[0].Err)
+	}
+	if n := len(f.requestsFor("DescribeFlowLogs")); n < 2 {
+		t.Errorf("DescribeFlowLogs calls = %d, want retries within the timeout", n)
 	}
 }

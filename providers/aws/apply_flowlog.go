@@ -216,15 +216,7 @@ func (a *applier) createFlowLogs(ctx context.Context) {
 			created[id] = byResource
 		}
 	}
-	var described []ec2types.FlowLog
-	var readErr error
-	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(created)), maxFlowLogIDs) {
-		fls, err := describeFlowLogs(ctx, c, chunk)
-		if err != nil && readErr == nil {
-			readErr = annotate("created flow logs, but could not read them back", err)
-		}
-		described = append(described, fls...)
-	}
+	described, readErr := a.readBack(ctx, c, slices.Sorted(maps.Keys(created)))
 	for _, f := range described {
 		if i, ok := created[aws.ToString(f.FlowLogId)][aws.ToString(f.ResourceId)]; ok {
 			r := flowLogResource(a.b.Account.ID, a.b.Region, f)
@@ -242,6 +234,39 @@ func (a *applier) createFlowLogs(ctx context.Context) {
 	}
 }
 
+// readBack describes the created flow logs, 1000 IDs a call. EC2 is
+// eventually consistent: a flow log just created may not show yet, and
+// EC2's guide says to describe it again with a backoff "starting with a
+// couple of seconds of wait time, and increasing gradually up to a few
+// minutes". IDs not shown are described again, up to readBackTimeout.
+func (a *applier) readBack(ctx context.Context, c *ec2.Client, ids []string) ([]ec2types.FlowLog, error) {
+	deadline := time.Now().Add(a.p.readBackTimeout)
+	wait := a.p.firstWait
+	var out []ec2types.FlowLog
+	for {
+		shown := map[string]bool{}
+		for chunk := range slices.Chunk(ids, maxFlowLogIDs) {
+			fls, err := describeFlowLogs(ctx, c, chunk)
+			if err != nil {
+				return out, annotate("created flow logs, but could not read them back", err)
+			}
+			for _, f := range fls {
+				shown[aws.ToString(f.FlowLogId)] = true
+			}
+			out = append(out, fls...)
+		}
+		ids = slices.DeleteFunc(ids, func(id string) bool { return shown[id] })
+		if len(ids) == 0 || !fits(deadline, wait) {
+			return out, nil
+		}
+		a.p.opts.Logger.InfoContext(ctx, "waiting for new flow logs to show in DescribeFlowLogs",
+			"scope", scopeName(a.b.Account.ID, a.b.Region), "wait", wait, "flow_logs", len(ids))
+		if !sleep(ctx, &wait) {
+			return out, nil
+		}
+	}
+}
+
 // runCreateCall makes one CreateFlowLogs call for changes sharing a
 // configuration. It returns the created flow log IDs and the call's
 // changes by resource ID; every failure is recorded in the change's
@@ -253,7 +278,7 @@ func (a *applier) runCreateCall(ctx context.Context, c *ec2.Client, pending []in
 	tmpl := a.b.Changes[pending[0]].After
 	role := "delivery role " + cmp.Or(tmpl.FlowLog.DeliverLogsPermissionARN, tmpl.FlowLog.DeliverCrossAccountRole)
 	deadline := time.Now().Add(a.p.opts.IAMPropagationTimeout)
-	wait := a.p.iamBackoff
+	wait := a.p.firstWait
 	byResource := map[string]int{}
 	for _, i := range pending {
 		byResource[a.b.Changes[i].After.FlowLog.ResourceID] = i

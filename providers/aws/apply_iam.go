@@ -165,7 +165,7 @@ func (a *applier) rolePolicy(ctx context.Context, ch *engine.Change) (*engine.Re
 		}
 		in := &iam.PutRolePolicyInput{RoleName: aws.String(rp.RoleName), PolicyName: aws.String(rp.PolicyName), PolicyDocument: aws.String(rp.Document)}
 		deadline := time.Now().Add(a.p.opts.IAMPropagationTimeout)
-		wait := a.p.iamBackoff
+		wait := a.p.firstWait
 		_, err := c.PutRolePolicy(ctx, in)
 		for ErrorCode(err) == "NoSuchEntity" && a.waitIAM(ctx, deadline, &wait, "role "+rp.RoleName) {
 			_, err = c.PutRolePolicy(ctx, in)

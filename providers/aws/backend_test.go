@@ -139,7 +139,7 @@ func newTestProvider(t testing.TB, be *backend, mod ...func(*Options)) *Provider
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.iamBackoff = 10 * time.Millisecond
+	p.firstWait = 10 * time.Millisecond
 	return p
 }
 

@@ -141,7 +141,8 @@ func newFakeProvider(t testing.TB, endpoint string, mod ...func(*Options)) (*Pro
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.iamBackoff = time.Millisecond
+	p.firstWait = time.Millisecond
+	p.readBackTimeout = 50 * time.Millisecond
 	p.retryBackoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
 	return p, ev
 }

@@ -32,6 +32,10 @@ const (
 	// otherErrorAttempts is how many times a call failing with a transient,
 	// non-throttling error (5xx, timeouts) is tried: the SDK's default.
 	otherErrorAttempts = 3
+	// ec2PropagationTimeout bounds the wait for a flow log just created to
+	// show in DescribeFlowLogs. EC2's guide asks for retries "increasing
+	// gradually up to a few minutes of wait time".
+	ec2PropagationTimeout = 2 * time.Minute
 	// assumeRoleDuration is asked for every AssumeRole: an hour covers a
 	// plan and its apply, and is what roles allow by default.
 	assumeRoleDuration = time.Hour
@@ -94,9 +98,12 @@ type Provider struct {
 	base  aws.Config
 	stats *Stats
 
-	// iamBackoff is the first wait between CreateFlowLogs retries during IAM
-	// propagation; tests shorten it.
-	iamBackoff time.Duration
+	// firstWait is the first wait of every backoff: retries during IAM
+	// propagation and read-backs of new flow logs; tests shorten it.
+	firstWait time.Duration
+	// readBackTimeout bounds the read-backs of new flow logs that EC2 does
+	// not show yet; tests shorten it.
+	readBackTimeout time.Duration
 	// retryBackoff replaces the SDK's backoff when set; tests shorten it.
 	retryBackoff retry.BackoffDelayer
 
@@ -160,12 +167,13 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 	}
 	o.Region = cfg.Region
 	return &Provider{
-		opts:       o,
-		base:       cfg,
-		stats:      newStats(),
-		iamBackoff: 2 * time.Second,
-		sessions:   map[string]*session{},
-		sems:       map[string]chan struct{}{},
+		opts:            o,
+		base:            cfg,
+		stats:           newStats(),
+		firstWait:       2 * time.Second,
+		readBackTimeout: ec2PropagationTimeout,
+		sessions:        map[string]*session{},
+		sems:            map[string]chan struct{}{},
 	}, nil
 }
 
