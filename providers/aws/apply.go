@@ -47,6 +47,9 @@ type applier struct {
 	s   *session
 	b   *engine.Batch
 	out []engine.Outcome
+	// iamWaits are the batch's waits for IAM propagation, by what is
+	// awaited (see waitIAM).
+	iamWaits map[string]*backoff
 }
 
 // each applies the batch's changes one by one; for the kinds AWS has no
@@ -147,18 +150,35 @@ func resultTags(have, want map[string]string) map[string]string {
 	return out
 }
 
-// waitIAM sleeps before another try while IAM propagates a change, if the
-// deadline allows, reporting the wait.
-func (a *applier) waitIAM(ctx context.Context, deadline time.Time, wait *time.Duration, what string) bool {
-	if !fits(deadline, *wait) {
+// waitIAM sleeps before another try while IAM propagates what (a role),
+// reporting the wait, and reports whether it waited. The wait for one
+// role spans the batch: it ends IAMPropagationTimeout after the batch first
+// waited for it, so a role that never works costs that once, not once per
+// CreateFlowLogs call.
+func (a *applier) waitIAM(ctx context.Context, what string) bool {
+	w := a.iamWaits[what]
+	if w == nil {
+		w = &backoff{deadline: time.Now().Add(a.p.opts.IAMPropagationTimeout), wait: a.p.firstWait}
+		if a.iamWaits == nil {
+			a.iamWaits = map[string]*backoff{}
+		}
+		a.iamWaits[what] = w
+	}
+	if !fits(w.deadline, w.wait) {
 		return false
 	}
 	scope := scopeName(a.b.Account.ID, a.b.Region)
 	// The message names only what is awaited; progress displays add the
 	// elapsed time themselves.
 	a.p.report(engine.EventIAMWait, scope, what)
-	a.p.opts.Logger.InfoContext(ctx, "waiting for IAM propagation", "scope", scope, "wait", *wait, "what", what)
-	return sleep(ctx, wait)
+	a.p.opts.Logger.InfoContext(ctx, "waiting for IAM propagation", "scope", scope, "wait", w.wait, "what", what)
+	return sleep(ctx, &w.wait)
+}
+
+// backoff is a wait that grows, and the deadline it ends at.
+type backoff struct {
+	deadline time.Time
+	wait     time.Duration
 }
 
 // fits reports whether a wait ends before the deadline.

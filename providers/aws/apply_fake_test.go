@@ -250,3 +250,28 @@ func TestCreateFlowLogsGivesUpOnFlowLogsThatNeverShow(t *testing.T) {
 		t.Errorf("DescribeFlowLogs calls = %d, want retries within the timeout", n)
 	}
 }
+
+// The wait for a role spans the batch: once a role has been refused for
+// IAMPropagationTimeout, the batch's other calls with it are not retried.
+func TestIAMPropagationTimeoutIsPerBatch(t *testing.T) {
+	f, url := newFakeEC2(t, func(action string, _ url.Values, n int) (int, string) {
+		return http.StatusBadRequest, ec2Error("InvalidParameter", iamRefusal)
+	})
+	p, _ := newFakeProvider(t, url, func(o *Options) { o.IAMPropagationTimeout = 200 * time.Millisecond })
+	p.firstWait = 50 * time.Millisecond
+	other := cwlChange("prod", "vpc-2")
+	other.After.FlowLog.Destination = "arn:aws:logs:us-east-1:123456789012:log-group:/other"
+	out := p.Apply(context.Background(), createBatch(cwlChange("prod", "vpc-1"), other))
+	for _, o := range out {
+		if !isIAMPropagation(o.Err) {
+			t.Errorf("%s: err = %v, want the IAM refusal", o.Change.Addr, o.Err)
+		}
+	}
+	calls := map[string]int{}
+	for _, r := range f.requestsFor("CreateFlowLogs") {
+		calls[r.Get("ResourceId.1")]++
+	}
+	if calls["vpc-1"] < 2 || calls["vpc-2"] != 1 {
+		t.Errorf("CreateFlowLogs calls by resource = %v, want retries for vpc-1 only", calls)
+	}
+}

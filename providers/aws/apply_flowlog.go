@@ -277,8 +277,6 @@ func (a *applier) readBack(ctx context.Context, c *ec2.Client, ids []string) ([]
 func (a *applier) runCreateCall(ctx context.Context, c *ec2.Client, pending []int) ([]string, map[string]int) {
 	tmpl := a.b.Changes[pending[0]].After
 	role := "delivery role " + cmp.Or(tmpl.FlowLog.DeliverLogsPermissionARN, tmpl.FlowLog.DeliverCrossAccountRole)
-	deadline := time.Now().Add(a.p.opts.IAMPropagationTimeout)
-	wait := a.p.firstWait
 	byResource := map[string]int{}
 	for _, i := range pending {
 		byResource[a.b.Changes[i].After.FlowLog.ResourceID] = i
@@ -293,7 +291,7 @@ func (a *applier) runCreateCall(ctx context.Context, c *ec2.Client, pending []in
 		}
 		in := createFlowLogsInput(tmpl, ids, clientToken(a.b.ClientTokenSeed, addrs, round))
 		out, err := c.CreateFlowLogs(ctx, in)
-		for err != nil && isIAMPropagation(err) && a.waitIAM(ctx, deadline, &wait, role) {
+		for err != nil && isIAMPropagation(err) && a.waitIAM(ctx, role) {
 			out, err = c.CreateFlowLogs(ctx, in)
 		}
 		if ErrorCode(err) == "FlowLogAlreadyExists" && len(pending) > 1 {
@@ -321,7 +319,7 @@ func (a *applier) runCreateCall(ctx context.Context, c *ec2.Client, pending []in
 				retry = append(retry, i)
 			}
 		}
-		if len(retry) > 0 && !a.waitIAM(ctx, deadline, &wait, role) {
+		if len(retry) > 0 && !a.waitIAM(ctx, role) {
 			retry = nil
 		}
 		for i, err := range failed {

@@ -10,7 +10,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -164,10 +163,8 @@ func (a *applier) rolePolicy(ctx context.Context, ch *engine.Change) (*engine.Re
 			return nil, err
 		}
 		in := &iam.PutRolePolicyInput{RoleName: aws.String(rp.RoleName), PolicyName: aws.String(rp.PolicyName), PolicyDocument: aws.String(rp.Document)}
-		deadline := time.Now().Add(a.p.opts.IAMPropagationTimeout)
-		wait := a.p.firstWait
 		_, err := c.PutRolePolicy(ctx, in)
-		for ErrorCode(err) == "NoSuchEntity" && a.waitIAM(ctx, deadline, &wait, "role "+rp.RoleName) {
+		for ErrorCode(err) == "NoSuchEntity" && a.waitIAM(ctx, "role "+rp.RoleName) {
 			_, err = c.PutRolePolicy(ctx, in)
 		}
 		if err != nil {
