@@ -680,6 +680,14 @@ func describeFlowLogs(c *call) (any, error) {
 	if len(ids) > 1000 {
 		return nil, badRequest("InvalidParameterValue", "The maximum number of flow log IDs is 1000")
 	}
+	if len(ids) > 0 && c.form.has("MaxResults") {
+		// The API reference said of MaxResults: "You cannot specify this
+		// parameter and the flow log IDs parameter in the same request"
+		// (as mirrored by rusoto_ec2 0.30 and Paws 0.15); the current page
+		// no longer says it. The emulator takes the stricter reading.
+		// ASSUMPTION: the wording, modelled on EC2's other combinations.
+		return nil, badRequest("InvalidParameterCombination", "The parameter flowLogIds cannot be used with the parameter maxResults")
+	}
 	r := c.reg()
 	views := map[string]flowLogView{}
 	var keys []string

@@ -208,6 +208,11 @@ var diffScenarios = []diffScenario{
 		}
 		return "options:absent"
 	}, "options:plain-text", "options:absent"},
+	{"DescribeFlowLogs with FlowLogIds and MaxResults", func(t *testing.T, tg diffTarget) string {
+		_, err := ec2.NewFromConfig(tg.cfg).DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{
+			FlowLogIds: []string{"fl-0123456789abcdef0"}, MaxResults: aws.Int32(5)})
+		return outcome(err, nil)
+	}, "error:InvalidParameterCombination", "ok"},
 	{"DescribeVpcs MaxResults 4", func(t *testing.T, tg diffTarget) string {
 		_, err := ec2.NewFromConfig(tg.cfg).DescribeVpcs(ctx, &ec2.DescribeVpcsInput{MaxResults: aws.Int32(4)})
 		return outcome(err, nil)
