@@ -62,8 +62,8 @@ func (a *applyArgs) run(ctx context.Context, e *env, args []string) error {
 	if err := render.Plan(e.Stdout, plan, format, render.Options{Color: color}); err != nil {
 		return err
 	}
-	if len(plan.Errors) > 0 {
-		return &exitError{code: ExitError, err: fmt.Errorf("discovery failed in %d scope(s); nothing was applied. Fix access to them, or limit the run with --target", len(plan.Errors))}
+	if err := refusePartialPlan(plan, ""); err != nil {
+		return err
 	}
 	if plan.Empty() {
 		return nil
@@ -97,6 +97,9 @@ func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format 
 	if err := engine.CheckSpec(plan, s); err != nil {
 		return err
 	}
+	if err := refusePartialPlan(plan, " when the plan was made"); err != nil {
+		return err
+	}
 	b, err := a.backend.open(ctx, e, s)
 	if err != nil {
 		return err
@@ -114,6 +117,19 @@ func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format 
 	}
 	b.progressDone()
 	return a.execute(ctx, e, b, plan, format, e.useColor(e.Stdout, a.out.noColor))
+}
+
+// refusePartialPlan refuses a plan made while some scopes could not be
+// discovered. Its delivery roles and bucket statements were planned from
+// the other scopes only: applying them could take the unread scopes' regions
+// out of a trust policy or their accounts out of a bucket policy. --target
+// does not help, since every discovery error stays in a filtered plan.
+func refusePartialPlan(plan *engine.Plan, when string) error {
+	if len(plan.Errors) == 0 {
+		return nil
+	}
+	return &exitError{code: ExitError, err: fmt.Errorf("discovery failed in %d scope(s)%s; nothing was applied, because the roles and bucket policies it plans would leave those scopes out. "+
+		"Fix access to them, or leave them out of the spec, and plan again", len(plan.Errors), when)}
 }
 
 func (a *applyArgs) execute(ctx context.Context, e *env, b *backend, plan *engine.Plan, format render.Format, color bool) error {

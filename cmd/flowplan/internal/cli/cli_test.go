@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/spec"
+)
+
+// runCLI runs flowplan in process and returns its exit code, stdout and
+// stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), args, Streams{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr})
+	return code, stdout.String(), stderr.String()
+}
+
+const testSpec = `version: 1
+name: cli-test
+accounts:
+  - {id: "111111111111", regions: [us-east-1]}
+delivery_roles:
+  flowplan-flow-logs: {path: /}
+flow_logs:
+  - name: all-vpcs
+    targets: {vpcs: {all: true}}
+    destination: {cloudwatch_logs: {log_group: /vpc, delivery_role: flowplan-flow-logs}}
+`
+
+// savedPlan writes testSpec and a plan made from it, edited by edit, and
+// returns their paths.
+func savedPlan(t *testing.T, edit func(*engine.Plan)) (specPath, planPath string) {
+	t.Helper()
+	dir := t.TempDir()
+	specPath = filepath.Join(dir, "flowplan.yaml")
+	if err := os.WriteFile(specPath, []byte(testSpec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := spec.Load(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := engine.Addr{Account: "111111111111", Region: "us-east-1", Kind: engine.KindLogGroup, Name: "/vpc"}
+	plan := &engine.Plan{
+		FormatVersion: engine.PlanFormatVersion, ID: "0123456789abcdef",
+		Spec:     engine.SpecRef{Name: s.Name, File: specPath, SHA256: s.SHA256},
+		Accounts: []engine.Account{{ID: "111111111111", Regions: []string{"us-east-1"}, Source: "accounts"}},
+		Changes:  []*engine.Change{{Addr: addr, Action: engine.Create, After: &engine.Resource{Addr: addr, LogGroup: &engine.LogGroup{Name: "/vpc"}}}},
+	}
+	edit(plan)
+	planPath = filepath.Join(dir, "plan.json")
+	if err := engine.SavePlanFile(planPath, plan); err != nil {
+		t.Fatal(err)
+	}
+	return specPath, planPath
+}
+
+// A plan made while some scopes could not be read plans the shared
+// resources (delivery roles, bucket statements) from the others only, so
+// applying it could cut the unread scopes off. Apply refuses it whether it
+// comes from the spec or from a saved file, before it reaches AWS.
+func TestApplyRefusesASavedPlanWithDiscoveryErrors(t *testing.T) {
+	specPath, planPath := savedPlan(t, func(p *engine.Plan) {
+		p.Errors = []engine.ScopeError{{Scope: "111111111111/eu-west-1", Code: "AccessDenied", Message: "no"}}
+	})
+	// --profile names no profile: reaching AWS would fail differently.
+	code, _, stderr := runCLI(t, "apply", planPath, "-f", specPath, "--profile", "flowplan-test-no-such-profile", "--no-progress")
+	if code != ExitError {
+		t.Errorf("exit code = %d, want %d", code, ExitError)
+	}
+	want := "Error: discovery failed in 1 scope(s) when the plan was made; nothing was applied"
+	if !strings.HasPrefix(stderr, want) {
+		t.Errorf("stderr = %q, want it to start with %q", stderr, want)
+	}
+}
+
+func TestPlanFileErrorsNameTheOperationOnce(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte("plan: yes"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"show", bad}, {"apply", bad}} {
+		code, _, stderr := runCLI(t, args...)
+		want := "Error: read plan " + bad + ": not a flowplan plan file: "
+		if code != ExitError || !strings.HasPrefix(stderr, want) || strings.Count(stderr, "read plan") != 1 {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 and one %q", args[0], code, stderr, want)
+		}
+	}
+}
