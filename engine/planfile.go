@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,30 +48,40 @@ func WritePlan(w io.Writer, plan *Plan) error {
 // ReadPlan reads a plan written by WritePlan. It refuses a plan whose
 // format_version has a major version this build does not know.
 func ReadPlan(r io.Reader) (*Plan, error) {
-	data, err := io.ReadAll(r)
+	p, err := readPlan(r)
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	return p, nil
+}
+
+// readPlan is ReadPlan without the operation in its errors, which callers
+// name (with the file's path, say).
+func readPlan(r io.Reader) (*Plan, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
 	}
 	var head struct {
 		FormatVersion *string `json:"format_version"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("read plan: not a flowplan plan file: %w", err)
+		return nil, fmt.Errorf("not a flowplan plan file: %w", err)
 	}
 	if head.FormatVersion == nil {
-		return nil, errors.New("read plan: not a flowplan plan file: no format_version")
+		return nil, errors.New("not a flowplan plan file: no format_version")
 	}
 	if major(*head.FormatVersion) != major(PlanFormatVersion) {
-		return nil, fmt.Errorf("read plan: format_version %q is not supported by this flowplan, which reads %s.x; make the plan again with this version",
+		return nil, fmt.Errorf("format_version %q is not supported by this flowplan, which reads %s.x; make the plan again with this version",
 			*head.FormatVersion, major(PlanFormatVersion))
 	}
 	var p Plan
 	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
+		return nil, err
 	}
 	for i, c := range p.Changes {
 		if c == nil {
-			return nil, fmt.Errorf("read plan: change %d is empty", i)
+			return nil, fmt.Errorf("change %d is empty", i)
 		}
 	}
 	return &p, nil
@@ -109,16 +120,20 @@ func SavePlanFile(path string, plan *Plan) (err error) {
 	return nil
 }
 
-// LoadPlanFile reads a plan saved by SavePlanFile.
+// LoadPlanFile reads a plan saved by SavePlanFile. Its errors read
+// "read plan <path>: ...".
 func LoadPlanFile(path string) (*Plan, error) {
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read plan: %s does not exist", path)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("load plan: %w", err)
+		return nil, fmt.Errorf("read plan: %w", err)
 	}
 	defer f.Close()
-	p, err := ReadPlan(f)
+	p, err := readPlan(f)
 	if err != nil {
-		return nil, fmt.Errorf("load plan %s: %w", path, err)
+		return nil, fmt.Errorf("read plan %s: %w", path, err)
 	}
 	return p, nil
 }

@@ -82,7 +82,7 @@ func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format 
 	if len(a.targets) > 0 {
 		return &usageError{cmd: "apply", msg: "--target cannot be used with a saved plan: the plan is applied exactly as saved; make a new plan with --target instead"}
 	}
-	plan, err := readPlanFile(path)
+	plan, err := engine.LoadPlanFile(path)
 	if err != nil {
 		return err
 	}

@@ -93,3 +93,18 @@ func TestPlanFileErrorsNameTheOperationOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestSavePlanErrorNamesTheOperationOnce(t *testing.T) {
+	quickstart, err := filepath.Abs("../../../../examples/quickstart.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir) // the sandbox keeps its state in the current directory
+	out := filepath.Join(dir, "missing", "plan.json")
+	code, _, stderr := runCLI(t, "plan", "--sandbox", "-f", quickstart, "--out", out, "--no-progress")
+	want := "Error: save plan " + out + ": "
+	if code != ExitError || !strings.Contains(stderr, want) || strings.Count(stderr, "save plan") != 1 {
+		t.Errorf("exit %d, stderr %q; want exit 1 and one %q", code, stderr, want)
+	}
+}

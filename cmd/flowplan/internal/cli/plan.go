@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/flowplan/flowplan/engine"
 	"github.com/flowplan/flowplan/render"
@@ -114,7 +112,7 @@ func (a *planArgs) run(ctx context.Context, e *env, args []string) error {
 	}
 	if a.outFile != "" {
 		if err := engine.SavePlanFile(a.outFile, plan); err != nil {
-			return fmt.Errorf("save plan: %w", err)
+			return err
 		}
 		fmt.Fprintf(e.Stderr, "Saved the plan to %s. Apply it with: flowplan apply %s\n", a.outFile, a.outFile)
 	}
@@ -151,27 +149,11 @@ func (a *showArgs) run(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	plan, err := readPlanFile(args[0])
+	plan, err := engine.LoadPlanFile(args[0])
 	if err != nil {
 		return err
 	}
 	return render.Plan(e.Stdout, plan, format, render.Options{Color: e.useColor(e.Stdout, a.out.noColor)})
-}
-
-func readPlanFile(path string) (*engine.Plan, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("read plan: %s does not exist", path)
-		}
-		return nil, fmt.Errorf("read plan: %w", err)
-	}
-	defer f.Close()
-	plan, err := engine.ReadPlan(f)
-	if err != nil {
-		return nil, fmt.Errorf("read plan %s: %w", path, err)
-	}
-	return plan, nil
 }
 
 func setupValidate(fs *flag.FlagSet) func(context.Context, *env, []string) error {
