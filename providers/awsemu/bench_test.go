@@ -48,6 +48,45 @@ func BenchmarkDescribeFlowLogs(b *testing.B) {
 	}
 }
 
+// BenchmarkDescribeFlowLogsPaged lists 5,000 flow logs in pages of 1,000,
+// as discovery does, and reads 1,000 of them back by ID, as apply does
+// after CreateFlowLogs; each op is the whole listing or the one read.
+func BenchmarkDescribeFlowLogsPaged(b *testing.B) {
+	const n = 5000
+	emu := awsemu.New(awsemu.Options{})
+	if err := emu.LoadWorld(strings.NewReader(benchWorld(n))); err != nil {
+		b.Fatal(err)
+	}
+	client := ec2.NewFromConfig(inProcessCfg(emu, 1))
+	var ids []string
+	b.Run("list", func(b *testing.B) {
+		for b.Loop() {
+			ids = ids[:0]
+			pg := ec2.NewDescribeFlowLogsPaginator(client, &ec2.DescribeFlowLogsInput{MaxResults: aws.Int32(1000)})
+			for pg.HasMorePages() {
+				page, err := pg.NextPage(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, f := range page.FlowLogs {
+					ids = append(ids, aws.ToString(f.FlowLogId))
+				}
+			}
+			if len(ids) != n {
+				b.Fatalf("listed %d flow logs, want %d", len(ids), n)
+			}
+		}
+	})
+	b.Run("by-id", func(b *testing.B) {
+		for b.Loop() {
+			out, err := client.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{FlowLogIds: ids[:1000]})
+			if err != nil || len(out.FlowLogs) != 1000 {
+				b.Fatalf("DescribeFlowLogs by ID: %d flow logs, %v", len(out.FlowLogs), err)
+			}
+		}
+	})
+}
+
 // BenchmarkDescribeFlowLogsParallel is the same call from GOMAXPROCS
 // goroutines, as flowplan's discovery runs it across account-regions.
 func BenchmarkDescribeFlowLogsParallel(b *testing.B) {

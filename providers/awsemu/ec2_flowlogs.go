@@ -689,16 +689,25 @@ func describeFlowLogs(c *call) (any, error) {
 		return nil, badRequest("InvalidParameterCombination", "The parameter flowLogIds cannot be used with the parameter maxResults")
 	}
 	r := c.reg()
+	wanted := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		wanted[id] = true
+	}
+	// Working out a delivery status evaluates policies: do it before
+	// filtering only when a filter asks for it, else for the page alone.
+	statusFirst := slices.ContainsFunc(filters, func(f ec2Filter) bool { return f.name == "deliver-log-status" })
 	views := map[string]flowLogView{}
 	var keys []string
 	for id, fl := range r.FlowLogs {
 		// Unknown IDs are not an error: DescribeFlowLogs returns an empty
 		// set for them (Terraform's findFlowLogByID relies on it).
-		if len(ids) > 0 && !slices.Contains(ids, id) {
+		if len(ids) > 0 && !wanted[id] {
 			continue
 		}
-		status, msg := c.e.deliveryStatus(c.st, c.key.Account, c.region, fl)
-		v := flowLogView{fl, status, msg}
+		v := flowLogView{fl: fl}
+		if statusFirst {
+			v.status, v.message = c.e.deliveryStatus(c.st, c.key.Account, c.region, fl)
+		}
 		if flowLogFilters.match(v, filters) {
 			views[id] = v
 			keys = append(keys, id)
@@ -711,9 +720,13 @@ func describeFlowLogs(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &describeFlowLogsXML{NextToken: next, FlowLogs: items([]flowLogXML{})}
+	out := &describeFlowLogsXML{NextToken: next, FlowLogs: items(make([]flowLogXML, 0, len(page)))}
 	for _, id := range page {
-		out.FlowLogs.Items = append(out.FlowLogs.Items, flowLogItem(views[id]))
+		v := views[id]
+		if !statusFirst {
+			v.status, v.message = c.e.deliveryStatus(c.st, c.key.Account, c.region, v.fl)
+		}
+		out.FlowLogs.Items = append(out.FlowLogs.Items, flowLogItem(v))
 	}
 	return out, nil
 }
