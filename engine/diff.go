@@ -385,7 +385,8 @@ func flowLogDiffs(before, after *FlowLog) []AttrDiff {
 	boolean("per_hour_partition", before.PerHourPartition, after.PerHourPartition)
 	str("resource_id", before.ResourceID, after.ResourceID)
 	str("resource_type", before.ResourceType, after.ResourceType)
-	if !cmp.Equal(before.TagFieldSpecifications, after.TagFieldSpecifications) {
+	// Most flow logs have no tag fields; go-cmp allocates even for two nils.
+	if len(before.TagFieldSpecifications)+len(after.TagFieldSpecifications) > 0 && !cmp.Equal(before.TagFieldSpecifications, after.TagFieldSpecifications) {
 		str("tag_field_specifications", tagFieldString(before), tagFieldString(after))
 	}
 	str("traffic_type", before.TrafficType, after.TrafficType)

@@ -95,7 +95,7 @@ func fingerprintView(r *Resource) any {
 }
 
 func changedResourceID(c *Change) string {
-	for _, r := range []*Resource{c.After, c.Before} {
+	for _, r := range [...]*Resource{c.After, c.Before} {
 		if r != nil && r.FlowLog != nil {
 			return r.FlowLog.ResourceID
 		}
