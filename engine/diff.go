@@ -29,13 +29,14 @@ func Diff(current, desired *State) *Plan {
 	}
 	d.cur, d.des = d.wellFormed(normalizeAll(current.Resources)), d.wellFormed(normalizeAll(desired.Resources))
 	d.curByKind, d.desByKind = byKind(d.cur), byKind(d.des)
+	d.curFlowLogs = flowLogsByResource(d.curByKind[KindFlowLog])
 	d.flowLogs()
 	d.logGroups()
 	d.bucketStatements()
 	d.roles()
 	d.bucketPolicySizes(current.Buckets)
 	d.dependencies()
-	idx := newCurrentIndex(d.cur, current.Targets)
+	idx := newCurrentIndex(d.cur, d.curFlowLogs, current.Targets)
 	for _, c := range d.changes {
 		c.Fingerprint = idx.fingerprint(c)
 	}
@@ -61,6 +62,8 @@ type differ struct {
 	// curByKind and desByKind hold each side's resources by kind, sorted by
 	// address.
 	curByKind, desByKind map[Kind][]*Resource
+	// curFlowLogs are the current flow logs by resource (flowLogsByResource).
+	curFlowLogs map[string][]*Resource
 }
 
 func normalizeAll(in map[Addr]*Resource) map[Addr]*Resource {
@@ -75,13 +78,23 @@ func normalizeAll(in map[Addr]*Resource) map[Addr]*Resource {
 // their address's kind (a provider bug), so that nothing downstream has to
 // check for them.
 func (d *differ) wellFormed(m map[Addr]*Resource) map[Addr]*Resource {
+	for _, a := range dropMalformed(m) {
+		d.note(NoteWarning, a, nil, "ignored: the resource has no %s data", a.Kind)
+	}
+	return m
+}
+
+// dropMalformed deletes from m the resources whose data does not match
+// their address's kind, and returns their addresses.
+func dropMalformed(m map[Addr]*Resource) []Addr {
+	var out []Addr
 	for a, r := range m {
 		if !hasKindData(r, a.Kind) {
-			d.note(NoteWarning, a, nil, "ignored: the resource has no %s data", a.Kind)
+			out = append(out, a)
 			delete(m, a)
 		}
 	}
-	return m
+	return out
 }
 
 func (d *differ) add(c *Change) {
@@ -139,42 +152,43 @@ func byKind(m map[Addr]*Resource) map[Kind][]*Resource {
 
 // --- flow logs ---
 
-// flowLogGroup is every desired and current flow log on one resource.
-type flowLogGroup struct {
-	desired []*Resource
-	current []*Resource
-}
-
 func flowLogKey(a Addr, f *FlowLog) string { return a.Account + "/" + a.Region + "/" + f.ResourceID }
 
-func (d *differ) flowLogs() {
-	groups := map[string]*flowLogGroup{}
-	get := func(k string) *flowLogGroup {
-		g := groups[k]
-		if g == nil {
-			g = &flowLogGroup{}
-			groups[k] = g
+// flowLogsByResource groups flow logs by account, region and resource
+// (flowLogKey), each group sorted by flow log ID. Other resources are left
+// out.
+func flowLogsByResource(resources []*Resource) map[string][]*Resource {
+	out := map[string][]*Resource{}
+	for _, r := range resources {
+		if r.Addr.Kind == KindFlowLog && r.FlowLog != nil {
+			k := flowLogKey(r.Addr, r.FlowLog)
+			out[k] = append(out[k], r)
 		}
-		return g
 	}
+	for _, list := range out {
+		sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+	}
+	return out
+}
+
+func (d *differ) flowLogs() {
+	desired := map[string][]*Resource{}
 	for _, r := range d.desByKind[KindFlowLog] {
-		g := get(flowLogKey(r.Addr, r.FlowLog))
-		g.desired = append(g.desired, r)
+		k := flowLogKey(r.Addr, r.FlowLog)
+		desired[k] = append(desired[k], r)
 	}
-	for _, r := range d.curByKind[KindFlowLog] {
-		g := get(flowLogKey(r.Addr, r.FlowLog))
-		g.current = append(g.current, r)
-	}
-	for _, g := range groups {
-		sort.Slice(g.current, func(i, j int) bool { return g.current[i].ID < g.current[j].ID })
-	}
-	keys := make([]string, 0, len(groups))
-	for k := range groups {
+	keys := make([]string, 0, len(desired)+len(d.curFlowLogs))
+	for k := range desired {
 		keys = append(keys, k)
+	}
+	for k := range d.curFlowLogs {
+		if desired[k] == nil {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		d.flowLogGroup(groups[k])
+		d.flowLogGroup(desired[k], d.curFlowLogs[k])
 	}
 }
 
@@ -194,11 +208,11 @@ func (d *differ) flowLogs() {
 //
 // Managed flow logs left over are deleted under prune, orphaned otherwise;
 // unmanaged ones left over are reported.
-func (d *differ) flowLogGroup(g *flowLogGroup) {
+func (d *differ) flowLogGroup(desired, current []*Resource) {
 	used := map[*Resource]bool{}
 	matched := map[*Resource]bool{}
 	var managed, unmanaged []*Resource
-	for _, c := range g.current {
+	for _, c := range current {
 		if d.owns(c) {
 			managed = append(managed, c)
 		} else {
@@ -206,7 +220,7 @@ func (d *differ) flowLogGroup(g *flowLogGroup) {
 		}
 	}
 	pass := func(pool []*Resource, match func(want, have *Resource) bool, act func(want, have *Resource)) {
-		for _, want := range g.desired {
+		for _, want := range desired {
 			if matched[want] {
 				continue
 			}
@@ -227,14 +241,14 @@ func (d *differ) flowLogGroup(g *flowLogGroup) {
 	pass(unmanaged, func(w, h *Resource) bool { return h.Tags[TagSpec] == "" && sameConfig(w, h) }, d.flowLogAdopt)
 	pass(managed, sameRule, d.flowLogReplace)
 
-	for _, have := range g.current {
+	for _, have := range current {
 		if used[have] && have.FlowLog.Status != nil && have.FlowLog.Status.DeliverLogsStatus == "FAILED" {
 			d.note(NoteWarning, have.Addr, have, "flow log %s on %s reports DeliverLogsStatus FAILED (%s): it exists but delivers nothing",
 				have.ID, have.FlowLog.ResourceID, display(have.FlowLog.Status.DeliverLogsErrorMessage))
 		}
 	}
 	conflicted := map[*Resource]bool{}
-	for _, want := range g.desired {
+	for _, want := range desired {
 		if matched[want] {
 			continue
 		}
@@ -251,7 +265,7 @@ func (d *differ) flowLogGroup(g *flowLogGroup) {
 			d.leftoverFlowLog(m)
 		}
 	}
-	if len(g.desired) == 0 {
+	if len(desired) == 0 {
 		return
 	}
 	for _, u := range unmanaged {

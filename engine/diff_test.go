@@ -833,3 +833,17 @@ func TestDiffIgnoresMalformedResources(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 }
+
+// A saved plan checked against the very state it was made from is never
+// stale, even when that state holds resources Diff ignores as malformed.
+func TestCheckStaleIgnoresWhatDiffIgnores(t *testing.T) {
+	current := state(&Resource{Addr: logGroupRes(nil, 0).Addr, FlowLog: cwl()})
+	current.Targets[acct+"/"+region] = nil
+	p := Diff(current, desiredState(false, logGroupRes(ours("prod"), 30)))
+	if c := change(p, groupAddr); c == nil || c.Action != Create {
+		t.Fatalf("plan = %v, want the log group created", summary(p))
+	}
+	if err := CheckStale(p, current); err != nil {
+		t.Errorf("the state the plan was made from is stale: %v", err)
+	}
+}

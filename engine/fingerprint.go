@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -28,19 +30,11 @@ type currentIndex struct {
 	targets   map[string]Target      // "<account>/<region>/<id>"
 }
 
-// newCurrentIndex indexes a current state whose resources are already
-// normalised (see normalizeAll).
-func newCurrentIndex(normalized map[Addr]*Resource, targets map[string][]Target) *currentIndex {
-	idx := &currentIndex{resources: normalized, flowLogs: map[string][]*Resource{}, targets: map[string]Target{}}
-	for a, n := range normalized {
-		if n != nil && n.FlowLog != nil {
-			k := flowLogKey(a, n.FlowLog)
-			idx.flowLogs[k] = append(idx.flowLogs[k], n)
-		}
-	}
-	for _, list := range idx.flowLogs {
-		sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
-	}
+// newCurrentIndex indexes a current state whose resources are normalised
+// and well formed (see normalizeAll and dropMalformed), with its flow logs
+// grouped by flowLogsByResource.
+func newCurrentIndex(normalized map[Addr]*Resource, flowLogs map[string][]*Resource, targets map[string][]Target) *currentIndex {
+	idx := &currentIndex{resources: normalized, flowLogs: flowLogs, targets: map[string]Target{}}
 	for scope, ts := range targets {
 		for _, t := range ts {
 			idx.targets[scope+"/"+t.ID] = t
@@ -134,7 +128,9 @@ func (e *StaleError) Error() string {
 // must have been discovered. It returns a *StaleError naming every address
 // that fails, or nil.
 func CheckStale(saved *Plan, current *State) error {
-	idx := newCurrentIndex(normalizeAll(current.Resources), current.Targets)
+	cur := normalizeAll(current.Resources)
+	dropMalformed(cur)
+	idx := newCurrentIndex(cur, flowLogsByResource(slices.Collect(maps.Values(cur))), current.Targets)
 	check := mustBeUnchanged(saved.Changes)
 	var stale []StaleChange
 	for _, c := range saved.Changes {
