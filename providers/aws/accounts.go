@@ -89,18 +89,17 @@ type orgMember struct {
 // include_ous OUs recursively, sorted by ID.
 func (p *Provider) orgMembers(ctx context.Context, org *spec.Organization) ([]orgMember, []engine.ScopeError, error) {
 	c := p.organizations()
-	var members []orgMember
 	if len(org.IncludeOUs) == 0 {
 		pg := organizations.NewListAccountsPaginator(c, &organizations.ListAccountsInput{MaxResults: aws.Int32(orgPageSize)})
-		for pg.HasMorePages() {
-			page, err := pg.NextPage(ctx)
-			if err != nil {
-				return nil, nil, wrap("list accounts of", "the organization", err)
-			}
-			members = appendMembers(members, page.Accounts)
+		members, err := allPages(ctx, pg.HasMorePages, pg.NextPage, func(page *organizations.ListAccountsOutput) []orgMember {
+			return mapped(page.Accounts, toMember)
+		})
+		if err != nil {
+			return nil, nil, wrap("list accounts of", "the organization", err)
 		}
 		return sortMembers(members), nil, nil
 	}
+	var members []orgMember
 	var problems []engine.ScopeError
 	for _, ou := range org.IncludeOUs {
 		got, err := p.ouMembers(ctx, c, ou)
@@ -116,41 +115,36 @@ func (p *Provider) orgMembers(ctx context.Context, org *spec.Organization) ([]or
 // ouMembers lists the accounts under an OU (or root) and, recursively, its
 // child OUs.
 func (p *Provider) ouMembers(ctx context.Context, c *organizations.Client, parent string) ([]orgMember, error) {
-	var members []orgMember
 	apg := organizations.NewListAccountsForParentPaginator(c, &organizations.ListAccountsForParentInput{
 		ParentId: aws.String(parent), MaxResults: aws.Int32(orgPageSize),
 	})
-	for apg.HasMorePages() {
-		page, err := apg.NextPage(ctx)
-		if err != nil {
-			return nil, wrap("list accounts of", parent, err)
-		}
-		members = appendMembers(members, page.Accounts)
+	members, err := allPages(ctx, apg.HasMorePages, apg.NextPage, func(page *organizations.ListAccountsForParentOutput) []orgMember {
+		return mapped(page.Accounts, toMember)
+	})
+	if err != nil {
+		return nil, wrap("list accounts of", parent, err)
 	}
 	opg := organizations.NewListOrganizationalUnitsForParentPaginator(c, &organizations.ListOrganizationalUnitsForParentInput{
 		ParentId: aws.String(parent), MaxResults: aws.Int32(orgPageSize),
 	})
-	for opg.HasMorePages() {
-		page, err := opg.NextPage(ctx)
+	ous, err := allPages(ctx, opg.HasMorePages, opg.NextPage, func(page *organizations.ListOrganizationalUnitsForParentOutput) []orgtypes.OrganizationalUnit {
+		return page.OrganizationalUnits
+	})
+	if err != nil {
+		return nil, wrap("list organizational units of", parent, err)
+	}
+	for _, ou := range ous {
+		got, err := p.ouMembers(ctx, c, aws.ToString(ou.Id))
 		if err != nil {
-			return nil, wrap("list organizational units of", parent, err)
+			return nil, err
 		}
-		for _, ou := range page.OrganizationalUnits {
-			got, err := p.ouMembers(ctx, c, aws.ToString(ou.Id))
-			if err != nil {
-				return nil, err
-			}
-			members = append(members, got...)
-		}
+		members = append(members, got...)
 	}
 	return members, nil
 }
 
-func appendMembers(dst []orgMember, accounts []orgtypes.Account) []orgMember {
-	for _, a := range accounts {
-		dst = append(dst, orgMember{id: aws.ToString(a.Id), active: accountActive(a)})
-	}
-	return dst
+func toMember(a orgtypes.Account) orgMember {
+	return orgMember{id: aws.ToString(a.Id), active: accountActive(a)}
 }
 
 // accountActive reports whether an account can be managed: its State is

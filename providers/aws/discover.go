@@ -80,88 +80,66 @@ func parallel(fns ...func() error) error {
 }
 
 func describeTargets(ctx context.Context, c *ec2.Client, k spec.TargetKind) ([]engine.Target, error) {
-	var out []engine.Target
 	max := aws.Int32(ec2PageSize)
 	switch k {
 	case spec.TargetVPC:
 		pg := ec2.NewDescribeVpcsPaginator(c, &ec2.DescribeVpcsInput{MaxResults: max})
-		for pg.HasMorePages() {
-			page, err := pg.NextPage(ctx)
-			if err != nil {
-				return nil, err
-			}
-			for _, v := range page.Vpcs {
-				out = append(out, vpcTarget(v))
-			}
-		}
+		return allPages(ctx, pg.HasMorePages, pg.NextPage, func(p *ec2.DescribeVpcsOutput) []engine.Target { return mapped(p.Vpcs, vpcTarget) })
 	case spec.TargetSubnet:
 		pg := ec2.NewDescribeSubnetsPaginator(c, &ec2.DescribeSubnetsInput{MaxResults: max})
-		for pg.HasMorePages() {
-			page, err := pg.NextPage(ctx)
-			if err != nil {
-				return nil, err
-			}
-			for _, v := range page.Subnets {
-				out = append(out, subnetTarget(v))
-			}
-		}
+		return allPages(ctx, pg.HasMorePages, pg.NextPage, func(p *ec2.DescribeSubnetsOutput) []engine.Target { return mapped(p.Subnets, subnetTarget) })
 	case spec.TargetNetworkInterface:
 		pg := ec2.NewDescribeNetworkInterfacesPaginator(c, &ec2.DescribeNetworkInterfacesInput{MaxResults: max})
-		for pg.HasMorePages() {
-			page, err := pg.NextPage(ctx)
-			if err != nil {
-				return nil, err
-			}
-			for _, v := range page.NetworkInterfaces {
-				out = append(out, eniTarget(v))
-			}
-		}
+		return allPages(ctx, pg.HasMorePages, pg.NextPage, func(p *ec2.DescribeNetworkInterfacesOutput) []engine.Target {
+			return mapped(p.NetworkInterfaces, eniTarget)
+		})
 	case spec.TargetTransitGateway:
 		pg := ec2.NewDescribeTransitGatewaysPaginator(c, &ec2.DescribeTransitGatewaysInput{MaxResults: max})
-		for pg.HasMorePages() {
-			page, err := pg.NextPage(ctx)
-			if err != nil {
-				return nil, err
-			}
-			for _, v := range page.TransitGateways {
-				out = append(out, tgwTarget(v))
-			}
-		}
+		return allPages(ctx, pg.HasMorePages, pg.NextPage, func(p *ec2.DescribeTransitGatewaysOutput) []engine.Target {
+			return mapped(p.TransitGateways, tgwTarget)
+		})
 	case spec.TargetTransitGatewayAttachment:
 		pg := ec2.NewDescribeTransitGatewayAttachmentsPaginator(c, &ec2.DescribeTransitGatewayAttachmentsInput{MaxResults: max})
-		for pg.HasMorePages() {
-			page, err := pg.NextPage(ctx)
-			if err != nil {
-				return nil, err
-			}
-			for _, v := range page.TransitGatewayAttachments {
-				out = append(out, tgwAttachmentTarget(v))
-			}
+		return allPages(ctx, pg.HasMorePages, pg.NextPage, func(p *ec2.DescribeTransitGatewayAttachmentsOutput) []engine.Target {
+			return mapped(p.TransitGatewayAttachments, tgwAttachmentTarget)
+		})
+	}
+	return nil, fmt.Errorf("unknown target kind %q", k)
+}
+
+// allPages reads every page of an SDK paginator (its HasMorePages and
+// NextPage methods) and collects the items of each.
+func allPages[P, T, O any](ctx context.Context, more func() bool, next func(context.Context, ...func(*O)) (P, error), items func(P) []T) ([]T, error) {
+	var out []T
+	for more() {
+		page, err := next(ctx)
+		if err != nil {
+			return nil, err
 		}
-	default:
-		return nil, fmt.Errorf("unknown target kind %q", k)
+		out = append(out, items(page)...)
 	}
 	return out, nil
 }
 
+// mapped applies fn to every element.
+func mapped[A, B any](in []A, fn func(A) B) []B {
+	out := make([]B, len(in))
+	for i, v := range in {
+		out[i] = fn(v)
+	}
+	return out
+}
+
 // describeFlowLogs pages through DescribeFlowLogs: every flow log of the
 // account-region, 1000 a page, when ids is empty, else those IDs (at most
-// 1000).
+// 1000; EC2 takes no MaxResults with them).
 func describeFlowLogs(ctx context.Context, c *ec2.Client, ids []string) ([]ec2types.FlowLog, error) {
 	in := &ec2.DescribeFlowLogsInput{FlowLogIds: ids}
 	if len(ids) == 0 {
 		in.MaxResults = aws.Int32(ec2PageSize)
 	}
-	var out []ec2types.FlowLog
 	pg := ec2.NewDescribeFlowLogsPaginator(c, in)
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.FlowLogs...)
-	}
-	return out, nil
+	return allPages(ctx, pg.HasMorePages, pg.NextPage, func(p *ec2.DescribeFlowLogsOutput) []ec2types.FlowLog { return p.FlowLogs })
 }
 
 // discoverLogGroups reads the wanted log groups that exist, by shared name
@@ -221,15 +199,7 @@ func describeLogGroups(ctx context.Context, c *cloudwatchlogs.Client, prefix str
 	pg := cloudwatchlogs.NewDescribeLogGroupsPaginator(c, &cloudwatchlogs.DescribeLogGroupsInput{
 		LogGroupNamePrefix: aws.String(prefix), Limit: aws.Int32(logsPageSize),
 	})
-	var out []logstypes.LogGroup
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.LogGroups...)
-	}
-	return out, nil
+	return allPages(ctx, pg.HasMorePages, pg.NextPage, func(p *cloudwatchlogs.DescribeLogGroupsOutput) []logstypes.LogGroup { return p.LogGroups })
 }
 
 // logGroupTags lists a log group's tags by its ARN without ":*".

@@ -113,17 +113,15 @@ func getRolePolicy(ctx context.Context, c *iam.Client, role, policy string) (doc
 // listFlowplanRoles lists the names of the roles under a path that carry
 // flowplan's description, sorted.
 func listFlowplanRoles(ctx context.Context, c *iam.Client, pathPrefix string) ([]string, error) {
-	var names []string
 	pg := iam.NewListRolesPaginator(c, &iam.ListRolesInput{PathPrefix: aws.String(pathPrefix), MaxItems: aws.Int32(iamPageSize)})
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range page.Roles {
-			if aws.ToString(r.Description) == roleDescription {
-				names = append(names, aws.ToString(r.RoleName))
-			}
+	roles, err := allPages(ctx, pg.HasMorePages, pg.NextPage, func(p *iam.ListRolesOutput) []iamtypes.Role { return p.Roles })
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, r := range roles {
+		if aws.ToString(r.Description) == roleDescription {
+			names = append(names, aws.ToString(r.RoleName))
 		}
 	}
 	slices.Sort(names)
