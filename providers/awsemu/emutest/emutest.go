@@ -3,7 +3,6 @@ package emutest
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -99,14 +98,4 @@ func AssumeRole(cfg aws.Config, roleARN string) aws.Config {
 // on an IP address needs.
 func S3(cfg aws.Config) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-}
-
-// Account returns the account cfg's credentials belong to, via
-// GetCallerIdentity.
-func Account(ctx context.Context, cfg aws.Config) (string, error) {
-	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		return "", err
-	}
-	return aws.ToString(out.Account), nil
 }
