@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,8 +60,8 @@ type differ struct {
 	notes    []Note
 	// taken are the addresses changes and leftover flow logs already use.
 	taken map[Addr]bool
-	// curByKind and desByKind hold each side's resources by kind, sorted by
-	// address.
+	// curByKind and desByKind hold each side's resources by kind, in no
+	// particular order: whatever needs an order sorts what it uses.
 	curByKind, desByKind map[Kind][]*Resource
 	// curFlowLogs are the current flow logs by resource (flowLogsByResource).
 	curFlowLogs map[string][]*Resource
@@ -138,14 +139,13 @@ func OwnsSid(specName, sid string) bool {
 	return true
 }
 
-// byKind groups resources by kind, each group sorted by address.
+// byKind groups resources by kind. Sorting them all would cost a plan with
+// tens of thousands of flow logs more than the diff needs: it sorts only
+// the small sets whose order shows (a resource's flow logs, say).
 func byKind(m map[Addr]*Resource) map[Kind][]*Resource {
 	out := map[Kind][]*Resource{}
 	for a, r := range m {
 		out[a.Kind] = append(out[a.Kind], r)
-	}
-	for _, list := range out {
-		sort.Slice(list, func(i, j int) bool { return list[i].Addr.Less(list[j].Addr) })
 	}
 	return out
 }
@@ -166,9 +166,20 @@ func flowLogsByResource(resources []*Resource) map[string][]*Resource {
 		}
 	}
 	for _, list := range out {
-		sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
+		slices.SortFunc(list, func(a, b *Resource) int { return strings.Compare(a.ID, b.ID) })
 	}
 	return out
+}
+
+// byAddr orders resources by address (Addr.Less), for slices.SortFunc.
+func byAddr(a, b *Resource) int {
+	switch {
+	case a.Addr.Less(b.Addr):
+		return -1
+	case b.Addr.Less(a.Addr):
+		return 1
+	}
+	return 0
 }
 
 func (d *differ) flowLogs() {
@@ -178,7 +189,8 @@ func (d *differ) flowLogs() {
 		desired[k] = append(desired[k], r)
 	}
 	keys := make([]string, 0, len(desired)+len(d.curFlowLogs))
-	for k := range desired {
+	for k, list := range desired {
+		slices.SortFunc(list, byAddr)
 		keys = append(keys, k)
 	}
 	for k := range d.curFlowLogs {
@@ -360,7 +372,7 @@ func (d *differ) leftoverFlowLog(m *Resource) {
 func keepAs(want, have *Resource) *Resource {
 	c := *want
 	c.ID = have.ID
-	if len(have.Tags) > 0 {
+	if hasOtherTags(have.Tags, want.Tags) {
 		c.Tags = make(map[string]string, len(have.Tags)+len(want.Tags))
 		for k, v := range have.Tags {
 			c.Tags[k] = v
@@ -370,6 +382,16 @@ func keepAs(want, have *Resource) *Resource {
 		}
 	}
 	return &c
+}
+
+// hasOtherTags reports whether have holds a tag key that want lacks.
+func hasOtherTags(have, want map[string]string) bool {
+	for k := range have {
+		if _, ok := want[k]; !ok {
+			return true
+		}
+	}
+	return false
 }
 
 // flowLogDiffs compares two normalised flow logs' immutable attributes.
@@ -680,6 +702,7 @@ func (d *differ) leftoverRoles() {
 				users = append(users, f.ID)
 			}
 		}
+		sort.Strings(users)
 		policies := d.policiesOf(have.Addr)
 		switch {
 		case !d.prune:

@@ -847,3 +847,33 @@ func TestCheckStaleIgnoresWhatDiffIgnores(t *testing.T) {
 		t.Errorf("the state the plan was made from is stale: %v", err)
 	}
 }
+
+// TestDiffIsDeterministic diffs a state full of ties (two rules and an
+// unmanaged flow log per resource, shared roles, orphans) many times: Go
+// randomises map order, so any order Diff forgets to fix shows here.
+func TestDiffIsDeterministic(t *testing.T) {
+	otherGroup := func(f *FlowLog) { f.Destination = "arn:aws:logs:us-east-1:111111111111:log-group:/other" }
+	current, desired := state(roleRes(ours("a b")), rolePolicyRes(policyDocument)), desiredState(true)
+	for i := 0; i < 20; i++ {
+		vpc := fmt.Sprintf("vpc-%d", i)
+		current.Add(haveFL(vpc, "fl-a"+vpc, ours("b")))
+		current.Add(haveFL(vpc, "fl-b"+vpc, ours("a"), otherGroup))
+		current.Add(haveFL(vpc, "fl-c"+vpc, ours("a"), func(f *FlowLog) { f.TrafficType = "REJECT" }))
+		current.Add(haveFL(vpc, "fl-d"+vpc, nil, otherGroup, func(f *FlowLog) { f.TrafficType = "ACCEPT" }))
+		desired.Add(wantFL("a", vpc))
+		desired.Add(wantFL("b", vpc, otherGroup))
+	}
+	render := func() string {
+		var b strings.Builder
+		if err := WritePlan(&b, Diff(current, desired)); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	first := render()
+	for i := 0; i < 20; i++ {
+		if again := render(); again != first {
+			t.Fatalf("Diff gave two plans for one input:\n%s", cmp.Diff(first, again))
+		}
+	}
+}
