@@ -75,10 +75,16 @@ func parsePolicy(policy string) ([]member, []json.RawMessage, error) {
 		return nil, nil, fmt.Errorf("bucket policy is not a JSON object: %w", err)
 	}
 	var stmts []json.RawMessage
+	seen := false
 	for _, m := range doc {
 		if m.key != "Statement" {
 			continue
 		}
+		if seen {
+			// Which list counts is up to the parser; merging would drop one.
+			return nil, nil, errors.New("bucket policy has more than one Statement member; flowplan leaves it alone")
+		}
+		seen = true
 		switch v := bytes.TrimSpace(m.value); {
 		case len(v) > 0 && v[0] == '[':
 			if err := json.Unmarshal(v, &stmts); err != nil {
@@ -189,9 +195,6 @@ func renderPolicy(doc []member, stmts []json.RawMessage) (string, error) {
 	for _, m := range doc {
 		v := m.value
 		if m.key == "Statement" {
-			if list == nil {
-				continue // a repeated key: its statements are in list already
-			}
 			v, list = list, nil
 		}
 		if err := writeMember(&buf, m.key, v, wrote); err != nil {
