@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"maps"
 	"slices"
 	"sort"
@@ -28,13 +29,18 @@ type currentIndex struct {
 	resources map[Addr]*Resource
 	flowLogs  map[string][]*Resource // flowLogKey → flow logs sorted by ID
 	targets   map[string]Target      // "<account>/<region>/<id>"
+	// h and enc are reused by every fingerprint: an index is used by one
+	// goroutine at a time.
+	h   hash.Hash
+	enc *json.Encoder
 }
 
 // newCurrentIndex indexes a current state whose resources are normalised
 // and well formed (see normalizeAll and dropMalformed), with its flow logs
 // grouped by flowLogsByResource.
 func newCurrentIndex(normalized map[Addr]*Resource, flowLogs map[string][]*Resource, targets map[string][]Target) *currentIndex {
-	idx := &currentIndex{resources: normalized, flowLogs: flowLogs, targets: map[string]Target{}}
+	idx := &currentIndex{resources: normalized, flowLogs: flowLogs, targets: map[string]Target{}, h: sha256.New()}
+	idx.enc = json.NewEncoder(idx.h) // one JSON value per line
 	for scope, ts := range targets {
 		for _, t := range ts {
 			idx.targets[scope+"/"+t.ID] = t
@@ -44,10 +50,10 @@ func newCurrentIndex(normalized map[Addr]*Resource, flowLogs map[string][]*Resou
 }
 
 func (idx *currentIndex) fingerprint(c *Change) string {
-	h := sha256.New()
-	enc := json.NewEncoder(h) // one JSON value per line
+	h := idx.h
+	h.Reset()
 	write := func(v any) {
-		if err := enc.Encode(v); err != nil {
+		if err := idx.enc.Encode(v); err != nil {
 			// Resources are plain data; this cannot happen. Hash the
 			// error text so that the fingerprint still differs.
 			fmt.Fprintln(h, err)
@@ -55,12 +61,13 @@ func (idx *currentIndex) fingerprint(c *Change) string {
 	}
 	if id := changedResourceID(c); c.Addr.Kind == KindFlowLog && id != "" {
 		write("flow_log " + c.Addr.Scope() + " " + id)
-		if t, ok := idx.targets[c.Addr.Scope()+"/"+id]; ok {
+		key := c.Addr.Scope() + "/" + id // a flowLogKey, and a targets key
+		if t, ok := idx.targets[key]; ok {
 			write(t)
 		} else {
 			write("no target")
 		}
-		for _, r := range idx.flowLogs[c.Addr.Scope()+"/"+id] {
+		for _, r := range idx.flowLogs[key] {
 			write(fingerprintView(r))
 		}
 	} else {
