@@ -188,6 +188,24 @@ var diffScenarios = []diffScenario{
 		out, err := client.CreateFlowLogs(ctx, in)
 		return outcome(err, unsuccessfulOf(out))
 	}, "unsuccessful:FlowLogAlreadyExists", "error:FlowLogAlreadyExists"},
+	{"duplicate among several resources", func(t *testing.T, tg diffTarget) string {
+		client := ec2.NewFromConfig(tg.cfg)
+		in := cwlFlowLog(tg, tg.vpc2)
+		in.LogGroupName = aws.String("/fl/partial")
+		_, err := client.CreateFlowLogs(ctx, in)
+		must(t, err)
+		in.ResourceIds = []string{tg.vpc3, tg.vpc2}
+		out, err := client.CreateFlowLogs(ctx, in)
+		got, derr := client.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{Filter: []types.Filter{
+			{Name: aws.String("resource-id"), Values: []string{tg.vpc3}}, {Name: aws.String("log-group-name"), Values: []string{"/fl/partial"}}}})
+		must(t, derr)
+		return fmt.Sprintf("%s created:%d", outcome(err, unsuccessfulOf(out)), len(got.FlowLogs))
+	}, "unsuccessful:FlowLogAlreadyExists created:1", "error:FlowLogAlreadyExists created:1"},
+	{"S3 destination with a folder", func(t *testing.T, tg diffTarget) string {
+		out, err := ec2.NewFromConfig(tg.cfg).CreateFlowLogs(ctx, &ec2.CreateFlowLogsInput{ResourceIds: []string{tg.vpc3}, ResourceType: types.FlowLogsResourceTypeVpc,
+			TrafficType: types.TrafficTypeAll, LogDestinationType: types.LogDestinationTypeS3, LogDestination: aws.String("arn:aws:s3:::" + tg.bucket + "/folder/")})
+		return outcome(err, unsuccessfulOf(out))
+	}, "ok", "unsuccessful:400"},
 	{"delete a flow log that does not exist", func(t *testing.T, tg diffTarget) string {
 		out, err := ec2.NewFromConfig(tg.cfg).DeleteFlowLogs(ctx, &ec2.DeleteFlowLogsInput{FlowLogIds: []string{"fl-0123456789abcdef0"}})
 		var u []types.UnsuccessfulItem
