@@ -142,7 +142,7 @@ func DeliveryPolicy(n RoleNeeds) string {
 // policies need. A "{resource_id}" placeholder left in name becomes "*".
 func LogGroupARN(account, region, name string) string {
 	name = strings.ReplaceAll(name, "{resource_id}", "*")
-	return logGroupDestination(account, region, name) + ":*"
+	return "arn:" + Partition(region) + ":logs:" + region + ":" + account + ":log-group:" + name + ":*"
 }
 
 // logGroupDestination returns the ARN of a log group as a flow log's
