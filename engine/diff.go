@@ -498,12 +498,7 @@ func (d *differ) logGroups() {
 		case have == nil:
 			d.add(&Change{Addr: want.Addr, Action: Create, After: want, Reason: "log group does not exist"})
 		case !d.owns(have):
-			diffs := logGroupDiffs(have, want)
-			msg := "log group exists without flowplan:spec=" + d.spec + "; used as it is, never modified"
-			if len(diffs) > 0 {
-				msg += "; it differs from the spec: " + summarize(diffs)
-			}
-			d.note(NoteConflict, want.Addr, have, "%s", msg)
+			d.usedAsItIs(want, have, "log group exists without flowplan:spec="+d.spec+"; used as it is, never modified", logGroupDiffs(have, want))
 		default:
 			d.inPlace(want, have, logGroupDiffs(have, want))
 		}
@@ -513,6 +508,19 @@ func (d *differ) logGroups() {
 			d.note(NoteOrphan, have.Addr, have, "log group is no longer used by the spec; kept: flowplan never deletes log groups")
 		}
 	}
+}
+
+// usedAsItIs notes an existing resource without this spec's ownership that
+// takes the place of a desired one. It is unmanaged when it is as the spec
+// would have it, and a conflict (with how it differs) otherwise; its lack
+// of ownership tags goes without saying.
+func (d *differ) usedAsItIs(want, have *Resource, msg string, diffs []AttrDiff) {
+	diffs = slices.DeleteFunc(diffs, func(a AttrDiff) bool { return a.Attr == "tags."+TagSpec || a.Attr == "tags."+TagRule })
+	if len(diffs) == 0 {
+		d.note(NoteUnmanaged, want.Addr, have, "%s", msg)
+		return
+	}
+	d.note(NoteConflict, want.Addr, have, "%s; it differs from the spec: %s", msg, summarize(diffs))
 }
 
 func logGroupDiffs(have, want *Resource) []AttrDiff {
@@ -626,12 +634,7 @@ func (d *differ) roles() {
 			d.add(&Change{Addr: want.Addr, Action: Create, After: want, Reason: "delivery role does not exist"})
 		case !d.owns(have):
 			unowned[want.Addr] = true
-			diffs := roleDiffs(have, want)
-			msg := "role exists without flowplan:spec=" + d.spec + "; used as it is, and neither it nor its policies are ever modified"
-			if len(diffs) > 0 {
-				msg += "; it differs from the spec: " + summarize(diffs)
-			}
-			d.note(NoteConflict, want.Addr, have, "%s", msg)
+			d.usedAsItIs(want, have, "role exists without flowplan:spec="+d.spec+"; used as it is, and neither it nor its policies are ever modified", roleDiffs(have, want))
 		default:
 			diffs := roleDiffs(have, want)
 			if len(forcing(diffs)) > 0 {

@@ -459,6 +459,7 @@ func TestDiffSupportingResources(t *testing.T) {
 		prune   bool
 		want    []string
 		reason  map[string]string
+		note    map[string]string // addr → the Message of its note
 	}{
 		{
 			name:    "everything created",
@@ -555,6 +556,26 @@ func TestDiffSupportingResources(t *testing.T) {
 			want:    []string{"note conflict " + groupAddr},
 		},
 		{
+			name:    "a log group without our tags that matches the spec is unmanaged, not a conflict",
+			current: []*Resource{logGroupRes(map[string]string{"team": "net"}, 90)},
+			desired: []*Resource{logGroupRes(ours("prod"), 90)},
+			want:    []string{"note unmanaged " + groupAddr},
+			note:    map[string]string{groupAddr: "log group exists without flowplan:spec=org; used as it is, never modified"},
+		},
+		{
+			name:    "a log group without our tags that differs says how, ownership tags aside",
+			current: []*Resource{logGroupRes(nil, 0)},
+			desired: []*Resource{logGroupRes(ours("prod", "owner", "net"), 90)},
+			want:    []string{"note conflict " + groupAddr},
+			note:    map[string]string{groupAddr: "log group exists without flowplan:spec=org; used as it is, never modified; it differs from the spec: retention_days: never expire → 90; tags.owner: (none) → net"},
+		},
+		{
+			name:    "a role without our tags that matches the spec is unmanaged, not a conflict",
+			current: []*Resource{roleRes(map[string]string{"team": "net"})},
+			desired: []*Resource{roleRes(ours("prod")), rolePolicyRes(policyDocument)},
+			want:    []string{"note unmanaged " + roleAddr},
+		},
+		{
 			name:    "log groups are never deleted, even under prune",
 			current: []*Resource{logGroupRes(ours("prod"), 30)},
 			prune:   true,
@@ -587,6 +608,11 @@ func TestDiffSupportingResources(t *testing.T) {
 			for addr, sub := range tt.reason {
 				if c := change(p, addr); c == nil || !strings.Contains(c.Reason, sub) {
 					t.Errorf("reason of %s = %q, want it to contain %q", addr, reasonOf(c), sub)
+				}
+			}
+			for addr, msg := range tt.note {
+				if got := noteMessages(p, addr); !cmp.Equal(got, []string{msg}) {
+					t.Errorf("notes of %s = %q, want %q", addr, got, msg)
 				}
 			}
 		})
