@@ -60,6 +60,11 @@ func TestNormalizeFlowLog(t *testing.T) {
 		{"cwl arn with :* suffix (tf-aws#26479)", cwl(), with(cwl(), func(f *FlowLog) { f.Destination += ":*" }), true, ""},
 		{"s3 with iam role echoed back (tf-aws#23521)", s3fl(), with(s3fl(), func(f *FlowLog) { f.DeliverLogsPermissionARN = "arn:aws:iam::111111111111:role/x" }), true, ""},
 		{"s3 destination options absent (tf-aws#23521, cdk-real-drift#1632)", s3fl(), with(s3fl(), func(f *FlowLog) { f.FileFormat = "" }), true, ""},
+		{"s3 in another partition with and without the trailing slash", with(s3fl(), func(f *FlowLog) { f.Destination = "arn:aws-cn:s3:::org-logs/vpc/" }), with(s3fl(), func(f *FlowLog) { f.Destination = "arn:aws-cn:s3:::org-logs/vpc" }), true, ""},
+		{"another partition is another destination", s3fl(), with(s3fl(), func(f *FlowLog) { f.Destination = "arn:aws-cn:s3:::org-logs/vpc/" }), false, "destination"},
+		{"firehose takes no destination options", with(s3fl(), func(f *FlowLog) { f.DestinationType, f.Destination = DestFirehose, "arn:aws:firehose:us-east-1:1:deliverystream/s" }), with(s3fl(), func(f *FlowLog) {
+			f.DestinationType, f.Destination, f.FileFormat, f.PerHourPartition = DestFirehose, "arn:aws:firehose:us-east-1:1:deliverystream/s", "", false
+		}), true, ""},
 		{"s3 trailing slash on bucket-only arn", with(s3fl(), func(f *FlowLog) { f.Destination = "arn:aws:s3:::org-logs/" }), with(s3fl(), func(f *FlowLog) { f.Destination = "arn:aws:s3:::org-logs" }), true, ""},
 		{"s3 prefix without trailing slash", s3fl(), with(s3fl(), func(f *FlowLog) { f.Destination = "arn:aws:s3:::org-logs/vpc" }), true, ""},
 		{"s3 prefix with doubled slash", s3fl(), with(s3fl(), func(f *FlowLog) { f.Destination = "arn:aws:s3:::org-logs/vpc//" }), true, ""},
@@ -73,6 +78,8 @@ func TestNormalizeFlowLog(t *testing.T) {
 		{"terraform $${} escape is not a format", with(cwl(), func(f *FlowLog) { f.LogFormat = "$${version} $${srcaddr}" }), with(cwl(), func(f *FlowLog) { f.LogFormat = "${version} ${srcaddr}" }), false, "log_format"},
 		{"vpc default is not the transit gateway default", with(cwl(), func(f *FlowLog) { f.LogFormat = "default" }), with(cwl(), func(f *FlowLog) { f.LogFormat = logformat.DefaultTransitGateway }), false, "log_format"},
 		{"field order matters", with(cwl(), func(f *FlowLog) { f.LogFormat = "${srcaddr} ${dstaddr}" }), with(cwl(), func(f *FlowLog) { f.LogFormat = "${dstaddr} ${srcaddr}" }), false, "log_format"},
+		{"references without a space between them are not the spaced format", with(cwl(), func(f *FlowLog) { f.LogFormat = "${srcaddr} ${dstaddr}" }), with(cwl(), func(f *FlowLog) { f.LogFormat = "${srcaddr}${dstaddr}" }), false, "log_format"},
+		{"tabs between references", with(cwl(), func(f *FlowLog) { f.LogFormat = "${srcaddr} ${dstaddr}" }), with(cwl(), func(f *FlowLog) { f.LogFormat = "${srcaddr}\t${dstaddr}" }), true, ""},
 		// AWS defaults.
 		{"interval absent means 600", cwl(), with(cwl(), func(f *FlowLog) { f.MaxAggregationInterval = 0 }), true, ""},
 		{"transit gateway interval absent means 60", tgwfl(), with(tgwfl(), func(f *FlowLog) { f.MaxAggregationInterval = 0 }), true, ""},
@@ -135,6 +142,10 @@ func TestNormalizeDestination(t *testing.T) {
 		{DestS3, "arn:aws:s3:::b/p", "arn:aws:s3:::b/p/"},
 		{DestS3, "arn:aws:s3:::b/p/q/", "arn:aws:s3:::b/p/q/"},
 		{DestFirehose, "arn:aws:firehose:us-east-1:1:deliverystream/s/", "arn:aws:firehose:us-east-1:1:deliverystream/s/"},
+		// Other partitions follow the same rules.
+		{DestCloudWatchLogs, "arn:aws-cn:logs:cn-north-1:1:log-group:g:*", "arn:aws-cn:logs:cn-north-1:1:log-group:g"},
+		{DestS3, "arn:aws-us-gov:s3:::b/p", "arn:aws-us-gov:s3:::b/p/"},
+		{DestS3, " arn:aws:s3:::b/ \n", "arn:aws:s3:::b"},
 	}
 	for _, tt := range tests {
 		if got := NormalizeDestination(tt.typ, tt.in); got != tt.want {
@@ -154,6 +165,8 @@ func TestNormalizeTags(t *testing.T) {
 		{"only reserved keys equal nil", nil, map[string]string{"aws:createdBy": "x"}, true},
 		{"value differs", map[string]string{"owner": "net"}, map[string]string{"owner": "sec"}, false},
 		{"key case matters", map[string]string{"Owner": "net"}, map[string]string{"owner": "net"}, false},
+		{"an empty value is a value", map[string]string{"owner": ""}, nil, false},
+		{"empty values compare", map[string]string{"owner": ""}, map[string]string{"owner": ""}, true},
 	}
 	for _, tt := range tests {
 		if got := cmp.Equal(NormalizeTags(tt.a), NormalizeTags(tt.b)); got != tt.want {
@@ -215,6 +228,17 @@ func TestNormalizePolicySets(t *testing.T) {
 			`{"Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`, true},
 		{"NotAction is not Action", `{"Statement":[{"Effect":"Allow","NotAction":"x:A","Resource":"*"}]}`,
 			`{"Statement":[{"Effect":"Allow","Action":"x:A","Resource":"*"}]}`, false},
+		{"numeric condition equals its string", `{"Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"NumericLessThanEquals":{"s3:max-keys":10}}}]}`,
+			`{"Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"NumericLessThanEquals":{"s3:max-keys":["10"]}}}]}`, true},
+		{"condition operator order", `{"Statement":[{"Effect":"Allow","Action":"a:B","Condition":{"StringEquals":{"k":"v"},"ArnLike":{"a":"b"}}}]}`,
+			`{"Statement":[{"Effect":"Allow","Action":"a:B","Condition":{"ArnLike":{"a":["b"]},"StringEquals":{"k":["v"]}}}]}`, true},
+		{"pretty-printed, url-encoded, with a trailing newline", "%7B%0A%20%20%22Statement%22%3A%20%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22x%3AA%22%7D%5D%0A%7D%0A",
+			`{"Statement":{"Effect":"Allow","Action":["x:A"]}}`, true},
+		{"surrounding whitespace", "\n\t " + `{"Statement":[{"Effect":"Allow","Action":"x:A"}]}` + " \n", `{"Statement":[{"Effect":"Allow","Action":"x:A"}]}`, true},
+		{"version absent is not version 2012-10-17 (IAM keeps what it was given)", `{"Statement":[{"Effect":"Allow","Action":"x:A"}]}`,
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"x:A"}]}`, false},
+		{"condition value case matters", `{"Statement":[{"Effect":"Allow","Action":"a:B","Condition":{"StringEquals":{"k":"V"}}}]}`,
+			`{"Statement":[{"Effect":"Allow","Action":"a:B","Condition":{"StringEquals":{"k":"v"}}}]}`, false},
 		{"wildcard principal is kept", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"x:A"}]}`,
 			`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"x:A"}]}`, false},
 	}
