@@ -62,7 +62,9 @@ func TestNormalizeFlowLog(t *testing.T) {
 		{"s3 destination options absent (tf-aws#23521, cdk-real-drift#1632)", s3fl(), with(s3fl(), func(f *FlowLog) { f.FileFormat = "" }), true, ""},
 		{"s3 in another partition with and without the trailing slash", with(s3fl(), func(f *FlowLog) { f.Destination = "arn:aws-cn:s3:::org-logs/vpc/" }), with(s3fl(), func(f *FlowLog) { f.Destination = "arn:aws-cn:s3:::org-logs/vpc" }), true, ""},
 		{"another partition is another destination", s3fl(), with(s3fl(), func(f *FlowLog) { f.Destination = "arn:aws-cn:s3:::org-logs/vpc/" }), false, "destination"},
-		{"firehose takes no destination options", with(s3fl(), func(f *FlowLog) { f.DestinationType, f.Destination = DestFirehose, "arn:aws:firehose:us-east-1:1:deliverystream/s" }), with(s3fl(), func(f *FlowLog) {
+		{"firehose takes no destination options", with(s3fl(), func(f *FlowLog) {
+			f.DestinationType, f.Destination = DestFirehose, "arn:aws:firehose:us-east-1:1:deliverystream/s"
+		}), with(s3fl(), func(f *FlowLog) {
 			f.DestinationType, f.Destination, f.FileFormat, f.PerHourPartition = DestFirehose, "arn:aws:firehose:us-east-1:1:deliverystream/s", "", false
 		}), true, ""},
 		{"s3 trailing slash on bucket-only arn", with(s3fl(), func(f *FlowLog) { f.Destination = "arn:aws:s3:::org-logs/" }), with(s3fl(), func(f *FlowLog) { f.Destination = "arn:aws:s3:::org-logs" }), true, ""},
