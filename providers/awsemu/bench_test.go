@@ -129,6 +129,37 @@ func BenchmarkCreateFlowLogs(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
 
+// BenchmarkCreateFlowLogsBatch creates 1,000 flow logs in one call (as
+// flowplan batches them) in an account-region that already has 5,000; the
+// created ones are deleted again outside the timer.
+func BenchmarkCreateFlowLogsBatch(b *testing.B) {
+	emu := awsemu.New(awsemu.Options{})
+	if err := emu.LoadWorld(strings.NewReader(benchWorld(5000))); err != nil {
+		b.Fatal(err)
+	}
+	client := ec2.NewFromConfig(inProcessCfg(emu, 1))
+	out, err := client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{MaxResults: aws.Int32(1000)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var vpcs []string
+	for _, v := range out.Vpcs {
+		vpcs = append(vpcs, aws.ToString(v.VpcId))
+	}
+	for b.Loop() {
+		got, err := client.CreateFlowLogs(ctx, &ec2.CreateFlowLogsInput{ResourceIds: vpcs, ResourceType: types.FlowLogsResourceTypeVpc,
+			TrafficType: types.TrafficTypeAll, LogDestinationType: types.LogDestinationTypeS3, LogDestination: aws.String("arn:aws:s3:::bench-bucket/batch/")})
+		if err != nil || len(got.FlowLogIds) != len(vpcs) {
+			b.Fatalf("CreateFlowLogs: %v, %d created", err, len(got.FlowLogIds))
+		}
+		b.StopTimer()
+		if _, err := client.DeleteFlowLogs(ctx, &ec2.DeleteFlowLogsInput{FlowLogIds: got.FlowLogIds}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
+
 // BenchmarkInProcessDescribeFlowLogs is DescribeFlowLogs through the
 // in-process client --sandbox uses, without sockets.
 func BenchmarkInProcessDescribeFlowLogs(b *testing.B) {

@@ -369,6 +369,7 @@ func (x *flowLogContext) create(in createFlowLogsInput, givenID string) ([]strin
 	ids := []string{}
 	var failed []unsuccessful
 	prefix := resourcePrefix[in.resourceType]
+	existing := x.destinationsOf(in.resourceIDs)
 	for _, rid := range in.resourceIDs {
 		if f := x.checkResource(rid, prefix); f != nil {
 			failed = append(failed, *f)
@@ -378,7 +379,7 @@ func (x *flowLogContext) create(in createFlowLogsInput, givenID string) ([]strin
 			failed = append(failed, *f)
 			continue
 		}
-		if x.duplicate(rid, dest) {
+		if existing[rid][dest.key()] {
 			failed = append(failed, unsuccessful{rid, "FlowLogAlreadyExists",
 				"Error. There is an existing Flow Log with the same configuration and log destination."})
 			continue
@@ -386,6 +387,7 @@ func (x *flowLogContext) create(in createFlowLogsInput, givenID string) ([]strin
 		fl := x.newFlowLog(in, dest, rid, givenID)
 		x.reg.FlowLogs[fl.ID] = fl
 		ids = append(ids, fl.ID)
+		existing[rid][dest.key()] = true
 	}
 	return ids, failed, nil
 }
@@ -446,21 +448,32 @@ func (x *flowLogContext) checkDestination(d destination, rid string, o *destinat
 	return nil
 }
 
-// duplicate decides FlowLogAlreadyExists. AWS's words are "an existing Flow
-// Log with the same configuration and log destination"; they do not say
-// which settings count. The emulator takes the stricter reading: the same
+// destinationsOf returns, for each of the resources, the destination keys
+// of its flow logs, reading the account-region's flow logs once.
+//
+// They decide FlowLogAlreadyExists. AWS's words are "an existing Flow Log
+// with the same configuration and log destination"; they do not say which
+// settings count. The emulator takes the stricter reading: the same
 // resource and the same destination (type and target: log group, bucket
 // and prefix, or stream) is a duplicate whatever the traffic type, format,
 // interval or options. A CloudWatch Logs ARN with or without ":*" and an S3
 // prefix with or without its trailing "/" are the same destination.
-func (x *flowLogContext) duplicate(rid string, d destination) bool {
-	want := d.key()
+func (x *flowLogContext) destinationsOf(resourceIDs []string) map[string]map[string]bool {
+	out := make(map[string]map[string]bool, len(resourceIDs))
+	for _, rid := range resourceIDs {
+		out[rid] = map[string]bool{}
+	}
 	for _, fl := range x.reg.FlowLogs {
-		if fl.ResourceID == rid && fl.DestinationType == d.kind && x.destinationOf(fl).key() == want {
-			return true
+		// Most calls name one resource: a string comparison is cheaper
+		// than a map lookup on every flow log of the account-region.
+		if len(resourceIDs) == 1 && fl.ResourceID != resourceIDs[0] {
+			continue
+		}
+		if keys, ok := out[fl.ResourceID]; ok {
+			keys[x.destinationOf(fl).key()] = true
 		}
 	}
-	return false
+	return out
 }
 
 // destinationOf rebuilds a stored flow log's destination.
