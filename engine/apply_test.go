@@ -911,3 +911,26 @@ func TestApplyRefusesDependenciesThatCannotComeFirst(t *testing.T) {
 		}
 	}
 }
+
+// Targeting a replaced delivery role brings what the replacement takes
+// away with it: the role's inline policy (deleted with the old role) and
+// the flow logs that named the old role's ARN. Without them a targeted apply
+// left a new role with no permissions and flow logs that cannot deliver.
+func TestTargetingAReplacedRoleKeepsWhatDependsOnIt(t *testing.T) {
+	p, s := fixture(false)
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
+	s.DeliveryRoles[0].Path = "/flowplan/"
+	plan := makePlan(t, p, s, engine.Options{Targets: []string{acctB + "/global/iam_role/flowplan-flow-logs"}})
+	want := []string{
+		"replace " + acctB + "/global/iam_role/flowplan-flow-logs",
+		"replace " + acctB + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery",
+		"replace " + acctB + "/us-east-1/flow_log/prod-vpcs/vpc-b1",
+	}
+	if got := actions(plan); !cmp.Equal(got, want) {
+		t.Fatalf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	apply(t, p, plan, engine.Options{})
+	if again := makePlan(t, p, s, engine.Options{Targets: []string{acctB}}); !again.Empty() {
+		t.Errorf("plan after the targeted apply is not empty:\n%s", strings.Join(actions(again), "\n"))
+	}
+}

@@ -61,23 +61,36 @@ func MakePlan(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*Pla
 // FilterTargets returns a copy of plan limited to changes and notes whose
 // address has one of the prefixes (see Addr.HasPrefix), plus every change a
 // kept change depends on, transitively: applying a flow log also applies
-// the role it needs. Discovery errors are all kept. A prefix that matches
-// no change and no note gets a warning Note, so that a typo does not pass
-// for an empty plan.
+// the role it needs. A kept replacement of a role or role policy, which
+// deletes the old one first, also keeps the changes that depend on it (the
+// role's policy, the flow logs naming the old role), since the replacement
+// takes their resource away. Discovery errors are all kept. A prefix that
+// matches no change and no note gets a warning Note, so that a typo does
+// not pass for an empty plan.
 func FilterTargets(plan *Plan, prefixes []string) *Plan {
 	byAddr := make(map[Addr]*Change, len(plan.Changes))
+	dependents := map[Addr][]Addr{}
 	for _, c := range plan.Changes {
 		byAddr[c.Addr] = c
+		for _, d := range c.DependsOn {
+			dependents[d] = append(dependents[d], c.Addr)
+		}
 	}
 	keep := map[Addr]bool{}
 	var visit func(a Addr)
 	visit = func(a Addr) {
-		if keep[a] || byAddr[a] == nil {
+		c := byAddr[a]
+		if keep[a] || c == nil {
 			return
 		}
 		keep[a] = true
-		for _, d := range byAddr[a].DependsOn {
+		for _, d := range c.DependsOn {
 			visit(d)
+		}
+		if c.Action == Replace && (a.Kind == KindRole || a.Kind == KindRolePolicy) {
+			for _, d := range dependents[a] {
+				visit(d)
+			}
 		}
 	}
 	matched := map[string]bool{}
