@@ -275,3 +275,34 @@ func TestIAMPropagationTimeoutIsPerBatch(t *testing.T) {
 		t.Errorf("CreateFlowLogs calls by resource = %v, want retries for vpc-1 only", calls)
 	}
 }
+
+// A flow log deleted since discovery fails its own tag update, not those
+// that shared its CreateTags call.
+func TestTagUpdateOfAGoneFlowLogFailsAlone(t *testing.T) {
+	f, url := newFakeEC2(t, func(action string, form url.Values, _ int) (int, string) {
+		for i := 1; form.Has(fmt.Sprintf("ResourceId.%d", i)); i++ {
+			if form.Get(fmt.Sprintf("ResourceId.%d", i)) == "fl-2" {
+				return http.StatusBadRequest, ec2Error("InvalidFlowLogId.NotFound", "The flowLog ID 'fl-2' does not exist")
+			}
+		}
+		return http.StatusOK, `<CreateTagsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><return>true</return></CreateTagsResponse>`
+	})
+	p, _ := newFakeProvider(t, url)
+	var changes []*engine.Change
+	for _, id := range []string{"fl-1", "fl-2", "fl-3"} {
+		c := cwlChange("prod", "vpc-"+id)
+		c.Action, c.Before = engine.Update, &engine.Resource{Addr: c.Addr, ID: id, Tags: map[string]string{engine.TagSpec: "test", engine.TagRule: "old"}}
+		changes = append(changes, c)
+	}
+	b := createBatch(changes...)
+	b.Op = engine.OpUpdate
+	out := p.Apply(context.Background(), b)
+	for n, o := range out {
+		if gone := n == 1; (ErrorCode(o.Err) == "InvalidFlowLogId.NotFound") != gone || (o.Err == nil) == gone {
+			t.Errorf("%s: err = %v", o.Change.Before.ID, o.Err)
+		}
+	}
+	if n := len(f.requestsFor("CreateTags")); n != 4 {
+		t.Errorf("CreateTags calls = %d, want 1 for all, then 1 each", n)
+	}
+}

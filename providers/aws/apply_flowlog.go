@@ -427,10 +427,7 @@ func (a *applier) tagFlowLogs(ctx context.Context) {
 	}
 	c := a.p.ec2(a.s, a.b.Region)
 	for _, k := range slices.Sorted(maps.Keys(sets)) {
-		a.tagCall(sets[k], func(ids []string) error {
-			_, err := c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: ids, Tags: toEC2Tags(setTags[k])})
-			return err
-		})
+		a.tagCall(ctx, c, sets[k], toEC2Tags(setTags[k]))
 	}
 	for i, ch := range a.b.Changes {
 		if a.out[i].Err != nil {
@@ -458,15 +455,23 @@ func (a *applier) checkTaggable(ch *engine.Change) error {
 	return nil
 }
 
-// tagCall runs a tagging call for the changes' flow logs, 1000 at a time,
-// recording a failure on each change of the failed call.
-func (a *applier) tagCall(idx []int, call func(ids []string) error) {
+// tagCall tags the changes' flow logs, 1000 a call. CreateTags fails as a
+// whole when one flow log is gone (deleted since discovery): the call's
+// flow logs are then tagged one by one, so that only the gone one fails.
+func (a *applier) tagCall(ctx context.Context, c *ec2.Client, idx []int, tags []ec2types.Tag) {
 	for chunk := range slices.Chunk(idx, maxTagResources) {
 		ids := make([]string, len(chunk))
 		for n, i := range chunk {
 			ids[n] = a.b.Changes[i].Before.ID
 		}
-		if err := call(ids); err != nil {
+		_, err := c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: ids, Tags: tags})
+		if len(chunk) > 1 && strings.HasSuffix(ErrorCode(err), ".NotFound") {
+			for _, i := range chunk {
+				a.tagCall(ctx, c, []int{i}, tags)
+			}
+			continue
+		}
+		if err != nil {
 			for _, i := range chunk {
 				a.out[i].Err = a.wrap(a.b.Changes[i], err)
 			}
