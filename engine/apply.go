@@ -100,20 +100,11 @@ type batch struct {
 func (b *batch) scope() string { return b.account + "/" + b.region }
 
 func (b *batch) order() [3]int {
-	k := kindIndex(b.kind)
+	k := b.kind.rank()
 	if b.part.phase != phaseWrite {
 		k = len(Kinds) - k
 	}
 	return [3]int{int(b.part.phase), k, opIndex(b.part.op)}
-}
-
-func kindIndex(k Kind) int {
-	for i, x := range Kinds {
-		if x == k {
-			return i
-		}
-	}
-	return len(Kinds)
 }
 
 func opIndex(op Op) int {

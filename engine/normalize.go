@@ -440,13 +440,7 @@ func stringSet(v any) any {
 			return v
 		}
 	}
-	sort.Strings(strs)
-	strs = dedupSorted(strs)
-	out := make([]any, len(strs))
-	for i, s := range strs {
-		out[i] = s
-	}
-	return out
+	return anySet(strs)
 }
 
 func mapStrings(set any, f func(string) string) any {
@@ -462,8 +456,12 @@ func mapStrings(set any, f func(string) string) any {
 		}
 		strs = append(strs, f(s))
 	}
-	sort.Strings(strs)
-	strs = dedupSorted(strs)
+	return anySet(strs)
+}
+
+// anySet sorts strs, drops duplicates and returns them as JSON values.
+func anySet(strs []string) []any {
+	strs = sortedUnique(strs)
 	out := make([]any, len(strs))
 	for i, s := range strs {
 		out[i] = s
