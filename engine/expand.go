@@ -33,7 +33,7 @@ func Expand(s *spec.Spec, accounts []Account, current *State) (*State, error) {
 	}
 	e := &expander{
 		s: s, cur: current, out: NewState(),
-		pairs:     map[string]string{},
+		pairs:     map[pairKey]string{},
 		logGroups: map[Addr]*logGroupUse{},
 		roles:     map[Addr]*roleUse{},
 		buckets:   map[string]*bucketUse{},
@@ -63,9 +63,9 @@ type expander struct {
 	s   *spec.Spec
 	cur *State
 	out *State
-	// pairs maps "<account>/<region>/<resource>/<destination>" to the rule
-	// that sends that resource there.
-	pairs     map[string]string
+	// pairs maps a resource and a destination to the rule that sends that
+	// resource there.
+	pairs     map[pairKey]string
 	logGroups map[Addr]*logGroupUse
 	roles     map[Addr]*roleUse
 	buckets   map[string]*bucketUse
@@ -82,7 +82,15 @@ type roleUse struct {
 	role  spec.DeliveryRole
 	rules map[string]bool
 	needs RoleNeeds
+	// logGroups are the (region, rule) pairs whose log groups needs lists
+	// already: every flow log of a rule in a region adds the same one.
+	logGroups map[regionRule]bool
 }
+
+type regionRule struct{ region, rule string }
+
+// pairKey identifies a resource sent to a destination.
+type pairKey struct{ account, region, resource, destType, destination string }
 
 type bucketUse struct {
 	owner   string
@@ -164,7 +172,7 @@ func (e *expander) flowLog(r *spec.Rule, a Account, region string, kind spec.Tar
 		e.errorf("rule %q: no destination", r.Name)
 		return
 	}
-	pair := scopeKey(a.ID, region) + "/" + t.ID + "/" + fl.DestinationType + "/" + NormalizeDestination(fl.DestinationType, fl.Destination)
+	pair := pairKey{a.ID, region, t.ID, fl.DestinationType, NormalizeDestination(fl.DestinationType, fl.Destination)}
 	if other, ok := e.pairs[pair]; ok {
 		if other != r.Name {
 			e.errorf("rules %q and %q both send %s in %s/%s to %s; a resource may go to a destination through one rule only",
@@ -201,8 +209,11 @@ func (e *expander) cloudWatch(fl *FlowLog, r *spec.Rule, a Account, region, reso
 		return false
 	}
 	fl.DeliverLogsPermissionARN = u.needs.ARN
-	u.needs.LogGroupRegions = append(u.needs.LogGroupRegions, region)
-	u.needs.LogGroupARNs = append(u.needs.LogGroupARNs, LogGroupARN(a.ID, region, expandTemplate(c.LogGroup, a, region, r.Name, "{resource_id}")))
+	if k := (regionRule{region, r.Name}); !u.logGroups[k] {
+		u.logGroups[k] = true
+		u.needs.LogGroupRegions = append(u.needs.LogGroupRegions, region)
+		u.needs.LogGroupARNs = append(u.needs.LogGroupARNs, LogGroupARN(a.ID, region, expandTemplate(c.LogGroup, a, region, r.Name, "{resource_id}")))
+	}
 	return true
 }
 
@@ -250,7 +261,7 @@ func (e *expander) useRole(r *spec.Rule, a Account, name string) (*roleUse, bool
 			// is, so its real ARN (whatever its path) is the one to use.
 			arn = have.ID
 		}
-		u = &roleUse{role: role, rules: map[string]bool{}, needs: RoleNeeds{Account: a.ID, ARN: arn}}
+		u = &roleUse{role: role, rules: map[string]bool{}, needs: RoleNeeds{Account: a.ID, ARN: arn}, logGroups: map[regionRule]bool{}}
 		e.roles[addr] = u
 	}
 	u.rules[r.Name] = true
