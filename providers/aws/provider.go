@@ -4,6 +4,7 @@ package aws
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -210,4 +211,18 @@ func (s sdkLogger) Logf(c logging.Classification, format string, v ...any) {
 		level = slog.LevelWarn
 	}
 	s.l.Log(context.Background(), level, fmt.Sprintf(format, v...), "source", "aws-sdk")
+}
+
+// CheckCredentials resolves the base credentials once, so that a run with
+// none fails early with one clear error instead of one per account and
+// region. It makes no AWS API call unless the chain itself does (SSO,
+// instance or container roles).
+func (p *Provider) CheckCredentials(ctx context.Context) error {
+	if p.base.Credentials == nil {
+		return errors.New("no AWS credentials are configured")
+	}
+	if _, err := p.base.Credentials.Retrieve(ctx); err != nil {
+		return fmt.Errorf("no usable AWS credentials: %w", err)
+	}
+	return nil
 }

@@ -69,7 +69,7 @@ func (b *backendFlags) open(ctx context.Context, e *env, s *spec.Spec) (*backend
 		Region:      b.region,
 		Logger:      logger,
 		Reporter:    out.reporter(),
-		SessionName: "flowplan-" + s.Name,
+		SessionName: awsprovider.SessionName(s.Name),
 	}
 	if b.sandbox {
 		if b.profile != "" {
@@ -86,6 +86,13 @@ func (b *backendFlags) open(ctx context.Context, e *env, s *spec.Spec) (*backend
 	if err != nil {
 		out.close()
 		return nil, err
+	}
+	if err := p.CheckCredentials(ctx); err != nil {
+		out.close()
+		return nil, fmt.Errorf("%w\n"+
+			"flowplan uses the standard AWS credential chain: environment variables, --profile or AWS_PROFILE\n"+
+			"(for SSO, run 'aws sso login' first), or an instance or container role.\n"+
+			"To try flowplan without AWS, use the sandbox: flowplan plan --sandbox -f examples/quickstart.yaml", err)
 	}
 	out.provider = p
 	return out, nil
