@@ -459,9 +459,11 @@ func mapStrings(set any, f func(string) string) any {
 	return anySet(strs)
 }
 
-// anySet sorts strs, drops duplicates and returns them as JSON values.
+// anySet sorts strs in place, drops duplicates and returns them as JSON
+// values.
 func anySet(strs []string) []any {
-	strs = sortedUnique(strs)
+	sort.Strings(strs)
+	strs = dedupSorted(strs)
 	out := make([]any, len(strs))
 	for i, s := range strs {
 		out[i] = s
