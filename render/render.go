@@ -182,7 +182,7 @@ func noteHeading(k engine.NoteKind) string {
 	case engine.NoteUnmanaged:
 		return "Unmanaged (kept, never touched)"
 	case engine.NoteOrphan:
-		return "Orphaned (kept; prune is off)"
+		return "Orphaned (no longer wanted, kept)"
 	case engine.NoteConflict:
 		return "Conflicts (unmanaged resources in the way)"
 	case engine.NoteWarning:
