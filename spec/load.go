@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"regexp"
 	"strconv"
@@ -29,14 +30,24 @@ const maxNodes = 1_000_000
 func Load(path string) (*Spec, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("load spec %s: %w", path, err)
+		return nil, loadError(path, err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("load spec %s: %w", path, err)
+		return nil, loadError(path, err)
 	}
 	return Parse(path, data)
+}
+
+// loadError wraps an I/O error with the operation and the path, once: a
+// *fs.PathError ("open PATH: no such file or directory") would repeat it.
+func loadError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("load spec %s: %w", path, err)
 }
 
 // Parse validates and defaults a spec held in memory; filename is used in

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -200,8 +201,9 @@ func TestLoad(t *testing.T) {
 	if s.File != path {
 		t.Errorf("File = %q, want %q", s.File, path)
 	}
-	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil || !strings.Contains(err.Error(), "load spec") {
-		t.Errorf("Load(missing) error = %v, want a wrapped I/O error", err)
+	missing := filepath.Join(dir, "missing.yaml")
+	if _, err := Load(missing); err == nil || err.Error() != "load spec "+missing+": no such file or directory" || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load(missing) error = %v, want a wrapped I/O error naming the file once", err)
 	}
 	big := filepath.Join(dir, "big.yaml")
 	if err := os.WriteFile(big, make([]byte, MaxFileSize+10), 0o644); err != nil {
