@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/flowplan/flowplan/engine"
@@ -92,6 +93,9 @@ func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format 
 	}
 	s, err := spec.Load(specPath)
 	if err != nil {
+		if !a.spec.set && errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w\nThe plan was made from %s; if that spec is elsewhere now, give it with -f.", err, specPath)
+		}
 		return err
 	}
 	if err := engine.CheckSpec(plan, s); err != nil {

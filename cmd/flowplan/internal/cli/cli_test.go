@@ -108,3 +108,15 @@ func TestSavePlanErrorNamesTheOperationOnce(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want exit 1 and one %q", code, stderr, want)
 	}
 }
+
+// A saved plan names the spec it was made from, by the path given to
+// 'plan'. Applied from elsewhere, the error says how to point at the spec.
+func TestApplySavedPlanWhoseSpecMovedSaysHowToGiveIt(t *testing.T) {
+	_, planPath := savedPlan(t, func(p *engine.Plan) { p.Spec.File = "elsewhere/flowplan.yaml" })
+	code, _, stderr := runCLI(t, "apply", planPath)
+	want := "Error: load spec elsewhere/flowplan.yaml: no such file or directory\n" +
+		"The plan was made from elsewhere/flowplan.yaml; if that spec is elsewhere now, give it with -f.\n"
+	if code != ExitError || stderr != want {
+		t.Errorf("exit %d, stderr %q; want exit 1 and %q", code, stderr, want)
+	}
+}
