@@ -352,7 +352,7 @@ func (e *executor) callSeeded(ctx context.Context, seed, account, region string,
 	if !ok {
 		acct = Account{ID: account}
 	}
-	b := &Batch{Account: acct, Region: region, Kind: kind, Op: op, Changes: changes, ClientTokenSeed: seed}
+	b := &Batch{Account: acct, Region: region, Kind: kind, Op: op, Changes: changes, Spec: e.plan.Spec.Name, ClientTokenSeed: seed}
 	e.sem <- struct{}{}
 	e.report(EventScopeStarted, account+"/"+region, fmt.Sprintf("%s %s ×%d", op, kind, len(changes)))
 	outcomes := e.p.Apply(ctx, b)

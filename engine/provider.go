@@ -139,6 +139,10 @@ type Batch struct {
 	// role policy, whose names are unique, an OpDelete first, then an
 	// OpCreate. The Change's Action stays Replace in both.
 	Changes []*Change
+	// Spec is the name of the spec applying the batch. Providers refuse to
+	// update or delete a resource another spec owns, as a last defence
+	// behind the engine, which never plans that.
+	Spec string
 	// ClientTokenSeed is the plan's ID. Providers derive CreateFlowLogs
 	// client tokens from it and the batch's addresses, so tokens are stable
 	// across retries and re-runs of the same saved plan, and unique to it.

@@ -100,15 +100,18 @@ func kindNoun(k engine.Kind) string {
 // ownership tag; the engine never plans that, so this is a last defence.
 var errNotManaged = errors.New("refusing to change a resource flowplan does not manage (no flowplan:spec tag)")
 
-// checkManaged verifies that the change's Before is managed by After's spec
-// (or, for a delete, by some spec).
-func checkManaged(c *engine.Change) error {
+// checkManaged verifies that the change's Before is managed by the spec
+// applying the batch (and by After's spec, when there is an After).
+func (a *applier) checkManaged(c *engine.Change) error {
 	if c.Before == nil {
 		return errors.New("change has no discovered resource")
 	}
 	owner, _ := c.Before.Owner()
 	if owner == "" {
 		return errNotManaged
+	}
+	if a.b.Spec != "" && owner != a.b.Spec {
+		return fmt.Errorf("refusing to change a resource of spec %q for spec %q", owner, a.b.Spec)
 	}
 	if c.After != nil {
 		if want, _ := c.After.Owner(); want != owner {

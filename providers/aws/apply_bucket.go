@@ -86,6 +86,10 @@ func (a *applier) mergeBucket(ctx context.Context, bucket string, idx []int) {
 	edits := make([]statementEdit, len(idx))
 	for n, i := range idx {
 		st, _ := a.statementOf(a.b.Changes[i])
+		if a.b.Spec != "" && !engine.OwnsSid(a.b.Spec, st.Sid) {
+			fail(fmt.Errorf("refusing to change statement %q: spec %q owns only Sids starting with flowplan-%s-", st.Sid, a.b.Spec, a.b.Spec))
+			return
+		}
 		edits[n] = statementEdit{Sid: st.Sid}
 		if a.b.Op != engine.OpDelete {
 			edits[n].Statement = json.RawMessage(st.Statement)

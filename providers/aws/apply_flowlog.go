@@ -364,7 +364,7 @@ func unsuccessfulError(u ec2types.UnsuccessfulItem) error {
 func (a *applier) deleteFlowLogs(ctx context.Context) {
 	byID := map[string]int{}
 	for i, ch := range a.b.Changes {
-		if err := checkManaged(ch); err != nil {
+		if err := a.checkManaged(ch); err != nil {
 			a.out[i].Err = a.wrap(ch, err)
 			continue
 		}
@@ -447,7 +447,7 @@ func (a *applier) checkTaggable(ch *engine.Change) error {
 		return errors.New("change needs the discovered flow log and the desired one")
 	}
 	if a.b.Op == engine.OpUpdate {
-		return checkManaged(ch)
+		return a.checkManaged(ch)
 	}
 	if owner, _ := ch.Before.Owner(); owner != "" {
 		return fmt.Errorf("refusing to adopt a flow log managed by spec %q", owner)

@@ -25,12 +25,12 @@ func (a *applier) role(ctx context.Context, ch *engine.Change) (*engine.Resource
 	case engine.OpCreate:
 		return a.createRole(ctx, c, ch.After)
 	case engine.OpUpdate:
-		if err := checkManaged(ch); err != nil {
+		if err := a.checkManaged(ch); err != nil {
 			return nil, err
 		}
 		return updateRole(ctx, c, ch.Before, ch.After)
 	case engine.OpDelete:
-		if err := checkManaged(ch); err != nil {
+		if err := a.checkManaged(ch); err != nil {
 			return nil, err
 		}
 		return nil, deleteRole(ctx, c, ch.Before.Role.Name)

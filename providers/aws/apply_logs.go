@@ -22,7 +22,7 @@ func (a *applier) logGroup(ctx context.Context, ch *engine.Change) (*engine.Reso
 	case engine.OpCreate:
 		return a.createLogGroup(ctx, ch.After)
 	case engine.OpUpdate:
-		if err := checkManaged(ch); err != nil {
+		if err := a.checkManaged(ch); err != nil {
 			return nil, err
 		}
 		return a.updateLogGroup(ctx, ch.Before, ch.After)
