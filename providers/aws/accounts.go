@@ -53,7 +53,7 @@ func (p *Provider) Accounts(ctx context.Context, s *spec.Spec) ([]engine.Account
 		a := engine.Account{
 			ID:         m.id,
 			Regions:    slices.Clone(org.Regions),
-			AssumeRole: "arn:" + partition(p.opts.Region) + ":iam::" + m.id + ":role/" + org.AssumeRoleName,
+			AssumeRole: "arn:" + engine.Partition(p.opts.Region) + ":iam::" + m.id + ":role/" + org.AssumeRoleName,
 			ExternalID: org.ExternalID,
 			Source:     "organization",
 		}

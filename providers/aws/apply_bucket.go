@@ -111,7 +111,7 @@ func (a *applier) mergeBucket(ctx context.Context, bucket string, idx []int) {
 			continue
 		}
 		res := *a.b.Changes[i].After
-		res.ID = "arn:" + partition(region) + ":s3:::" + bucket + "#" + edits[n].Sid
+		res.ID = "arn:" + engine.Partition(region) + ":s3:::" + bucket + "#" + edits[n].Sid
 		a.out[i].Resource = &res
 	}
 }

@@ -174,7 +174,7 @@ func (p *Provider) bucketRegion(ctx context.Context, s *session, bucket string) 
 // answers for buckets in every region of the aws partition, or the home
 // region in other partitions.
 func (p *Provider) locationRegion() string {
-	if partition(p.opts.Region) == "aws" {
+	if engine.Partition(p.opts.Region) == "aws" {
 		return "us-east-1"
 	}
 	return p.opts.Region

@@ -73,7 +73,7 @@ func tgwAttachmentTarget(a ec2types.TransitGatewayAttachment) engine.Target {
 
 // logGroupARN is the ARN of a log group, without ":*".
 func logGroupARN(account, region, name string) string {
-	return "arn:" + partition(region) + ":logs:" + region + ":" + account + ":log-group:" + name
+	return "arn:" + engine.Partition(region) + ":logs:" + region + ":" + account + ":log-group:" + name
 }
 
 // flowLogResource maps a described flow log. Old flow logs have only a

@@ -3,7 +3,6 @@ package aws
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -125,21 +124,6 @@ func (p *Provider) s3(s *session, region string) *s3.Client {
 func (p *Provider) organizations() *organizations.Client {
 	scope := callScope{account: "organization", region: p.opts.Region}
 	return organizations.NewFromConfig(p.scopedConfig(scope, p.opts.Region, p.base.Credentials))
-}
-
-// partition returns the ARN partition of a region.
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	}
-	return "aws"
 }
 
 // scopeName is "<account>/<region>", the Scope of events and ScopeErrors.
