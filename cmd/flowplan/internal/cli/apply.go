@@ -15,20 +15,14 @@ import (
 )
 
 type applyArgs struct {
-	spec        specFlag
-	out         outputFlags
-	backend     backendFlags
+	runFlags
 	autoApprove bool
-	targets     stringList
 }
 
 func setupApply(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	a := &applyArgs{}
-	a.spec.define(fs)
-	a.out.define(fs)
-	a.backend.define(fs)
+	a.define(fs, "the changes")
 	fs.BoolVar(&a.autoApprove, "auto-approve", false, "apply without asking for confirmation")
-	fs.Var(&a.targets, "target", "limit the changes to addresses with this `prefix` (repeatable)")
 	return a.run
 }
 

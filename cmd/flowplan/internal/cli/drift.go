@@ -9,9 +9,6 @@ import (
 // no plan file, exiting 2 when the live state has drifted from the spec.
 func setupDrift(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	a := &planArgs{detailedExitcode: true}
-	a.spec.define(fs)
-	a.out.define(fs)
-	a.backend.define(fs)
-	fs.Var(&a.targets, "target", "limit the check to addresses with this `prefix` (repeatable)")
+	a.define(fs, "the check")
 	return a.run
 }

@@ -63,23 +63,34 @@ func (o *outputFlags) parse(cmd string) (render.Format, error) {
 	return f, nil
 }
 
+// runFlags are the flags of every command that discovers the live state
+// (plan, apply, drift): the spec, the output, the backend and --target.
+type runFlags struct {
+	spec    specFlag
+	out     outputFlags
+	backend backendFlags
+	targets stringList
+}
+
+// define adds the flags; what --target limits is said in the help.
+func (r *runFlags) define(fs *flag.FlagSet, limits string) {
+	r.spec.define(fs)
+	r.out.define(fs)
+	r.backend.define(fs)
+	fs.Var(&r.targets, "target", "limit "+limits+" to addresses with this `prefix` (repeatable)")
+}
+
 type planArgs struct {
-	spec             specFlag
-	out              outputFlags
-	backend          backendFlags
+	runFlags
 	outFile          string
 	detailedExitcode bool
-	targets          stringList
 }
 
 func setupPlan(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	a := &planArgs{}
-	a.spec.define(fs)
-	a.out.define(fs)
-	a.backend.define(fs)
+	a.define(fs, "the plan")
 	fs.StringVar(&a.outFile, "out", "", "save the plan to `file` (JSON, mode 0600) for a later 'flowplan apply FILE'")
 	fs.BoolVar(&a.detailedExitcode, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
-	fs.Var(&a.targets, "target", "limit the plan to addresses with this `prefix` (repeatable)")
 	return a.run
 }
 
