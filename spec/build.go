@@ -110,11 +110,7 @@ func (l *loader) readName(doc *yaml.Node, e entries) {
 		l.missing(doc, "name", "name is required: it identifies this spec in the flowplan:spec ownership tag")
 		return
 	}
-	if s, ok := l.str(v.val, "name"); ok {
-		if msg := checkName(s); msg != "" {
-			l.errorf(v.val, "name: %s", msg)
-			return
-		}
+	if s, ok := l.checkedStr(v.val, "name", checkName); ok {
 		l.spec.Name = s
 	}
 }
@@ -214,14 +210,7 @@ func (l *loader) readAssumeRole(n *yaml.Node, path, accountID string) string {
 }
 
 func (l *loader) readExternalID(n *yaml.Node, path string) string {
-	s, ok := l.str(n, path)
-	if !ok {
-		return ""
-	}
-	if msg := checkExternalID(s); msg != "" {
-		l.errorf(n, "%s: %s", path, msg)
-		return ""
-	}
+	s, _ := l.checkedStr(n, path, checkExternalID)
 	return s
 }
 
@@ -249,12 +238,8 @@ func (l *loader) readOrganization(n *yaml.Node) {
 	o := &Organization{Pos: l.pos(resolve(n))}
 	if v, ok := e["assume_role_name"]; !ok {
 		l.missing(n, "assume_role_name", "%s: assume_role_name is required: the role flowplan assumes in each member account, like FlowplanRunner", path)
-	} else if s, ok := l.str(v.val, path+".assume_role_name"); ok {
-		if msg := checkIAMName(s); msg != "" {
-			l.errorf(v.val, "%s.assume_role_name: %s", path, msg)
-		} else {
-			o.AssumeRoleName = s
-		}
+	} else if s, ok := l.checkedStr(v.val, path+".assume_role_name", checkIAMName); ok {
+		o.AssumeRoleName = s
 	}
 	if v, ok := e["external_id"]; ok {
 		o.ExternalID = l.readExternalID(v.val, path+".external_id")
@@ -344,21 +329,13 @@ func (l *loader) readDeliveryRole(n *yaml.Node, path string, role *DeliveryRole)
 		return
 	}
 	if v, ok := e["path"]; ok {
-		if s, ok := l.str(v.val, path+".path"); ok {
-			if msg := checkIAMPath(s); msg != "" {
-				l.errorf(v.val, "%s.path: %s", path, msg)
-			} else {
-				role.Path = s
-			}
+		if s, ok := l.checkedStr(v.val, path+".path", checkIAMPath); ok {
+			role.Path = s
 		}
 	}
 	if v, ok := e["permissions_boundary"]; ok {
-		if s, ok := l.str(v.val, path+".permissions_boundary"); ok {
-			if msg := checkPolicyARN(s); msg != "" {
-				l.errorf(v.val, "%s.permissions_boundary: %s", path, msg)
-			} else {
-				role.PermissionsBoundary = s
-			}
+		if s, ok := l.checkedStr(v.val, path+".permissions_boundary", checkPolicyARN); ok {
+			role.PermissionsBoundary = s
 		}
 	}
 }

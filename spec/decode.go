@@ -243,6 +243,20 @@ func (r *reporter) str(n *yaml.Node, path string) (string, bool) {
 	return "", false
 }
 
+// checkedStr reads a string scalar and runs check on it, reporting the
+// problem check returns at n. ok is false when either fails.
+func (r *reporter) checkedStr(n *yaml.Node, path string, check func(string) string) (string, bool) {
+	s, ok := r.str(n, path)
+	if !ok {
+		return "", false
+	}
+	if msg := check(s); msg != "" {
+		r.errorf(n, "%s: %s", path, msg)
+		return "", false
+	}
+	return s, true
+}
+
 // integer reads an integer scalar.
 func (r *reporter) integer(n *yaml.Node, path string) (int, bool) {
 	rn := resolve(n)

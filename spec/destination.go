@@ -72,12 +72,8 @@ func (l *loader) readCloudWatch(rs *ruleSrc, n *yaml.Node, path string) {
 	rs.Destination.CloudWatchLogs = cw
 	if v, ok := e["log_group"]; !ok {
 		l.missing(n, "log_group", "%s: log_group is required: the log group name, which may use {account_id} {account_alias} {region} {rule} {resource_id}", path)
-	} else if s, ok := l.str(v.val, path+".log_group"); ok {
-		if msg := checkLogGroup(rs, s); msg != "" {
-			l.errorf(v.val, "%s.log_group: %s", path, msg)
-		} else {
-			cw.LogGroup = s
-		}
+	} else if s, ok := l.checkedStr(v.val, path+".log_group", func(s string) string { return checkLogGroup(rs, s) }); ok {
+		cw.LogGroup = s
 	}
 	if v, ok := e["retention_days"]; ok {
 		if d, ok := l.integer(v.val, path+".retention_days"); ok {
@@ -228,20 +224,12 @@ func (l *loader) readS3(rs *ruleSrc, n *yaml.Node, path string) {
 	rs.Destination.S3 = s3
 	if v, ok := e["bucket_arn"]; !ok {
 		l.missing(n, "bucket_arn", "%s: bucket_arn is required, like arn:aws:s3:::my-flow-logs", path)
-	} else if s, ok := l.str(v.val, path+".bucket_arn"); ok {
-		if msg := checkBucketARN(s); msg != "" {
-			l.errorf(v.val, "%s.bucket_arn: %s", path, msg)
-		} else {
-			s3.BucketARN = s
-		}
+	} else if s, ok := l.checkedStr(v.val, path+".bucket_arn", checkBucketARN); ok {
+		s3.BucketARN = s
 	}
 	if v, ok := e["prefix"]; ok {
-		if s, ok := l.str(v.val, path+".prefix"); ok {
-			if msg := checkPrefix(s); msg != "" {
-				l.errorf(v.val, "%s.prefix: %s", path, msg)
-			} else {
-				s3.Prefix = s
-			}
+		if s, ok := l.checkedStr(v.val, path+".prefix", checkPrefix); ok {
+			s3.Prefix = s
 		}
 	}
 	if v, ok := e["file_format"]; ok {
@@ -336,12 +324,9 @@ func (l *loader) readFirehose(rs *ruleSrc, n *yaml.Node, path string) {
 		}
 	}
 	if v, ok := e["cross_account_role"]; ok {
-		if s, ok := l.str(v.val, path+".cross_account_role"); ok {
-			if msg := checkCrossAccountRole(s, st.Account); msg != "" {
-				l.errorf(v.val, "%s.cross_account_role: %s", path, msg)
-			} else {
-				fh.CrossAccountRole = s
-			}
+		check := func(s string) string { return checkCrossAccountRole(s, st.Account) }
+		if s, ok := l.checkedStr(v.val, path+".cross_account_role", check); ok {
+			fh.CrossAccountRole = s
 		}
 	}
 }

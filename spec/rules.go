@@ -87,12 +87,8 @@ func (l *loader) readRule(n *yaml.Node, path string) *ruleSrc {
 	rs.Pos = l.pos(rs.node)
 	if v, ok := e["name"]; !ok {
 		l.missing(n, "name", "%s: name is required: it is recorded in the flowplan:rule ownership tag", path)
-	} else if s, ok := l.str(v.val, path+".name"); ok {
-		if msg := checkName(s); msg != "" {
-			l.errorf(v.val, "%s.name: %s", path, msg)
-		} else {
-			rs.Name = s
-		}
+	} else if s, ok := l.checkedStr(v.val, path+".name", checkName); ok {
+		rs.Name = s
 	}
 	l.readRuleAccounts(rs)
 	if v, ok := e["regions"]; ok {
