@@ -13,6 +13,7 @@ import (
 
 	"github.com/flowplan/flowplan/engine"
 	"github.com/flowplan/flowplan/engine/enginetest"
+	"github.com/flowplan/flowplan/internal/arn"
 	"github.com/flowplan/flowplan/spec"
 	"github.com/flowplan/flowplan/spec/logformat"
 )
@@ -141,7 +142,7 @@ func TestAdoptionDoesNotDuplicate(t *testing.T) {
 	p.World.AddFlowLog(acctA, "us-east-1", &engine.Resource{Tags: map[string]string{"Name": "by-hand"}, FlowLog: &engine.FlowLog{
 		ResourceID: "vpc-a1", TrafficType: "ALL", DestinationType: engine.DestCloudWatchLogs,
 		Destination:              "arn:aws:logs:us-east-1:111111111111:log-group:/vpc-flow-logs/111111111111/us-east-1",
-		DeliverLogsPermissionARN: engine.RoleARN("aws", acctA, "/", "flowplan-flow-logs"),
+		DeliverLogsPermissionARN: arn.Role("aws", acctA, "/", "flowplan-flow-logs"),
 		LogFormat:                logformat.DefaultVPC,
 		Status:                   &engine.FlowLogStatus{DeliverLogsStatus: "FAILED", DeliverLogsErrorMessage: "Access error"},
 	}})
@@ -200,7 +201,7 @@ func TestCrossAccountFirehoseApply(t *testing.T) {
 			}
 		}
 	}
-	cross := [2]string{engine.RoleARN("aws", acctA, "/", "flowplan-flow-logs"), "arn:aws:iam::" + acctB + ":role/AWSLogDeliveryFirehoseCrossAccountRole"}
+	cross := [2]string{arn.Role("aws", acctA, "/", "flowplan-flow-logs"), "arn:aws:iam::" + acctB + ":role/AWSLogDeliveryFirehoseCrossAccountRole"}
 	want := map[string][2]string{"vpc-a1": cross, "vpc-a2": cross, "vpc-a3": cross, "vpc-b1": {}}
 	if d := cmp.Diff(want, roles); d != "" {
 		t.Errorf("firehose flow log roles (-want +got):\n%s", d)
@@ -795,7 +796,7 @@ func TestChangeSatisfiedByAnUnmanagedFlowLogAdoptsIt(t *testing.T) {
 	p.World.AddFlowLog(acctA, "us-east-1", &engine.Resource{Tags: map[string]string{"Name": "by-hand"}, FlowLog: &engine.FlowLog{
 		ResourceID: "vpc-a1", TrafficType: "REJECT", DestinationType: engine.DestCloudWatchLogs,
 		Destination:              "arn:aws:logs:us-east-1:111111111111:log-group:/vpc-flow-logs/111111111111/us-east-1",
-		DeliverLogsPermissionARN: engine.RoleARN("aws", acctA, "/", "flowplan-flow-logs"),
+		DeliverLogsPermissionARN: arn.Role("aws", acctA, "/", "flowplan-flow-logs"),
 		LogFormat:                logformat.DefaultVPC,
 	}})
 	s.Rules[0].TrafficType = "REJECT"

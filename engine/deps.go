@@ -3,6 +3,8 @@ package engine
 import (
 	"sort"
 	"strings"
+
+	"github.com/flowplan/flowplan/internal/arn"
 )
 
 // This file fills Change.DependsOn. Creates and updates follow the chain
@@ -109,7 +111,7 @@ func (ix *changeIndex) flowLogNeeds(a Addr, f *FlowLog) []*Change {
 	}
 	switch f.DestinationType {
 	case DestCloudWatchLogs:
-		if name, ok := logGroupNameFromARN(f.Destination); ok {
+		if name, ok := arn.ParseLogGroup(f.Destination); ok {
 			add(Addr{Account: a.Account, Region: a.Region, Kind: KindLogGroup, Name: name})
 		}
 	case DestS3:
@@ -153,19 +155,9 @@ func usesRole(r *Resource, role Addr) bool {
 }
 
 // roleAddrFromARN returns the address of the role an IAM role ARN names.
-func roleAddrFromARN(arn string) (Addr, bool) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[2] != "iam" || !strings.HasPrefix(parts[5], "role/") {
-		return Addr{}, false
-	}
-	path := parts[5]
-	return Addr{Account: parts[4], Region: GlobalRegion, Kind: KindRole, Name: path[strings.LastIndex(path, "/")+1:]}, true
-}
-
-// logGroupNameFromARN returns the log group name in a CloudWatch Logs ARN.
-func logGroupNameFromARN(arn string) (string, bool) {
-	_, name, ok := strings.Cut(strings.TrimSuffix(arn, ":*"), ":log-group:")
-	return name, ok && name != ""
+func roleAddrFromARN(s string) (Addr, bool) {
+	account, name, ok := arn.ParseRole(s)
+	return Addr{Account: account, Region: GlobalRegion, Kind: KindRole, Name: name}, ok
 }
 
 // s3BucketAndPrefix splits an S3 flow log's destination into the bucket
@@ -174,12 +166,8 @@ func s3BucketAndPrefix(f *FlowLog) (bucket, prefix string, ok bool) {
 	if f == nil || f.DestinationType != DestS3 {
 		return "", "", false
 	}
-	_, rest, found := strings.Cut(NormalizeDestination(DestS3, f.Destination), ":::")
-	if !found || rest == "" {
-		return "", "", false
-	}
-	bucket, prefix, _ = strings.Cut(rest, "/")
-	return bucket, prefix, true
+	_, bucket, prefix, ok = arn.ParseBucket(NormalizeDestination(DestS3, f.Destination))
+	return bucket, prefix, ok
 }
 
 func sortedAddrs(m map[Addr]bool) []Addr {

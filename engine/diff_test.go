@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/flowplan/flowplan/internal/arn"
 	"github.com/flowplan/flowplan/spec/logformat"
 )
 
@@ -18,7 +19,7 @@ const (
 	spName = "org"
 )
 
-var roleARN = RoleARN("aws", acct, "/", "flowplan-flow-logs")
+var roleARN = arn.Role("aws", acct, "/", "flowplan-flow-logs")
 
 // want is a flow log configuration as Expand would build it for rule on vpc.
 func wantFL(rule, vpc string, edit ...func(*FlowLog)) *Resource {
@@ -410,7 +411,7 @@ func roleRes(tags map[string]string, edit ...func(*Role)) *Resource {
 		e(r)
 	}
 	return &Resource{Addr: Addr{Account: acct, Region: GlobalRegion, Kind: KindRole, Name: r.Name}, Tags: tags, Role: r,
-		ID: RoleARN("aws", acct, r.Path, r.Name)}
+		ID: arn.Role("aws", acct, r.Path, r.Name)}
 }
 
 func withID(r *Resource, id string) *Resource {

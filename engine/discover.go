@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/flowplan/flowplan/internal/arn"
 	"github.com/flowplan/flowplan/spec"
 )
 
@@ -244,7 +245,7 @@ func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
 	}
 	for _, b := range managedBuckets(s) {
 		owner, _ := findAccount(accounts, b.owner)
-		q.Buckets = append(q.Buckets, BucketQuery{Account: owner, Bucket: b.name})
+		q.Buckets = append(q.Buckets, BucketQuery{Account: owner, Bucket: b.name, Partition: b.partition})
 	}
 	return q
 }
@@ -286,7 +287,7 @@ func withBucketOwners(s *spec.Spec, accounts []Account) []Account {
 		if sa, ok := s.AccountByRef(b.owner); ok {
 			a.Alias, a.AssumeRole, a.ExternalID = sa.Alias, sa.AssumeRole, sa.ExternalID
 		} else if o := s.Organization; o != nil && o.AssumeRoleName != "" {
-			a.AssumeRole = RoleARN(b.partition, b.owner, "/", o.AssumeRoleName)
+			a.AssumeRole = arn.Role(b.partition, b.owner, "/", o.AssumeRoleName)
 			a.ExternalID = o.ExternalID
 		}
 		accounts = append(accounts, a)
@@ -418,7 +419,7 @@ func (r *discovery) bucket(ctx context.Context, p Provider, rep Reporter, q Buck
 		err = errors.New("provider returned no bucket state")
 	}
 	if err == nil && bs.Policy != "" {
-		stmts, err = ParseBucketStatements(q.Account.ID, q.Bucket, bs.Policy)
+		stmts, err = ParseBucketStatements(q.Account.ID, q.partition(), q.Bucket, bs.Policy)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -482,10 +483,16 @@ func readdress(r *Resource, a Addr) *Resource {
 	return &c
 }
 
+// BucketStatementID is the ID of a bucket policy statement: the bucket's
+// ARN, "#", and the statement's Sid.
+func BucketStatementID(partition, bucket, sid string) string {
+	return arn.Bucket(partition, bucket) + "#" + sid
+}
+
 // ParseBucketStatements returns the flowplan statements (Sid starting with
 // "flowplan-") of a bucket policy as s3_bucket_policy_statement resources of
 // the bucket's owner. Other statements are not flowplan's and are left out.
-func ParseBucketStatements(owner, bucket, policy string) ([]*Resource, error) {
+func ParseBucketStatements(owner, partition, bucket, policy string) ([]*Resource, error) {
 	v, err := decodePolicyJSON(policy)
 	if err != nil {
 		return nil, fmt.Errorf("bucket policy of %s: %w", bucket, err)
@@ -522,7 +529,7 @@ func ParseBucketStatements(owner, bucket, policy string) ([]*Resource, error) {
 		}
 		out = append(out, &Resource{
 			Addr:                  Addr{Account: owner, Region: GlobalRegion, Kind: KindBucketPolicyStatement, Name: bucket + "/" + sid},
-			ID:                    "arn:aws:s3:::" + bucket + "#" + sid,
+			ID:                    BucketStatementID(partition, bucket, sid),
 			BucketPolicyStatement: &BucketPolicyStatement{Bucket: bucket, Sid: sid, Statement: text},
 		})
 	}

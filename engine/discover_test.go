@@ -223,7 +223,7 @@ func TestParseBucketStatements(t *testing.T) {
 		{"Effect":"Deny","Action":"s3:*","Resource":"*"},
 		{"Sid":"flowplan-other-aclcheck","Effect":"Allow","Action":"s3:GetBucketAcl","Resource":"arn:aws:s3:::b"}]}`
 	for _, doc := range []string{policy, url.PathEscape(policy)} {
-		got, err := engine.ParseBucketStatements(bucketOwner, "b", doc)
+		got, err := engine.ParseBucketStatements(bucketOwner, "aws", "b", doc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,11 +240,11 @@ func TestParseBucketStatements(t *testing.T) {
 		}
 	}
 	single := `{"Statement":{"Sid":"flowplan-org-aclcheck","Effect":"Allow"}}`
-	if got, err := engine.ParseBucketStatements(bucketOwner, "b", single); err != nil || len(got) != 1 {
+	if got, err := engine.ParseBucketStatements(bucketOwner, "aws", "b", single); err != nil || len(got) != 1 {
 		t.Errorf("a single statement object: %v, %v", got, err)
 	}
 	for _, bad := range []string{"[]", `{"Statement":"x"}`, "{"} {
-		if _, err := engine.ParseBucketStatements(bucketOwner, "b", bad); err == nil {
+		if _, err := engine.ParseBucketStatements(bucketOwner, "aws", "b", bad); err == nil {
 			t.Errorf("ParseBucketStatements(%q) succeeded", bad)
 		}
 	}

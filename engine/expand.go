@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/flowplan/flowplan/internal/arn"
 	"github.com/flowplan/flowplan/spec"
 )
 
@@ -198,7 +199,7 @@ func (e *expander) flowLog(r *spec.Rule, a Account, region string, kind spec.Tar
 func (e *expander) cloudWatch(fl *FlowLog, r *spec.Rule, a Account, region, resourceID string) bool {
 	c := r.Destination.CloudWatchLogs
 	name := expandTemplate(c.LogGroup, a, region, r.Name, resourceID)
-	fl.Destination = logGroupDestination(a.ID, region, name)
+	fl.Destination = arn.LogGroup(a.ID, region, name)
 	e.useLogGroup(Addr{Account: a.ID, Region: region, Kind: KindLogGroup, Name: name}, r)
 	if c.DeliveryRoleARN != "" {
 		fl.DeliverLogsPermissionARN = strings.ReplaceAll(c.DeliveryRoleARN, "{account_id}", a.ID)
@@ -255,13 +256,13 @@ func (e *expander) useRole(r *spec.Rule, a Account, name string) (*roleUse, bool
 	addr := Addr{Account: a.ID, Region: GlobalRegion, Kind: KindRole, Name: role.Name}
 	u := e.roles[addr]
 	if u == nil {
-		arn := RoleARN(a.partition(), a.ID, role.Path, role.Name)
+		roleARN := arn.Role(a.partition(), a.ID, role.Path, role.Name)
 		if have := e.cur.Resources[addr]; have != nil && have.Role != nil && have.Tags[TagSpec] != e.s.Name && strings.HasPrefix(have.ID, "arn:") {
 			// A role of that name exists and is not ours: it is used as it
 			// is, so its real ARN (whatever its path) is the one to use.
-			arn = have.ID
+			roleARN = have.ID
 		}
-		u = &roleUse{role: role, rules: map[string]bool{}, needs: RoleNeeds{Account: a.ID, ARN: arn}, logGroups: map[regionRule]bool{}}
+		u = &roleUse{role: role, rules: map[string]bool{}, needs: RoleNeeds{Account: a.ID, ARN: roleARN}, logGroups: map[regionRule]bool{}}
 		e.roles[addr] = u
 	}
 	u.rules[r.Name] = true
@@ -373,26 +374,10 @@ func (e *expander) addBuckets() {
 	}
 }
 
-// expandTemplate fills a log group name template's placeholders. An
-// account without an alias uses its ID for {account_alias}.
+// expandTemplate fills a log group name template's placeholders for one
+// account, region, rule and resource (spec.Expand does the work).
 func expandTemplate(tmpl string, a Account, region, rule, resourceID string) string {
-	if !strings.Contains(tmpl, "{") {
-		return tmpl
-	}
-	alias := a.Alias
-	if alias == "" {
-		alias = a.ID
-	}
-	for _, p := range [...][2]string{
-		{"{account_id}", a.ID},
-		{"{account_alias}", alias},
-		{"{region}", region},
-		{"{rule}", rule},
-		{"{resource_id}", resourceID},
-	} {
-		tmpl = strings.ReplaceAll(tmpl, p[0], p[1])
-	}
-	return tmpl
+	return spec.Expand(tmpl, spec.Placeholders{AccountID: a.ID, AccountAlias: a.Alias, Region: region, Rule: rule, ResourceID: resourceID})
 }
 
 // JoinRules renders the flowplan:rule tag of a resource several rules use:

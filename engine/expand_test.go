@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/flowplan/flowplan/internal/arn"
 	"github.com/flowplan/flowplan/spec"
 	"github.com/flowplan/flowplan/spec/logformat"
 )
@@ -606,8 +607,8 @@ func TestPartition(t *testing.T) {
 		"us-gov-west-1": "aws-us-gov", "us-iso-east-1": "aws-iso", "us-isob-east-1": "aws-iso-b",
 		"eu-isoe-west-1": "aws-iso-e", "us-isof-south-1": "aws-iso-f",
 	} {
-		if got := Partition(region); got != want {
-			t.Errorf("Partition(%s) = %s, want %s", region, got, want)
+		if got := arn.Partition(region); got != want {
+			t.Errorf("arn.Partition(%s) = %s, want %s", region, got, want)
 		}
 	}
 }

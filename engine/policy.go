@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"sort"
 	"strings"
+
+	"github.com/flowplan/flowplan/internal/arn"
 )
 
 // This file builds the IAM and S3 policy documents flowplan manages. Each
@@ -75,7 +77,7 @@ func TrustPolicy(n RoleNeeds) string {
 	if len(n.LogGroupRegions) > 0 {
 		var arns []string
 		for _, r := range sortedUnique(n.LogGroupRegions) {
-			arns = append(arns, "arn:"+Partition(r)+":ec2:"+r+":"+n.Account+":vpc-flow-log/*")
+			arns = append(arns, arn.FlowLogs(n.Account, r))
 		}
 		stmts = append(stmts, statement{
 			Effect:    "Allow",
@@ -141,43 +143,7 @@ func DeliveryPolicy(n RoleNeeds) string {
 // LogGroupARN returns the ARN of a log group with the ":*" suffix IAM
 // policies need. A "{resource_id}" placeholder left in name becomes "*".
 func LogGroupARN(account, region, name string) string {
-	name = strings.ReplaceAll(name, "{resource_id}", "*")
-	return "arn:" + Partition(region) + ":logs:" + region + ":" + account + ":log-group:" + name + ":*"
-}
-
-// logGroupDestination returns the ARN of a log group as a flow log's
-// destination: without the ":*" suffix.
-func logGroupDestination(account, region, name string) string {
-	return "arn:" + Partition(region) + ":logs:" + region + ":" + account + ":log-group:" + name
-}
-
-// RoleARN returns the ARN of an IAM role from its partition, account, path
-// and name.
-func RoleARN(partition, account, path, name string) string {
-	if path == "" {
-		path = "/"
-	}
-	return "arn:" + partition + ":iam::" + account + ":role" + path + name
-}
-
-// Partition returns the AWS partition of a region: aws-cn in China,
-// aws-us-gov in GovCloud, aws-iso, aws-iso-b, aws-iso-e and aws-iso-f in
-// the isolated regions, aws everywhere else. Every ARN flowplan builds
-// starts with it, so that it compares equal to the ARNs AWS reports there.
-func Partition(region string) string {
-	for _, p := range [...][2]string{
-		{"cn-", "aws-cn"},
-		{"us-gov-", "aws-us-gov"},
-		{"us-iso-", "aws-iso"},
-		{"us-isob-", "aws-iso-b"},
-		{"eu-isoe-", "aws-iso-e"},
-		{"us-isof-", "aws-iso-f"},
-	} {
-		if strings.HasPrefix(region, p[0]) {
-			return p[1]
-		}
-	}
-	return "aws"
+	return arn.LogGroupStreams(account, region, strings.ReplaceAll(name, "{resource_id}", "*"))
 }
 
 // partition is the partition of the account's regions; an account without
@@ -186,18 +152,18 @@ func (a Account) partition() string {
 	if len(a.Regions) == 0 {
 		return "aws"
 	}
-	return Partition(a.Regions[0])
+	return arn.Partition(a.Regions[0])
 }
 
 // splitBucketARN returns the partition and the name of an S3 bucket ARN,
 // arn:<partition>:s3:::<name>. Anything else is returned as the name, in
 // partition aws.
-func splitBucketARN(arn string) (partition, name string) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "s3" || parts[5] == "" {
-		return "aws", arn
+func splitBucketARN(s string) (partition, name string) {
+	partition, name, _, ok := arn.ParseBucket(s)
+	if !ok {
+		return "aws", s
 	}
-	return parts[1], parts[5]
+	return partition, name
 }
 
 // BucketWriter is one account's delivery into a bucket prefix.
@@ -272,7 +238,7 @@ func sourceConditions(partition string, accounts []string) map[string]map[string
 	accounts = sortedUnique(accounts)
 	arns := make([]string, len(accounts))
 	for i, a := range accounts {
-		arns[i] = "arn:" + partition + ":logs:*:" + a + ":*"
+		arns[i] = arn.LogDeliverySources(partition, a)
 	}
 	return map[string]map[string][]string{
 		"StringEquals": {"aws:SourceAccount": accounts},

@@ -94,6 +94,15 @@ type BucketQuery struct {
 	// Account owns the bucket; its credentials are used.
 	Account Account
 	Bucket  string
+	// Partition is the bucket ARN's partition; empty means aws.
+	Partition string
+}
+
+func (q BucketQuery) partition() string {
+	if q.Partition == "" {
+		return "aws"
+	}
+	return q.Partition
 }
 
 // BucketState is a bucket's discovered policy.

@@ -52,6 +52,9 @@ func (p Placeholders) value(name string) string {
 // becomes the account ID when the account has no alias (accounts found
 // through the organization never have one).
 func Expand(template string, p Placeholders) string {
+	if !strings.Contains(template, "{") {
+		return template
+	}
 	var b strings.Builder
 	rest := template
 	for {

@@ -1,8 +1,7 @@
 package spec
 
 import (
-	"strings"
-
+	"github.com/flowplan/flowplan/internal/arn"
 	"github.com/flowplan/flowplan/spec/logformat"
 )
 
@@ -388,11 +387,7 @@ const CrossAccountRolePrefix = "AWSLogDeliveryFirehoseCrossAccountRole"
 // StreamAccount returns the account ID of the delivery stream, or "" when
 // the ARN has none.
 func (f *Firehose) StreamAccount() string {
-	parts := strings.SplitN(f.DeliveryStreamARN, ":", 6)
-	if len(parts) < 6 {
-		return ""
-	}
-	return parts[4]
+	return arn.DeliveryStreamAccount(f.DeliveryStreamARN)
 }
 
 // CrossAccount reports whether flow logs in account deliver to the stream

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/internal/arn"
 )
 
 // World is an in-memory AWS estate: what the fake Provider discovers and
@@ -98,7 +99,7 @@ func (w *World) AddLogGroup(account, region string, name string, retention int, 
 	defer w.mu.Unlock()
 	w.LogGroups[account+"/"+region+"/"+name] = &engine.Resource{
 		Addr: engine.Addr{Account: account, Region: region, Kind: engine.KindLogGroup, Name: name},
-		ID:   "arn:aws:logs:" + region + ":" + account + ":log-group:" + name, Tags: copyTags(tags),
+		ID:   arn.LogGroup(account, region, name), Tags: copyTags(tags),
 		LogGroup: &engine.LogGroup{Name: name, RetentionDays: retention},
 	}
 }
@@ -109,7 +110,7 @@ func (w *World) AddRole(account string, role engine.Role, tags map[string]string
 	defer w.mu.Unlock()
 	w.Roles[account+"/"+role.Name] = &engine.Resource{
 		Addr: engine.Addr{Account: account, Region: engine.GlobalRegion, Kind: engine.KindRole, Name: role.Name},
-		ID:   engine.RoleARN("aws", account, role.Path, role.Name), Tags: copyTags(tags), Role: &role,
+		ID:   arn.Role("aws", account, role.Path, role.Name), Tags: copyTags(tags), Role: &role,
 	}
 }
 
@@ -326,7 +327,7 @@ func (w *World) applyRole(op engine.Op, c *engine.Change) (*engine.Resource, err
 			return nil, fmt.Errorf("EntityAlreadyExists: Role with name %s already exists: %w", c.After.Role.Name, engine.ErrAlreadyExists)
 		}
 		r := clone(c.After)
-		r.ID = engine.RoleARN("aws", c.Addr.Account, r.Role.Path, r.Role.Name)
+		r.ID = arn.Role("aws", c.Addr.Account, r.Role.Path, r.Role.Name)
 		w.Roles[key] = r
 		return clone(r), nil
 	case engine.OpUpdate:
@@ -383,7 +384,7 @@ func (w *World) applyLogGroup(op engine.Op, c *engine.Change) (*engine.Resource,
 			return nil, fmt.Errorf("ResourceAlreadyExistsException: %w", engine.ErrAlreadyExists)
 		}
 		r := clone(c.After)
-		r.ID = "arn:aws:logs:" + c.Addr.Region + ":" + c.Addr.Account + ":log-group:" + r.LogGroup.Name
+		r.ID = arn.LogGroup(c.Addr.Account, c.Addr.Region, r.LogGroup.Name)
 		w.LogGroups[key] = r
 		return clone(r), nil
 	case engine.OpUpdate:
@@ -445,7 +446,7 @@ func (w *World) applyStatement(op engine.Op, c *engine.Change) (*engine.Resource
 		return nil, nil
 	}
 	r := clone(st)
-	r.ID = "arn:aws:s3:::" + st.BucketPolicyStatement.Bucket + "#" + st.BucketPolicyStatement.Sid
+	r.ID = engine.BucketStatementID("aws", st.BucketPolicyStatement.Bucket, st.BucketPolicyStatement.Sid)
 	return r, nil
 }
 

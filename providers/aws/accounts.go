@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/internal/arn"
 	"github.com/flowplan/flowplan/spec"
 )
 
@@ -53,7 +54,7 @@ func (p *Provider) Accounts(ctx context.Context, s *spec.Spec) ([]engine.Account
 		a := engine.Account{
 			ID:         m.id,
 			Regions:    slices.Clone(org.Regions),
-			AssumeRole: "arn:" + engine.Partition(p.opts.Region) + ":iam::" + m.id + ":role/" + org.AssumeRoleName,
+			AssumeRole: arn.Role(arn.Partition(p.opts.Region), m.id, "/", org.AssumeRoleName),
 			ExternalID: org.ExternalID,
 			Source:     "organization",
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/internal/arn"
 )
 
 // bucketStatements applies the batch's statements bucket by bucket: one
@@ -111,7 +112,7 @@ func (a *applier) mergeBucket(ctx context.Context, bucket string, idx []int) {
 			continue
 		}
 		res := *a.b.Changes[i].After
-		res.ID = "arn:" + engine.Partition(region) + ":s3:::" + bucket + "#" + edits[n].Sid
+		res.ID = engine.BucketStatementID(arn.Partition(region), bucket, edits[n].Sid)
 		a.out[i].Resource = &res
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/internal/arn"
 )
 
 const testRegion = "eu-west-1"
@@ -73,7 +74,7 @@ func TestApplyFlowLogs(t *testing.T) {
 		vpcs := []string{ids["a"], ids["b"], ids["c"]}
 		w := newWorld(t, p, testSession(t, p, acct))
 		role := w.deliveryRole()
-		group := logGroupARN(acct.ID, testRegion, "/vpc-flow-logs")
+		group := arn.LogGroup(acct.ID, testRegion, "/vpc-flow-logs")
 		cwl := engine.FlowLog{TrafficType: "ALL", DestinationType: "cloud-watch-logs", Destination: group,
 			DeliverLogsPermissionARN: role, LogFormat: defaultFormat, MaxAggregationInterval: 60}
 		s3 := engine.FlowLog{TrafficType: "REJECT", DestinationType: "s3", Destination: "arn:aws:s3:::central-logs",

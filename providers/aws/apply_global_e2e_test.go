@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/internal/arn"
 )
 
 func roleResourceFor(account, name, path, trust, boundary string, tags map[string]string) *engine.Resource {
@@ -177,13 +178,13 @@ func TestApplyLogGroups(t *testing.T) {
 
 		want := logGroupChange(acct.ID, name, 90, "", owned)
 		out := mustApply(t, p, g(engine.OpCreate, nil, want))
-		if out[0].Resource.ID != logGroupARN(acct.ID, testRegion, name) {
+		if out[0].Resource.ID != arn.LogGroup(acct.ID, testRegion, name) {
 			t.Errorf("created ID = %q", out[0].Resource.ID)
 		}
 		mustApply(t, p, g(engine.OpCreate, nil, want)) // already there, ours: carries on
 		have := discoverLogGroup(t, p, acct, name)
 		wantHave := *want
-		wantHave.ID = logGroupARN(acct.ID, testRegion, name)
+		wantHave.ID = arn.LogGroup(acct.ID, testRegion, name)
 		if d := cmp.Diff(&wantHave, have); d != "" {
 			t.Errorf("created log group (-want +got):\n%s", d)
 		}

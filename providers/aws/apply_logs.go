@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/internal/arn"
 )
 
 // errNoLogGroupDelete is returned for every log group delete: log groups
@@ -74,7 +75,7 @@ func (a *applier) createLogGroup(ctx context.Context, want *engine.Resource) (*e
 		}
 	}
 	res := *want
-	res.ID = logGroupARN(a.b.Account.ID, a.b.Region, lg.Name)
+	res.ID = arn.LogGroup(a.b.Account.ID, a.b.Region, lg.Name)
 	return &res, nil
 }
 
@@ -124,17 +125,17 @@ func (a *applier) updateLogGroup(ctx context.Context, have, want *engine.Resourc
 	if err != nil {
 		return nil, err
 	}
-	arn := have.ID
-	if arn == "" {
-		arn = logGroupARN(a.b.Account.ID, a.b.Region, w.Name)
+	groupARN := have.ID
+	if groupARN == "" {
+		groupARN = arn.LogGroup(a.b.Account.ID, a.b.Region, w.Name)
 	}
 	if set := tagsToSet(have.Tags, want.Tags); len(set) > 0 {
-		if _, err := c.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(arn), Tags: set}); err != nil {
+		if _, err := c.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(groupARN), Tags: set}); err != nil {
 			return nil, err
 		}
 	}
 	res := *want
-	res.ID = arn
+	res.ID = groupARN
 	res.Tags = resultTags(have.Tags, want.Tags)
 	return &res, nil
 }

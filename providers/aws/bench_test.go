@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/internal/arn"
 	"github.com/flowplan/flowplan/providers/awsemu"
 	"github.com/flowplan/flowplan/spec"
 )
@@ -44,7 +45,7 @@ func BenchmarkDiscoverRegion(b *testing.B) {
 				var changes []*engine.Change
 				for i := range v {
 					changes = append(changes, flowLogChange(acct.ID, "bench", ids[fmt.Sprint("vpc", i)], engine.FlowLog{TrafficType: "ALL", DestinationType: "cloud-watch-logs",
-						Destination: logGroupARN(acct.ID, testRegion, group), DeliverLogsPermissionARN: role}))
+						Destination: arn.LogGroup(acct.ID, testRegion, group), DeliverLogsPermissionARN: role}))
 				}
 				mustApply(b, p, batch(acct, testRegion, engine.KindFlowLog, engine.OpCreate, changes...))
 				q := engine.RegionQuery{Account: acct, Region: testRegion, TargetKinds: []spec.TargetKind{spec.TargetVPC, spec.TargetSubnet}, LogGroupNames: []string{group}}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/internal/arn"
 	"github.com/flowplan/flowplan/spec"
 )
 
@@ -132,7 +133,7 @@ func discoveryCalls(t *testing.T, be *backend, n int) map[string]int {
 	var changes []*engine.Change
 	for i := range n {
 		changes = append(changes, flowLogChange(acct.ID, "r", ids[fmt.Sprint("vpc", i)], engine.FlowLog{
-			TrafficType: "ALL", DestinationType: "cloud-watch-logs", Destination: logGroupARN(acct.ID, testRegion, "/vpc-flow-logs/a"),
+			TrafficType: "ALL", DestinationType: "cloud-watch-logs", Destination: arn.LogGroup(acct.ID, testRegion, "/vpc-flow-logs/a"),
 			DeliverLogsPermissionARN: role}))
 	}
 	mustApply(t, p, batch(acct, testRegion, engine.KindFlowLog, engine.OpCreate, changes...))

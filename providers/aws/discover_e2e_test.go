@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/internal/arn"
 	"github.com/flowplan/flowplan/spec"
 )
 
@@ -39,7 +40,7 @@ func TestDiscoverRegion(t *testing.T) {
 		}
 		managed := w.flowLog(region, &ec2.CreateFlowLogsInput{
 			ResourceIds: []string{vpc}, ResourceType: ec2types.FlowLogsResourceTypeVpc, TrafficType: ec2types.TrafficTypeAll,
-			LogDestinationType: ec2types.LogDestinationTypeCloudWatchLogs, LogDestination: aws.String(logGroupARN("111111111111", region, groupName)),
+			LogDestinationType: ec2types.LogDestinationTypeCloudWatchLogs, LogDestination: aws.String(arn.LogGroup("111111111111", region, groupName)),
 			DeliverLogsPermissionArn: aws.String(roleARN), MaxAggregationInterval: aws.Int32(60),
 			TagSpecifications: ec2TagSpec(ec2types.ResourceTypeVpcFlowLog, map[string]string{engine.TagSpec: "test", engine.TagRule: "prod"}),
 		})
@@ -87,7 +88,7 @@ func TestDiscoverRegion(t *testing.T) {
 			{Addr: engine.Addr{Account: "111111111111", Region: region, Kind: engine.KindFlowLog, Name: "prod/" + vpc}, ID: managed,
 				Tags: map[string]string{engine.TagSpec: "test", engine.TagRule: "prod"},
 				FlowLog: &engine.FlowLog{ResourceID: vpc, ResourceType: "VPC", TrafficType: "ALL", DestinationType: "cloud-watch-logs",
-					Destination: logGroupARN("111111111111", region, groupName), DeliverLogsPermissionARN: roleARN,
+					Destination: arn.LogGroup("111111111111", region, groupName), DeliverLogsPermissionARN: roleARN,
 					LogFormat: defaultFormat, MaxAggregationInterval: 60}},
 			{Addr: engine.Addr{Account: "111111111111", Region: region, Kind: engine.KindFlowLog, Name: subnet + "/" + unmanaged}, ID: unmanaged,
 				FlowLog: wantS3},
@@ -103,7 +104,7 @@ func TestDiscoverRegion(t *testing.T) {
 
 		wantGroups := []*engine.Resource{{
 			Addr:     engine.Addr{Account: "111111111111", Region: region, Kind: engine.KindLogGroup, Name: groupName},
-			ID:       logGroupARN("111111111111", region, groupName),
+			ID:       arn.LogGroup("111111111111", region, groupName),
 			Tags:     map[string]string{engine.TagSpec: "test", engine.TagRule: "prod"},
 			LogGroup: &engine.LogGroup{Name: groupName, RetentionDays: 30},
 		}}

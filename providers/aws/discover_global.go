@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/internal/arn"
 )
 
 // roleDescription is the description flowplan gives the roles it creates.
@@ -174,7 +175,7 @@ func (p *Provider) bucketRegion(ctx context.Context, s *session, bucket string) 
 // answers for buckets in every region of the aws partition, or the home
 // region in other partitions.
 func (p *Provider) locationRegion() string {
-	if engine.Partition(p.opts.Region) == "aws" {
+	if arn.Partition(p.opts.Region) == "aws" {
 		return "us-east-1"
 	}
 	return p.opts.Region

@@ -11,6 +11,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/internal/arn"
 	"github.com/flowplan/flowplan/spec"
 )
 
@@ -71,11 +72,6 @@ func tgwAttachmentTarget(a ec2types.TransitGatewayAttachment) engine.Target {
 	return t
 }
 
-// logGroupARN is the ARN of a log group, without ":*".
-func logGroupARN(account, region, name string) string {
-	return "arn:" + engine.Partition(region) + ":logs:" + region + ":" + account + ":log-group:" + name
-}
-
 // flowLogResource maps a described flow log. Old flow logs have only a
 // LogGroupName: their destination is that group's ARN and their type
 // cloud-watch-logs. Missing DestinationOptions stay zero values.
@@ -103,7 +99,7 @@ func flowLogResource(account, region string, f ec2types.FlowLog) *engine.Resourc
 		fl.DestinationType = string(ec2types.LogDestinationTypeCloudWatchLogs)
 	}
 	if fl.Destination == "" && aws.ToString(f.LogGroupName) != "" {
-		fl.Destination = logGroupARN(account, region, aws.ToString(f.LogGroupName))
+		fl.Destination = arn.LogGroup(account, region, aws.ToString(f.LogGroupName))
 	}
 	if o := f.DestinationOptions; o != nil {
 		fl.FileFormat = string(o.FileFormat)
@@ -153,19 +149,19 @@ func flowLogResources(account, region string, fls []ec2types.FlowLog) []*engine.
 // ListTagsForResource.
 func logGroupResource(account, region string, g logstypes.LogGroup, tags map[string]string) *engine.Resource {
 	name := aws.ToString(g.LogGroupName)
-	arn := aws.ToString(g.LogGroupArn)
-	if arn == "" {
-		arn = strings.TrimSuffix(aws.ToString(g.Arn), ":*")
+	groupARN := aws.ToString(g.LogGroupArn)
+	if groupARN == "" {
+		groupARN = strings.TrimSuffix(aws.ToString(g.Arn), ":*")
 	}
-	if arn == "" {
-		arn = logGroupARN(account, region, name)
+	if groupARN == "" {
+		groupARN = arn.LogGroup(account, region, name)
 	}
 	if len(tags) == 0 {
 		tags = nil
 	}
 	return &engine.Resource{
 		Addr: engine.Addr{Account: account, Region: region, Kind: engine.KindLogGroup, Name: name},
-		ID:   arn,
+		ID:   groupARN,
 		Tags: tags,
 		LogGroup: &engine.LogGroup{
 			Name:          name,

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/internal/arn"
 	"github.com/flowplan/flowplan/providers/awsemu"
 	"github.com/flowplan/flowplan/spec"
 )
@@ -50,7 +51,7 @@ func TestIAMPropagationDelay(t *testing.T) {
 			var changes []*engine.Change
 			for i := range 3 {
 				changes = append(changes, flowLogChange(acct.ID, "prod", ids[fmt.Sprint("vpc", i)], engine.FlowLog{TrafficType: "ALL",
-					DestinationType: "cloud-watch-logs", Destination: logGroupARN(acct.ID, testRegion, "/vpc-flow-logs"),
+					DestinationType: "cloud-watch-logs", Destination: arn.LogGroup(acct.ID, testRegion, "/vpc-flow-logs"),
 					DeliverLogsPermissionARN: created[0].Resource.ID}))
 			}
 			start := time.Now()
