@@ -41,9 +41,51 @@ func Apply(ctx context.Context, p Provider, plan *Plan, opts Options) (*Result, 
 	if plan.ID == "" {
 		return nil, errors.New("apply: the plan has no id; make plans with MakePlan (or set Plan.ID with NewPlanID)")
 	}
+	if err := CheckApplicable(plan); err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
 	e := newExecutor(p, plan, opts)
 	e.run(ctx)
 	return e.result()
+}
+
+// ScopeErrorsError refuses a plan that has scope errors. A plan made while
+// a scope could not be discovered, or with a planning error, is never
+// applied, not even in part: delivery roles and bucket policies are shared
+// across scopes, and what the plan writes to them was planned without the
+// scopes in error, so it could cut those scopes off.
+type ScopeErrorsError struct {
+	// Errors are the plan's scope errors.
+	Errors []ScopeError
+}
+
+func (e *ScopeErrorsError) Error() string {
+	discovery, planning := 0, 0
+	for _, se := range e.Errors {
+		if se.Planning() {
+			planning++
+		} else {
+			discovery++
+		}
+	}
+	var what []string
+	if discovery > 0 {
+		what = append(what, fmt.Sprintf("discovery failed in %d scope(s)", discovery))
+	}
+	if planning > 0 {
+		what = append(what, fmt.Sprintf("%d scope(s) have plan errors", planning))
+	}
+	return strings.Join(what, " and ") + "; nothing is applied, because the roles and bucket policies the plan writes were planned without those scopes. " +
+		"Fix them, or leave those scopes out of the spec, and plan again"
+}
+
+// CheckApplicable returns a *ScopeErrorsError when the plan has scope
+// errors, and nil when it may be applied.
+func CheckApplicable(plan *Plan) error {
+	if len(plan.Errors) == 0 {
+		return nil
+	}
+	return &ScopeErrorsError{Errors: append([]ScopeError(nil), plan.Errors...)}
 }
 
 // phase orders the parts of a change within an account-region.

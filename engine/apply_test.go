@@ -935,3 +935,24 @@ func TestTargetingAReplacedRoleKeepsWhatDependsOnIt(t *testing.T) {
 		t.Errorf("plan after the targeted apply is not empty:\n%s", strings.Join(actions(again), "\n"))
 	}
 }
+
+// The engine, not only the CLI, refuses a plan made while a scope could
+// not be discovered: the delivery role and bucket statements it plans
+// were made without that scope.
+func TestApplyRefusesAPlanWithScopeErrors(t *testing.T) {
+	p, s := fixture(false)
+	p.DiscoverErrors = map[string]error{acctA + "/eu-west-1": engine.ScopeError{Code: "AccessDenied", Message: "no"}}
+	plan := makePlan(t, p, s, engine.Options{})
+	if plan.Empty() || len(plan.Errors) != 1 {
+		t.Fatalf("want a plan with changes and one error, got %d changes, errors %v", len(actions(plan)), plan.Errors)
+	}
+	p.ResetCalls()
+	res, err := engine.Apply(context.Background(), p, plan, engine.Options{})
+	var se *engine.ScopeErrorsError
+	if !errors.As(err, &se) || len(se.Errors) != 1 || se.Errors[0].Scope != acctA+"/eu-west-1" {
+		t.Fatalf("Apply error = %v, want a *ScopeErrorsError naming %s/eu-west-1", err, acctA)
+	}
+	if res != nil || len(p.ApplyCalls()) != 0 {
+		t.Errorf("Apply returned %v and made %d provider calls; want nothing applied", res, len(p.ApplyCalls()))
+	}
+}

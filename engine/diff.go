@@ -48,7 +48,7 @@ func Diff(current, desired *State) *Plan {
 		Accounts:      append([]Account(nil), current.Accounts...),
 		Changes:       sortedChanges(d.changes),
 		Notes:         sortedNotes(notes),
-		Errors:        sortedErrors(current.Errors),
+		Errors:        sortedErrors(append(append([]ScopeError(nil), current.Errors...), d.errors...)),
 	}
 }
 
@@ -58,6 +58,9 @@ type differ struct {
 	cur, des map[Addr]*Resource
 	changes  map[Addr]*Change
 	notes    []Note
+	// errors are problems found while planning that stop the plan from
+	// being applied (StagePlan).
+	errors []ScopeError
 	// taken are the addresses changes and leftover flow logs already use.
 	taken map[Addr]bool
 	// curByKind and desByKind hold each side's resources by kind, in no
@@ -581,10 +584,11 @@ func (d *differ) bucketStatements() {
 	}
 }
 
-// bucketPolicySizes warns when a bucket policy would come near S3's 20 KB
-// limit once this plan's statements are written.
+// bucketPolicySizes estimates each managed bucket's policy once this
+// plan's statements are written: past BucketPolicyWarnBytes it warns, and
+// past BucketPolicyMaxBytes, which S3 refuses, the plan has an error in the
+// bucket's scope, so that nothing is applied rather than a part.
 func (d *differ) bucketPolicySizes(buckets map[string]*BucketState) {
-	const warnAt, limit = 16 * 1024, 20 * 1024
 	type acc struct {
 		owner string
 		size  int
@@ -615,9 +619,15 @@ func (d *differ) bucketPolicySizes(buckets map[string]*BucketState) {
 		}
 	}
 	for name, a := range sizes {
-		if a.ours && a.size > warnAt {
+		switch {
+		case !a.ours:
+		case a.size > BucketPolicyMaxBytes:
+			d.errors = append(d.errors, ScopeError{Scope: BucketScope(a.owner, name), Code: CodeBucketPolicyTooLarge, Stage: StagePlan,
+				Message: fmt.Sprintf("the policy of bucket %s would be about %d bytes after this plan, and S3 refuses bucket policies over %d bytes; "+
+					"use fewer prefixes (one write statement each), or remove statements no longer used", name, a.size, BucketPolicyMaxBytes)})
+		case a.size > BucketPolicyWarnBytes:
 			d.note(NoteWarning, Addr{Account: a.owner, Region: GlobalRegion, Kind: KindBucketPolicyStatement, Name: name},
-				nil, "the policy of bucket %s would be about %d bytes after this plan; S3 refuses bucket policies over %d bytes", name, a.size, limit)
+				nil, "the policy of bucket %s would be about %d bytes after this plan; S3 refuses bucket policies over %d bytes", name, a.size, BucketPolicyMaxBytes)
 		}
 	}
 }

@@ -768,7 +768,7 @@ func TestDiffFingerprints(t *testing.T) {
 
 func TestDiffBucketPolicySizeWarning(t *testing.T) {
 	var writers []BucketWriter
-	for i := 0; i < 300; i++ {
+	for i := 0; i < 120; i++ {
 		writers = append(writers, BucketWriter{Account: fmt.Sprintf("%012d", i)})
 	}
 	desired := desiredState(false)
@@ -780,24 +780,31 @@ func TestDiffBucketPolicySizeWarning(t *testing.T) {
 		existing int
 		desired  *State
 		warn     bool
+		refuse   bool
 	}{
-		{"small policy", 100, desiredState(false, statementRes("flowplan-org-aclcheck", `{"Sid":"flowplan-org-aclcheck"}`)), false},
-		{"300 writing accounts", 100, desired, true},
-		{"large policy of others, nothing of ours", 19000, desiredState(false), false},
+		{"small policy", 100, desiredState(false, statementRes("flowplan-org-aclcheck", `{"Sid":"flowplan-org-aclcheck"}`)), false, false},
+		{"120 writing accounts: about 17 KB", 100, desired, true, false},
+		{"120 writing accounts next to 5 KB of others' statements", 5000, desired, false, true},
+		{"large policy of others, nothing of ours", 19000, desiredState(false), false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			current := state()
 			current.Buckets["org-logs"] = &BucketState{Exists: true, Policy: strings.Repeat("x", tt.existing)}
 			p := Diff(current, tt.desired)
-			var warned bool
+			var warned, refused bool
 			for _, n := range p.Notes {
 				if n.Kind == NoteWarning && strings.Contains(n.Message, "S3 refuses bucket policies over 20480 bytes") {
 					warned = true
 				}
 			}
-			if warned != tt.warn {
-				t.Errorf("warned = %v, want %v; notes: %+v", warned, tt.warn, p.Notes)
+			for _, e := range p.Errors {
+				if e.Scope == BucketScope("999999999999", "org-logs") && e.Code == CodeBucketPolicyTooLarge && e.Planning() {
+					refused = true
+				}
+			}
+			if warned != tt.warn || refused != tt.refuse {
+				t.Errorf("warned = %v, refused = %v, want %v and %v; notes: %+v; errors: %+v", warned, refused, tt.warn, tt.refuse, p.Notes, p.Errors)
 			}
 		})
 	}

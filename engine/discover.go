@@ -156,7 +156,10 @@ func Discover(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*Sta
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
 	st := NewState()
-	st.Errors = append(st.Errors, problems...)
+	for _, e := range problems {
+		e.Stage = StageDiscover
+		st.Errors = append(st.Errors, e)
+	}
 	st.Accounts = withBucketOwners(s, sortedAccounts(accounts))
 	q := Queries(s, st.Accounts)
 	r := &discovery{st: st, failedAccounts: map[string]bool{}, regions: map[string]*RegionState{}}
@@ -349,13 +352,13 @@ func report(rep Reporter, typ EventType, scope, msg string) {
 func scopeError(scope string, err error) ScopeError {
 	var se ScopeError
 	if errors.As(err, &se) {
-		return ScopeError{Scope: scope, Code: se.Code, Message: se.Message}
+		return ScopeError{Scope: scope, Code: se.Code, Message: se.Message, Stage: StageDiscover}
 	}
 	var sp *ScopeError
 	if errors.As(err, &sp) {
-		return ScopeError{Scope: scope, Code: sp.Code, Message: sp.Message}
+		return ScopeError{Scope: scope, Code: sp.Code, Message: sp.Message, Stage: StageDiscover}
 	}
-	return ScopeError{Scope: scope, Message: err.Error()}
+	return ScopeError{Scope: scope, Message: err.Error(), Stage: StageDiscover}
 }
 
 func (r *discovery) fail(scope string, err error) {
@@ -410,7 +413,7 @@ func (r *discovery) region(ctx context.Context, p Provider, rep Reporter, q Regi
 }
 
 func (r *discovery) bucket(ctx context.Context, p Provider, rep Reporter, q BucketQuery) {
-	scope := q.Account.ID + "/s3/" + q.Bucket
+	scope := BucketScope(q.Account.ID, q.Bucket)
 	report(rep, EventScopeStarted, scope, "discover bucket policy")
 	bs, err := p.DiscoverBucket(ctx, q)
 	report(rep, EventScopeDone, scope, "discover bucket policy")

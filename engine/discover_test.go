@@ -115,7 +115,7 @@ func TestDiscoverScopes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []engine.ScopeError{{Scope: acctB, Code: "AccessDenied", Message: "cannot assume role"}}
+		want := []engine.ScopeError{{Scope: acctB, Code: "AccessDenied", Message: "cannot assume role", Stage: engine.StageDiscover}}
 		if d := cmp.Diff(want, st.Errors); d != "" {
 			t.Errorf("errors (-want +got):\n%s", d)
 		}

@@ -152,7 +152,7 @@ func (e *expander) flowLog(r *spec.Rule, a Account, region string, kind spec.Tar
 		TagFieldSpecifications: r.TagFieldSpecifications,
 	}
 	if kind.IsTransitGateway() {
-		fl.TrafficType, fl.MaxAggregationInterval = "", TransitGatewayInterval
+		fl.TrafficType, fl.MaxAggregationInterval = "", spec.TransitGatewayInterval
 	}
 	switch d := r.Destination; {
 	case d.CloudWatchLogs != nil:

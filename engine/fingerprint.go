@@ -192,7 +192,7 @@ func mustBeUnchanged(changes []*Change) map[*Change]bool {
 func scopeFailure(c *Change, current *State) string {
 	scopes := []string{c.Addr.Account, c.Addr.Scope()}
 	if st := statementOf(c); c.Addr.Kind == KindBucketPolicyStatement && st != nil {
-		scopes = append(scopes, c.Addr.Account+"/s3/"+st.Bucket)
+		scopes = append(scopes, BucketScope(c.Addr.Account, st.Bucket))
 	}
 	for _, e := range current.Errors {
 		for _, s := range scopes {

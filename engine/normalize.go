@@ -25,17 +25,9 @@ const (
 	DestFirehose       = "kinesis-data-firehose"
 )
 
-// AWS's defaults for values DescribeFlowLogs may leave out.
-const (
-	// DefaultInterval is the MaxAggregationInterval of VPC, subnet and ENI
-	// flow logs created without one.
-	DefaultInterval = 600
-	// TransitGatewayInterval is the only interval transit gateway flow logs
-	// accept, and their default.
-	TransitGatewayInterval = 60
-	// DefaultFileFormat is the S3 file format when DestinationOptions is absent.
-	DefaultFileFormat = "plain-text"
-)
+// DefaultFileFormat is the S3 file format when DescribeFlowLogs returns no
+// DestinationOptions.
+const DefaultFileFormat = "plain-text"
 
 // Normalize returns a canonical copy of r: tags without AWS-reserved keys
 // (nil when empty), and the kind's attributes in canonical form. The copy
@@ -108,7 +100,7 @@ func normalizeFlowLog(in *FlowLog) *FlowLog {
 	if f.ResourceType == "" {
 		f.ResourceType = ResourceTypeOf(f.ResourceID)
 	}
-	tgw := isTransitGatewayType(f.ResourceType)
+	tgw := spec.IsTransitGatewayResourceType(f.ResourceType)
 	family := logformat.TargetVPC
 	if tgw {
 		family = logformat.TargetTransitGateway
@@ -119,9 +111,9 @@ func normalizeFlowLog(in *FlowLog) *FlowLog {
 	f.TrafficType = strings.ToUpper(f.TrafficType)
 	f.LogFormat = canonicalFormat(f.LogFormat, family)
 	if f.MaxAggregationInterval == 0 {
-		f.MaxAggregationInterval = DefaultInterval
+		f.MaxAggregationInterval = spec.DefaultInterval
 		if tgw {
-			f.MaxAggregationInterval = TransitGatewayInterval
+			f.MaxAggregationInterval = spec.TransitGatewayInterval
 		}
 	}
 	if f.DestinationType == "" {
@@ -214,10 +206,6 @@ func ResourceTypeOf(id string) string {
 		return "TransitGateway"
 	}
 	return ""
-}
-
-func isTransitGatewayType(resourceType string) bool {
-	return resourceType == "TransitGateway" || resourceType == "TransitGatewayAttachment"
 }
 
 // NormalizePolicy returns the canonical JSON of an IAM or bucket policy

@@ -180,15 +180,52 @@ var (
 	ErrNotFound = errors.New("engine: not found")
 )
 
-// ScopeError is a failure confined to one account, account-region or bucket.
+// ScopeError is a failure confined to one account, account-region or bucket:
+// its discovery failed (StageDiscover), or planning found something that
+// must be fixed before anything is applied (StagePlan). A plan with any
+// ScopeError is never applied.
 type ScopeError struct {
 	// Scope is "<account>", "<account>/<region>" or "<account>/s3/<bucket>".
 	Scope string `json:"scope"`
-	// Code is the AWS error code when there is one (AccessDenied, ...).
+	// Code is the AWS error code of a failed discovery (AccessDenied, ...),
+	// or one of the Code* constants for a planning error.
 	Code string `json:"code,omitempty"`
 	// Message says what failed.
 	Message string `json:"message"`
+	// Stage is where the error arose; empty (in plan files of earlier
+	// versions) means StageDiscover.
+	Stage Stage `json:"stage,omitempty"`
 }
+
+// Stage is where a ScopeError arose.
+type Stage string
+
+// The stages.
+const (
+	// StageDiscover: the scope could not be read, so nothing is known of it.
+	StageDiscover Stage = "discover"
+	// StagePlan: the scope was read, and planning found a problem.
+	StagePlan Stage = "plan"
+)
+
+// Planning is true for a planning error: the scope was discovered.
+func (e ScopeError) Planning() bool { return e.Stage == StagePlan }
+
+// Codes of planning errors.
+const (
+	// CodeBucketPolicyTooLarge: the merged bucket policy would exceed
+	// BucketPolicyMaxBytes.
+	CodeBucketPolicyTooLarge = "BucketPolicyTooLarge"
+	// CodeRoleConflict: a delivery role of the spec's name exists without
+	// this spec's ownership and does not fit.
+	CodeRoleConflict = "DeliveryRoleConflict"
+	// CodeBucketOwner: the owner of a managed bucket could not be found
+	// among the spec's accounts.
+	CodeBucketOwner = "BucketOwnerNotFound"
+)
+
+// BucketScope is the scope of a bucket: "<owner>/s3/<bucket>".
+func BucketScope(owner, bucket string) string { return owner + "/s3/" + bucket }
 
 func (e ScopeError) Error() string {
 	if e.Code != "" {

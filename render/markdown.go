@@ -109,10 +109,11 @@ func (h *markdownHandler) plan(p *engine.Plan) {
 			urgentNotes = append(urgentNotes, s)
 		}
 	}
-	errs := errorSection(p.Errors)
+	discovery, planning := splitErrors(p.Errors)
+	errs := []*section{errorSection("discovery errors", discoveryErrorsHeading, discovery), errorSection("plan errors", planErrorsHeading, planning)}
 
-	output := append(append([]*section{changes}, notes...), errs)
-	priority := append(append([]*section{errs}, urgentNotes...), changes)
+	output := append(append([]*section{changes}, notes...), errs...)
+	priority := append(append(errs, urgentNotes...), changes)
 	for _, s := range notes {
 		if !contains(urgentNotes, s) {
 			priority = append(priority, s)
@@ -241,14 +242,16 @@ func noteSection(k engine.NoteKind, notes []engine.Note) *section {
 	return s
 }
 
-// errorSection lists discovery errors.
-func errorSection(errs []engine.ScopeError) *section {
+// errorSection lists scope errors under a heading ("Discovery errors (…)"),
+// its first words in bold.
+func errorSection(what, heading string, errs []engine.ScopeError) *section {
+	title, rest, _ := strings.Cut(heading, " (")
 	s := &section{
-		what:  "discovery errors",
-		open:  "**Discovery errors** (nothing is planned in these scopes)\n\n",
+		what:  what,
+		open:  "**" + mdText(title) + "** (" + mdText(rest) + "\n\n",
 		close: "\n",
 	}
-	for _, e := range sortedErrors(errs) {
+	for _, e := range errs {
 		msg := e.Message
 		if e.Code != "" {
 			msg = e.Code + ": " + msg

@@ -223,7 +223,40 @@ func knownNoteKind(k engine.NoteKind) bool {
 	return false
 }
 
-// sortedErrors returns discovery errors sorted by scope.
+// Headings of the two kinds of scope errors.
+const (
+	discoveryErrorsHeading = "Discovery errors (nothing is planned in these scopes)"
+	planErrorsHeading      = "Plan errors (apply refuses this plan until they are fixed)"
+)
+
+// splitErrors sorts scope errors by scope and splits them into discovery
+// and planning errors.
+func splitErrors(errs []engine.ScopeError) (discovery, planning []engine.ScopeError) {
+	for _, e := range sortedErrors(errs) {
+		if e.Planning() {
+			planning = append(planning, e)
+		} else {
+			discovery = append(discovery, e)
+		}
+	}
+	return discovery, planning
+}
+
+// errorsSummary is the sentence the summary line ends with when a plan has
+// scope errors.
+func errorsSummary(errs []engine.ScopeError) string {
+	discovery, planning := splitErrors(errs)
+	var parts []string
+	if len(discovery) > 0 {
+		parts = append(parts, plural(len(discovery), "scope", "scopes")+" could not be discovered")
+	}
+	if len(planning) > 0 {
+		parts = append(parts, plural(len(planning), "scope has a plan error", "scopes have plan errors"))
+	}
+	return strings.Join(parts, " and ") + "; see the errors above."
+}
+
+// sortedErrors returns scope errors sorted by scope.
 func sortedErrors(errs []engine.ScopeError) []engine.ScopeError {
 	out := append([]engine.ScopeError(nil), errs...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Scope < out[j].Scope })

@@ -79,7 +79,9 @@ func scopeSummaries(p *engine.Plan) []ScopeSummary {
 	}
 	failed := map[string]bool{}
 	for _, e := range p.Errors {
-		failed[e.Scope] = true
+		if !e.Planning() {
+			failed[e.Scope] = true
+		}
 	}
 	out := make([]ScopeSummary, 0, len(rows))
 	for _, r := range rows {

@@ -155,10 +155,19 @@ func (h *textHandler) errors(errs []engine.ScopeError) {
 	if len(errs) == 0 {
 		return
 	}
-	h.blank()
-	h.print(h.paint(ansiRed, "Discovery errors (nothing is planned in these scopes):") + "\n")
-	for _, e := range sortedErrors(errs) {
-		h.printf("  %s\n", oneLine(e.Error()))
+	discovery, planning := splitErrors(errs)
+	for _, group := range []struct {
+		heading string
+		errs    []engine.ScopeError
+	}{{discoveryErrorsHeading, discovery}, {planErrorsHeading, planning}} {
+		if len(group.errs) == 0 {
+			continue
+		}
+		h.blank()
+		h.print(h.paint(ansiRed, group.heading+":") + "\n")
+		for _, e := range group.errs {
+			h.printf("  %s\n", oneLine(e.Error()))
+		}
 	}
 }
 
@@ -176,7 +185,7 @@ func planSummary(p *engine.Plan) string {
 			n[engine.Create], n[engine.Update], n[engine.Replace], n[engine.Delete], n[engine.Adopt], n[engine.NoOp])
 	}
 	if len(p.Errors) > 0 {
-		s += " " + plural(len(p.Errors), "scope", "scopes") + " could not be discovered; see the errors above."
+		s += " " + errorsSummary(p.Errors)
 	}
 	return s
 }

@@ -369,8 +369,8 @@ func (l *loader) readInterval(n *yaml.Node, path string) int {
 	if !ok {
 		return 0
 	}
-	if v != 60 && v != 600 {
-		l.errorf(n, "%s: %d is not allowed; use 60 or 600 (seconds)", path, v)
+	if v != ShortInterval && v != DefaultInterval {
+		l.errorf(n, "%s: %d is not allowed; use %d or %d (seconds)", path, v, ShortInterval, DefaultInterval)
 		return 0
 	}
 	return v

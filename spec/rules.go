@@ -319,18 +319,18 @@ func (l *loader) readRuleInterval(rs *ruleSrc) {
 		value = l.readInterval(v.val, path)
 	}
 	switch {
-	case tgw && value != 0 && value != 60:
-		l.errorf(v.val, "%s: transit gateway flow logs only accept 60; remove the key or write 60", path)
-		rs.MaxAggregationInterval = 60
+	case tgw && value != 0 && value != TransitGatewayInterval:
+		l.errorf(v.val, "%s: transit gateway flow logs only accept %d; remove the key or write %d", path, TransitGatewayInterval, TransitGatewayInterval)
+		rs.MaxAggregationInterval = TransitGatewayInterval
 	case tgw:
-		// 60 is the only interval AWS accepts; a default of 600 does not apply.
-		rs.MaxAggregationInterval = 60
+		// The only interval AWS accepts; the default does not apply.
+		rs.MaxAggregationInterval = TransitGatewayInterval
 	case value != 0:
 		rs.MaxAggregationInterval = value
 	case l.defaults.interval != 0:
 		rs.MaxAggregationInterval = l.defaults.interval
 	default:
-		rs.MaxAggregationInterval = 600
+		rs.MaxAggregationInterval = DefaultInterval
 	}
 }
 

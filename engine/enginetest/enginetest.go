@@ -241,7 +241,7 @@ func (p *Provider) DiscoverRegion(ctx context.Context, q engine.RegionQuery) (*e
 
 // DiscoverBucket returns a bucket's policy.
 func (p *Provider) DiscoverBucket(ctx context.Context, q engine.BucketQuery) (*engine.BucketState, error) {
-	scope := q.Account.ID + "/s3/" + q.Bucket
+	scope := engine.BucketScope(q.Account.ID, q.Bucket)
 	defer p.start(Call{Method: "DiscoverBucket", Scope: scope})()
 	if err := p.DiscoverErrors[scope]; err != nil {
 		return nil, err

@@ -188,9 +188,9 @@ func createAndDescribe() func(action string, form url.Values, _ int) (int, strin
 	}
 }
 
-// TestApplyManyFlowLogs creates more flow logs than one call takes: two
-// CreateFlowLogs and two DescribeFlowLogs calls, and every change gets its
-// own flow log back.
+// TestApplyManyFlowLogs creates more flow logs than one call takes: four
+// CreateFlowLogs calls of at most 300 resources, two DescribeFlowLogs
+// calls of at most 1000 IDs, and every change gets its own flow log back.
 func TestApplyManyFlowLogs(t *testing.T) {
 	f, endpoint := newFakeEC2(t, createAndDescribe())
 	p, _ := newFakeProvider(t, endpoint)
@@ -204,8 +204,8 @@ func TestApplyManyFlowLogs(t *testing.T) {
 			t.Fatalf("%s: %+v", o.Change.Addr, o)
 		}
 	}
-	if c, d := len(f.requestsFor("CreateFlowLogs")), len(f.requestsFor("DescribeFlowLogs")); c != 2 || d != 2 {
-		t.Errorf("CreateFlowLogs calls = %d, DescribeFlowLogs calls = %d, want 2 and 2", c, d)
+	if c, d := len(f.requestsFor("CreateFlowLogs")), len(f.requestsFor("DescribeFlowLogs")); c != 4 || d != 2 {
+		t.Errorf("CreateFlowLogs calls = %d, DescribeFlowLogs calls = %d, want 4 and 2", c, d)
 	}
 }
 

@@ -19,17 +19,12 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/spec"
 )
 
-// CreateFlowLogs and DeleteFlowLogs limits.
-const (
-	maxFlowLogResources    = 1000
-	maxTGWFlowLogResources = 25
-	maxFlowLogIDs          = 1000
-	// maxTagResources bounds the resource IDs of one CreateTags/DeleteTags
-	// call, as EC2 asks of every ID list.
-	maxTagResources = 1000
-)
+// maxTagResources bounds the resource IDs of one CreateTags/DeleteTags
+// call, as EC2 asks of every ID list.
+const maxTagResources = 1000
 
 // iamPropagationMessage is how EC2 refuses a delivery role IAM has not
 // propagated yet (and a role that does not trust the service at all).
@@ -100,10 +95,7 @@ func configKey(r *engine.Resource) string {
 // chunkCreates splits one group into calls, each under the limit of its
 // resource type and free of repeated resources.
 func chunkCreates(changes []*engine.Change, idx []int) []createCall {
-	limit := maxFlowLogResources
-	if isTGWType(changes[idx[0]].After.FlowLog.ResourceType) {
-		limit = maxTGWFlowLogResources
-	}
+	limit := engine.MaxCreateFlowLogsResources(changes[idx[0]].After.FlowLog.ResourceType)
 	var calls []createCall
 	var seen []map[string]bool
 	for _, i := range idx {
@@ -123,10 +115,6 @@ func chunkCreates(changes []*engine.Change, idx []int) []createCall {
 		}
 	}
 	return calls
-}
-
-func isTGWType(t string) bool {
-	return t == string(ec2types.FlowLogsResourceTypeTransitGateway) || t == string(ec2types.FlowLogsResourceTypeTransitGatewayAttachment)
 }
 
 // clientToken derives a CreateFlowLogs ClientToken from the plan's ID and
@@ -154,7 +142,7 @@ func createFlowLogsInput(r *engine.Resource, ids []string, token string) *ec2.Cr
 		LogDestinationType: ec2types.LogDestinationType(fl.DestinationType),
 		LogDestination:     aws.String(fl.Destination),
 	}
-	if !isTGWType(fl.ResourceType) {
+	if !spec.IsTransitGatewayResourceType(fl.ResourceType) {
 		in.TrafficType = ec2types.TrafficType(fl.TrafficType)
 	}
 	if fl.DeliverLogsPermissionARN != "" {
@@ -245,7 +233,7 @@ func (a *applier) readBack(ctx context.Context, c *ec2.Client, ids []string) ([]
 	var out []ec2types.FlowLog
 	for {
 		shown := map[string]bool{}
-		for chunk := range slices.Chunk(ids, maxFlowLogIDs) {
+		for chunk := range slices.Chunk(ids, engine.MaxFlowLogIDs) {
 			fls, err := describeFlowLogs(ctx, c, chunk)
 			if err != nil {
 				return out, annotate("created flow logs, but could not read them back", err)
@@ -375,7 +363,7 @@ func (a *applier) deleteFlowLogs(ctx context.Context) {
 		byID[ch.Before.ID] = i
 	}
 	c := a.p.ec2(a.s, a.b.Region)
-	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(byID)), maxFlowLogIDs) {
+	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(byID)), engine.MaxFlowLogIDs) {
 		a.deleteFlowLogIDs(ctx, c, chunk, byID)
 	}
 }

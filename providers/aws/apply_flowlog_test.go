@@ -51,7 +51,7 @@ func TestGroupCreates(t *testing.T) {
 		{"a repeated resource goes to a second call",
 			[]*engine.Change{ch("vpc-1", cwl, a), ch("vpc-1", cwl, a), ch("vpc-2", cwl, a)},
 			[][]int{{0, 2}, {1}}, nil},
-		{"1000 resources a call", many(2001, cwl), [][]int{seq(0, 1000), seq(1000, 2000), {2000}}, nil},
+		{"300 resources a call", many(601, cwl), [][]int{seq(0, 300), seq(300, 600), {600}}, nil},
 		{"25 for transit gateways", many(30, tgw), [][]int{seq(0, 25), seq(25, 30)}, nil},
 		{"a change without a flow log is an error", []*engine.Change{{}, ch("vpc-1", cwl, a)}, [][]int{{1}}, []int{0}},
 	}

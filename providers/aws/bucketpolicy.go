@@ -6,18 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/flowplan/flowplan/engine"
 )
 
 // ownedSidPrefix starts the Sid of every statement flowplan manages; every
 // other statement of a bucket policy is left exactly as it is.
 const ownedSidPrefix = "flowplan-"
-
-// policySizeLimit is S3's bucket policy limit; policySizeWarning is where
-// flowplan starts warning.
-const (
-	policySizeLimit   = 20 * 1024
-	policySizeWarning = 16 * 1024
-)
 
 // statementEdit puts (Statement set) or removes (Statement nil) the
 // statement with Sid.
@@ -229,12 +224,12 @@ func writeMember(buf *bytes.Buffer, key string, value json.RawMessage, comma boo
 	return nil
 }
 
-// policySizeAdvice is the warning for a policy past policySizeWarning, or "".
+// policySizeAdvice is the warning for a policy past engine.BucketPolicyWarnBytes, or "".
 func policySizeAdvice(bucket string, size int) string {
-	if size <= policySizeWarning {
+	if size <= engine.BucketPolicyWarnBytes {
 		return ""
 	}
 	return fmt.Sprintf("bucket policy of %s is %d bytes, near S3's %d-byte limit (beyond it flow log creation fails with LogDestinationPermissionIssueException): "+
 		"compact it by giving fewer prefixes (one write statement per prefix), removing statements no longer used, "+
-		"or replacing per-account Resource ARNs with arn:aws:s3:::%s/*", bucket, size, policySizeLimit, bucket)
+		"or replacing per-account Resource ARNs with arn:aws:s3:::%s/*", bucket, size, engine.BucketPolicyMaxBytes, bucket)
 }

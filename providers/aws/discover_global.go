@@ -138,7 +138,7 @@ func (p *Provider) DiscoverBucket(ctx context.Context, q engine.BucketQuery) (*e
 	if err != nil {
 		return nil, err
 	}
-	addr := q.Account.ID + "/s3/" + q.Bucket
+	addr := engine.BucketScope(q.Account.ID, q.Bucket)
 	region, ok, err := p.bucketRegion(ctx, s, q.Bucket)
 	if err != nil {
 		return nil, wrap("get bucket location of", addr, err)

@@ -95,7 +95,7 @@ func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format 
 	if err := engine.CheckSpec(plan, s); err != nil {
 		return err
 	}
-	if err := refusePartialPlan(plan, " when the plan was made"); err != nil {
+	if err := refusePartialPlan(plan, "the saved plan was made with errors"); err != nil {
 		return err
 	}
 	b, err := a.backend.open(ctx, e, s)
@@ -117,17 +117,18 @@ func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format 
 	return a.execute(ctx, e, b, plan, format, e.useColor(e.Stdout, a.out.noColor))
 }
 
-// refusePartialPlan refuses a plan made while some scopes could not be
-// discovered. Its delivery roles and bucket statements were planned from
-// the other scopes only: applying them could take the unread scopes' regions
-// out of a trust policy or their accounts out of a bucket policy. --target
-// does not help, since every discovery error stays in a filtered plan.
+// refusePartialPlan refuses a plan with scope errors before anything is
+// asked or applied (engine.CheckApplicable; engine.Apply refuses it too).
+// --target does not help, since every scope error stays in a filtered plan.
 func refusePartialPlan(plan *engine.Plan, when string) error {
-	if len(plan.Errors) == 0 {
+	err := engine.CheckApplicable(plan)
+	if err == nil {
 		return nil
 	}
-	return &exitError{code: ExitError, err: fmt.Errorf("discovery failed in %d scope(s)%s; nothing was applied, because the roles and bucket policies it plans would leave those scopes out. "+
-		"Fix access to them, or leave them out of the spec, and plan again", len(plan.Errors), when)}
+	if when != "" {
+		err = fmt.Errorf("%s: %w", when, err)
+	}
+	return &exitError{code: ExitError, err: err}
 }
 
 func (a *applyArgs) execute(ctx context.Context, e *env, b *backend, plan *engine.Plan, format render.Format, color bool) error {

@@ -74,7 +74,7 @@ func TestApplyRefusesASavedPlanWithDiscoveryErrors(t *testing.T) {
 	if code != ExitError {
 		t.Errorf("exit code = %d, want %d", code, ExitError)
 	}
-	want := "Error: discovery failed in 1 scope(s) when the plan was made; nothing was applied"
+	want := "Error: the saved plan was made with errors: discovery failed in 1 scope(s); nothing is applied"
 	if !strings.HasPrefix(stderr, want) {
 		t.Errorf("stderr = %q, want it to start with %q", stderr, want)
 	}

@@ -134,7 +134,7 @@ func (a *planArgs) run(ctx context.Context, e *env, args []string) error {
 // discovery, else 2 for changes with --detailed-exitcode, else 0.
 func planExit(plan *engine.Plan, detailed bool) error {
 	if len(plan.Errors) > 0 {
-		return &exitError{code: ExitError, err: fmt.Errorf("discovery failed in %d scope(s); the plan above covers the rest", len(plan.Errors))}
+		return &exitError{code: ExitError, err: fmt.Errorf("%d scope(s) have errors (listed above); the plan covers the rest, and cannot be applied until they are fixed", len(plan.Errors))}
 	}
 	if detailed && !plan.Empty() {
 		return errChanges
