@@ -107,12 +107,12 @@ func (ix *changeIndex) flowLogNeeds(a Addr, f *FlowLog) []*Change {
 	}
 	if role, ok := roleAddrFromARN(f.DeliverLogsPermissionARN); ok {
 		add(role)
-		add(Addr{Account: role.Account, Region: GlobalRegion, Kind: KindRolePolicy, Name: role.Name + "/" + DeliveryPolicyName})
+		add(RolePolicyAddr(role.Account, role.Name, DeliveryPolicyName))
 	}
 	switch f.DestinationType {
 	case DestCloudWatchLogs:
 		if name, ok := arn.ParseLogGroup(f.Destination); ok {
-			add(Addr{Account: a.Account, Region: a.Region, Kind: KindLogGroup, Name: name})
+			add(LogGroupAddr(a.Account, a.Region, name))
 		}
 	case DestS3:
 		bucket, prefix, ok := s3BucketAndPrefix(f)
@@ -157,7 +157,7 @@ func usesRole(r *Resource, role Addr) bool {
 // roleAddrFromARN returns the address of the role an IAM role ARN names.
 func roleAddrFromARN(s string) (Addr, bool) {
 	account, name, ok := arn.ParseRole(s)
-	return Addr{Account: account, Region: GlobalRegion, Kind: KindRole, Name: name}, ok
+	return RoleAddr(account, name), ok
 }
 
 // s3BucketAndPrefix splits an S3 flow log's destination into the bucket

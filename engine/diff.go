@@ -352,15 +352,7 @@ func (d *differ) flowLogAdopt(want, have *Resource) {
 
 // leftoverFlowLog handles a managed flow log no desired one matched.
 func (d *differ) leftoverFlowLog(m *Resource) {
-	a := m.Addr
-	a.Name = m.FlowLog.ResourceID + "/" + m.ID
-	if rule := m.Tags[TagRule]; rule != "" {
-		a.Name = rule + "/" + m.FlowLog.ResourceID
-	}
-	if d.taken[a] {
-		a.Name = m.FlowLog.ResourceID + "/" + m.ID
-	}
-	d.taken[a] = true
+	a := flowLogAddr(m.Addr.Account, m.Addr.Region, d.spec, m, d.taken)
 	if !d.prune {
 		d.note(NoteOrphan, a, m, "flow log %s is no longer wanted by the spec; orphaned, kept (prune is off)", m.ID)
 		return
@@ -626,7 +618,7 @@ func (d *differ) bucketPolicySizes(buckets map[string]*BucketState) {
 				Message: fmt.Sprintf("the policy of bucket %s would be about %d bytes after this plan, and S3 refuses bucket policies over %d bytes; "+
 					"use fewer prefixes (one write statement each), or remove statements no longer used", name, a.size, BucketPolicyMaxBytes)})
 		case a.size > BucketPolicyWarnBytes:
-			d.note(NoteWarning, Addr{Account: a.owner, Region: GlobalRegion, Kind: KindBucketPolicyStatement, Name: name},
+			d.note(NoteWarning, BucketAddr(a.owner, name),
 				nil, "the policy of bucket %s would be about %d bytes after this plan; S3 refuses bucket policies over %d bytes", name, a.size, BucketPolicyMaxBytes)
 		}
 	}
@@ -698,7 +690,7 @@ func roleDiffs(have, want *Resource) []AttrDiff {
 // roleAddrOf returns the role address of a role policy address.
 func roleAddrOf(a Addr) Addr {
 	name, _, _ := strings.Cut(a.Name, "/")
-	return Addr{Account: a.Account, Region: GlobalRegion, Kind: KindRole, Name: name}
+	return RoleAddr(a.Account, name)
 }
 
 // leftoverRoles deletes (under prune) managed roles the spec no longer

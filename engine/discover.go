@@ -384,14 +384,13 @@ func (r *discovery) account(ctx context.Context, p Provider, rep Reporter, q Acc
 		if role == nil || role.Role == nil {
 			continue
 		}
-		r.st.Add(readdress(role, Addr{Account: q.Account.ID, Region: GlobalRegion, Kind: KindRole, Name: role.Role.Name}))
+		r.st.Add(readdress(role, RoleAddr(q.Account.ID, role.Role.Name)))
 	}
 	for _, pol := range as.RolePolicies {
 		if pol == nil || pol.RolePolicy == nil {
 			continue
 		}
-		name := pol.RolePolicy.RoleName + "/" + pol.RolePolicy.PolicyName
-		r.st.Add(readdress(pol, Addr{Account: q.Account.ID, Region: GlobalRegion, Kind: KindRolePolicy, Name: name}))
+		r.st.Add(readdress(pol, RolePolicyAddr(q.Account.ID, pol.RolePolicy.RoleName, pol.RolePolicy.PolicyName)))
 	}
 }
 
@@ -447,7 +446,7 @@ func (r *discovery) addRegions(specName string) {
 		r.st.Targets[scope] = append([]Target{}, rs.Targets...)
 		for _, lg := range rs.LogGroups {
 			if lg != nil && lg.LogGroup != nil {
-				r.st.Add(readdress(lg, Addr{Account: account, Region: region, Kind: KindLogGroup, Name: lg.LogGroup.Name}))
+				r.st.Add(readdress(lg, LogGroupAddr(account, region, lg.LogGroup.Name)))
 			}
 		}
 		for _, f := range FlowLogAddrs(account, region, specName, rs.FlowLogs) {
@@ -467,15 +466,10 @@ func FlowLogAddrs(account, region, specName string, flowLogs []*Resource) []*Res
 		}
 	}
 	sort.Slice(in, func(i, j int) bool { return in[i].ID < in[j].ID })
-	taken := map[string]bool{}
+	taken := map[Addr]bool{}
 	out := make([]*Resource, 0, len(in))
 	for _, f := range in {
-		name := f.FlowLog.ResourceID + "/" + f.ID
-		if rule := f.Tags[TagRule]; f.Tags[TagSpec] == specName && rule != "" && !taken[rule+"/"+f.FlowLog.ResourceID] {
-			name = rule + "/" + f.FlowLog.ResourceID
-		}
-		taken[name] = true
-		out = append(out, readdress(f, Addr{Account: account, Region: region, Kind: KindFlowLog, Name: name}))
+		out = append(out, readdress(f, flowLogAddr(account, region, specName, f, taken)))
 	}
 	return out
 }
@@ -531,7 +525,7 @@ func ParseBucketStatements(owner, partition, bucket, policy string) ([]*Resource
 			return nil, fmt.Errorf("bucket policy of %s: statement %s: %w", bucket, sid, err)
 		}
 		out = append(out, &Resource{
-			Addr:                  Addr{Account: owner, Region: GlobalRegion, Kind: KindBucketPolicyStatement, Name: bucket + "/" + sid},
+			Addr:                  StatementAddr(owner, bucket, sid),
 			ID:                    BucketStatementID(partition, bucket, sid),
 			BucketPolicyStatement: &BucketPolicyStatement{Bucket: bucket, Sid: sid, Statement: text},
 		})

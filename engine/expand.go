@@ -188,7 +188,7 @@ func (e *expander) flowLog(r *spec.Rule, a Account, region string, kind spec.Tar
 	}
 	tags[TagSpec], tags[TagRule] = e.s.Name, r.Name
 	e.out.Add(&Resource{
-		Addr:    Addr{Account: a.ID, Region: region, Kind: KindFlowLog, Name: r.Name + "/" + t.ID},
+		Addr:    ManagedFlowLogAddr(a.ID, region, r.Name, t.ID),
 		Tags:    tags,
 		FlowLog: fl,
 	})
@@ -200,7 +200,7 @@ func (e *expander) cloudWatch(fl *FlowLog, r *spec.Rule, a Account, region, reso
 	c := r.Destination.CloudWatchLogs
 	name := expandTemplate(c.LogGroup, a, region, r.Name, resourceID)
 	fl.Destination = arn.LogGroup(a.ID, region, name)
-	e.useLogGroup(Addr{Account: a.ID, Region: region, Kind: KindLogGroup, Name: name}, r)
+	e.useLogGroup(LogGroupAddr(a.ID, region, name), r)
 	if c.DeliveryRoleARN != "" {
 		fl.DeliverLogsPermissionARN = strings.ReplaceAll(c.DeliveryRoleARN, "{account_id}", a.ID)
 		return true
@@ -253,7 +253,7 @@ func (e *expander) useRole(r *spec.Rule, a Account, name string) (*roleUse, bool
 		e.errorf("rule %q: delivery role %q is not declared in delivery_roles", r.Name, name)
 		return nil, false
 	}
-	addr := Addr{Account: a.ID, Region: GlobalRegion, Kind: KindRole, Name: role.Name}
+	addr := RoleAddr(a.ID, role.Name)
 	u := e.roles[addr]
 	if u == nil {
 		roleARN := arn.Role(a.partition(), a.ID, role.Path, role.Name)
@@ -346,7 +346,7 @@ func (e *expander) addRoles() {
 			PermissionsBoundary: u.role.PermissionsBoundary,
 		}})
 		e.out.Add(&Resource{
-			Addr:       Addr{Account: addr.Account, Region: GlobalRegion, Kind: KindRolePolicy, Name: u.role.Name + "/" + DeliveryPolicyName},
+			Addr:       RolePolicyAddr(addr.Account, u.role.Name, DeliveryPolicyName),
 			RolePolicy: &RolePolicy{RoleName: u.role.Name, PolicyName: DeliveryPolicyName, Document: DeliveryPolicy(u.needs)},
 		})
 	}
@@ -359,17 +359,14 @@ func (e *expander) addBuckets() {
 		if !discovered {
 			continue // its discovery failed; the plan lists the error
 		}
-		addr := Addr{Account: u.owner, Region: GlobalRegion, Kind: KindBucketPolicyStatement, Name: bucket}
 		if !b.Exists {
-			e.out.Notes = append(e.out.Notes, Note{Kind: NoteWarning, Addr: addr, Message: fmt.Sprintf(
+			e.out.Notes = append(e.out.Notes, Note{Kind: NoteWarning, Addr: BucketAddr(u.owner, bucket), Message: fmt.Sprintf(
 				"bucket %s does not exist or cannot be seen from account %s; its policy is not planned and flow logs to it will fail (rules %s)",
 				bucket, u.owner, strings.Join(slices.Sorted(maps.Keys(u.rules)), ", "))})
 			continue
 		}
 		for sid, stmt := range BucketStatements(e.s.Name, u.arn, u.writers) {
-			a := addr
-			a.Name = bucket + "/" + sid
-			e.out.Add(&Resource{Addr: a, BucketPolicyStatement: &BucketPolicyStatement{Bucket: bucket, Sid: sid, Statement: stmt}})
+			e.out.Add(&Resource{Addr: StatementAddr(u.owner, bucket, sid), BucketPolicyStatement: &BucketPolicyStatement{Bucket: bucket, Sid: sid, Statement: stmt}})
 		}
 	}
 }

@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -85,14 +86,15 @@ func TestDiscoverRegion(t *testing.T) {
 			wantS3.FileFormat, wantS3.HiveCompatiblePartitions, wantS3.PerHourPartition = "parquet", true, true
 		}
 		want := []*engine.Resource{
-			{Addr: engine.Addr{Account: "111111111111", Region: region, Kind: engine.KindFlowLog, Name: "prod/" + vpc}, ID: managed,
+			{Addr: engine.Addr{Account: "111111111111", Region: region, Kind: engine.KindFlowLog}, ID: managed,
 				Tags: map[string]string{engine.TagSpec: "test", engine.TagRule: "prod"},
 				FlowLog: &engine.FlowLog{ResourceID: vpc, ResourceType: "VPC", TrafficType: "ALL", DestinationType: "cloud-watch-logs",
 					Destination: arn.LogGroup("111111111111", region, groupName), DeliverLogsPermissionARN: roleARN,
 					LogFormat: defaultFormat, MaxAggregationInterval: 60}},
-			{Addr: engine.Addr{Account: "111111111111", Region: region, Kind: engine.KindFlowLog, Name: subnet + "/" + unmanaged}, ID: unmanaged,
+			{Addr: engine.Addr{Account: "111111111111", Region: region, Kind: engine.KindFlowLog}, ID: unmanaged,
 				FlowLog: wantS3},
 		}
+		slices.SortFunc(want, func(a, b *engine.Resource) int { return strings.Compare(a.ID, b.ID) })
 		if d := cmp.Diff(want, st.FlowLogs, ignoreStatus); d != "" {
 			t.Errorf("flow logs (-want +got):\n%s", d)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/providers/awsemu/emutest"
 )
 
 // fakeEC2 is a scripted EC2 query-protocol endpoint for the behaviours an
@@ -133,6 +134,9 @@ func newFakeProvider(t testing.TB, endpoint string, mod ...func(*Options)) (*Pro
 		EndpointURL: endpoint,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "secret", ""),
 		Reporter:    ev,
+		// Fake servers count requests: a connection net/http drops and the
+		// SDK retries would count twice (see emutest.Transport).
+		HTTPClient: &http.Client{Transport: emutest.Transport(nil)},
 	}
 	for _, m := range mod {
 		m(&o)

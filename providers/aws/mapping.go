@@ -119,29 +119,15 @@ func flowLogResource(account, region string, f ec2types.FlowLog) *engine.Resourc
 	}
 }
 
-// flowLogResources maps described flow logs and names them: a flow log
-// with a flowplan:rule tag is <rule>/<resource id>, any other
-// <resource id>/<flow log id>. Should two flow logs claim the same managed
-// name (say, two specs with a rule of the same name), the later one by
-// flow log ID takes the unmanaged form, so names stay unique; the engine
-// decides ownership from the tags either way. The result is sorted by
-// address.
+// flowLogResources maps described flow logs, sorted by flow log ID. They
+// carry their account and region but no name: a flow log's address depends
+// on the spec that owns it, which the engine knows (engine.FlowLogAddrs).
 func flowLogResources(account, region string, fls []ec2types.FlowLog) []*engine.Resource {
 	out := make([]*engine.Resource, 0, len(fls))
 	for _, f := range fls {
 		out = append(out, flowLogResource(account, region, f))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	taken := map[string]bool{}
-	for _, r := range out {
-		name := r.FlowLog.ResourceID + "/" + r.ID
-		if rule := r.Tags[engine.TagRule]; rule != "" && !taken[rule+"/"+r.FlowLog.ResourceID] {
-			name = rule + "/" + r.FlowLog.ResourceID
-		}
-		taken[name] = true
-		r.Addr.Name = name
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Addr.Less(out[j].Addr) })
 	return out
 }
 
@@ -160,7 +146,7 @@ func logGroupResource(account, region string, g logstypes.LogGroup, tags map[str
 		tags = nil
 	}
 	return &engine.Resource{
-		Addr: engine.Addr{Account: account, Region: region, Kind: engine.KindLogGroup, Name: name},
+		Addr: engine.LogGroupAddr(account, region, name),
 		ID:   groupARN,
 		Tags: tags,
 		LogGroup: &engine.LogGroup{
@@ -175,7 +161,7 @@ func logGroupResource(account, region string, g logstypes.LogGroup, tags map[str
 // returns it (URL-encoded); the engine decodes it when it normalises.
 func roleResource(account string, r *iamtypes.Role) *engine.Resource {
 	res := &engine.Resource{
-		Addr: engine.Addr{Account: account, Region: engine.GlobalRegion, Kind: engine.KindRole, Name: aws.ToString(r.RoleName)},
+		Addr: engine.RoleAddr(account, aws.ToString(r.RoleName)),
 		ID:   aws.ToString(r.Arn),
 		Tags: iamTags(r.Tags),
 		Role: &engine.Role{
@@ -196,7 +182,7 @@ func rolePolicyID(role, policy string) string { return role + ":" + policy }
 // rolePolicyResource maps an inline policy.
 func rolePolicyResource(account, roleName, policyName, document string) *engine.Resource {
 	return &engine.Resource{
-		Addr: engine.Addr{Account: account, Region: engine.GlobalRegion, Kind: engine.KindRolePolicy, Name: roleName + "/" + policyName},
+		Addr: engine.RolePolicyAddr(account, roleName, policyName),
 		ID:   rolePolicyID(roleName, policyName),
 		RolePolicy: &engine.RolePolicy{
 			RoleName:   roleName,
