@@ -88,46 +88,6 @@ func CheckApplicable(plan *Plan) error {
 	return &ScopeErrorsError{Errors: append([]ScopeError(nil), plan.Errors...)}
 }
 
-// phase orders the parts of a change within an account-region.
-type phase int
-
-const (
-	// phaseEarlyDelete deletes roles and role policies being replaced: their
-	// names are unique, so the old must go before the new can exist.
-	phaseEarlyDelete phase = iota
-	// phaseWrite creates, updates and adopts, in kind order.
-	phaseWrite
-	// phaseDelete deletes, in reverse kind order, including the old flow
-	// logs of replacements.
-	phaseDelete
-)
-
-// part is one provider operation of a change: most changes have one; a
-// replacement has two.
-type part struct {
-	phase phase
-	op    Op
-}
-
-func partsOf(c *Change) []part {
-	switch c.Action {
-	case Create:
-		return []part{{phaseWrite, OpCreate}}
-	case Update:
-		return []part{{phaseWrite, OpUpdate}}
-	case Adopt:
-		return []part{{phaseWrite, OpAdopt}}
-	case Delete:
-		return []part{{phaseDelete, OpDelete}}
-	case Replace:
-		if c.Addr.Kind == KindFlowLog {
-			return []part{{phaseWrite, OpCreate}, {phaseDelete, OpDelete}}
-		}
-		return []part{{phaseEarlyDelete, OpDelete}, {phaseWrite, OpCreate}}
-	}
-	return nil
-}
-
 // batch is one Provider.Apply call's worth of changes, waiting for the
 // batches before it.
 type batch struct {
@@ -141,22 +101,7 @@ type batch struct {
 
 func (b *batch) scope() string { return b.account + "/" + b.region }
 
-func (b *batch) order() [3]int {
-	k := b.kind.rank()
-	if b.part.phase != phaseWrite {
-		k = len(Kinds) - k
-	}
-	return [3]int{int(b.part.phase), k, opIndex(b.part.op)}
-}
-
-func opIndex(op Op) int {
-	for i, x := range []Op{OpCreate, OpUpdate, OpAdopt, OpDelete} {
-		if x == op {
-			return i
-		}
-	}
-	return 4
-}
+func (b *batch) step() int { return b.part.step(b.kind) }
 
 // run is the state of one change during apply.
 type run struct {
@@ -205,7 +150,7 @@ func (e *executor) makeBatches() {
 		}
 		e.runs[c.Addr] = &run{c: c}
 		if err := checkChange(c); err != nil {
-			e.runs[c.Addr].status, e.runs[c.Addr].err = StatusFailed, fmt.Errorf("%s: %w", describe(c), err)
+			e.runs[c.Addr].status, e.runs[c.Addr].err = StatusFailed, changeError(c, err)
 			continue
 		}
 		for i, pt := range partsOf(c) {
@@ -252,7 +197,7 @@ func (e *executor) makeBatches() {
 			case db == nil:
 			case !runsBefore(db, b):
 				r := e.runs[c.Addr]
-				r.status, r.err = StatusFailed, fmt.Errorf("%s: malformed plan: it depends on %s, which apply runs after it", describe(c), d)
+				r.status, r.err = StatusFailed, changeErrorf(c, "malformed plan: it depends on %s, which apply runs after it", d)
 			case db.scope() != b.scope():
 				b.after = append(b.after, db)
 			}
@@ -261,16 +206,8 @@ func (e *executor) makeBatches() {
 }
 
 // runsBefore reports whether batch a comes before batch b in the order
-// batches run in any account-region: by phase, then kind, then operation.
-func runsBefore(a, b *batch) bool {
-	oa, ob := a.order(), b.order()
-	for n := range oa {
-		if oa[n] != ob[n] {
-			return oa[n] < ob[n]
-		}
-	}
-	return false
-}
+// batches run in any account-region: by step.
+func runsBefore(a, b *batch) bool { return a.step() < b.step() }
 
 // checkChange refuses a change a provider could not carry out (a plan file
 // edited by hand, say): each action needs Before, After or both, holding
@@ -310,10 +247,8 @@ func hasKindData(r *Resource, k Kind) bool {
 	return false
 }
 
-// dependentPart returns the batch of c's part that must wait for its
-// dependencies: the write for creates, updates, adopts and replacements;
-// the delete for deletes. The early delete of a replaced role waits for
-// nothing outside its account-region.
+// dependentPart returns the batch of c's lead part (see leadPart), which
+// waits for c's dependencies.
 func (e *executor) dependentPart(c *Change, first, last map[Addr]*batch) *batch {
 	if c == nil || c.Action == NoOp {
 		return nil
@@ -362,7 +297,7 @@ func (e *executor) ready(ctx context.Context, b *batch) []*Change {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			r.status, r.err = StatusFailed, fmt.Errorf("%s: not attempted: %w", describe(c), err)
+			r.status, r.err = StatusFailed, changeErrorf(c, "not attempted: %w", err)
 			continue
 		}
 		out = append(out, c)
@@ -428,12 +363,14 @@ func (e *executor) runBatch(ctx context.Context, b *batch) {
 	for _, c := range todo {
 		o := outcomes[c]
 		switch {
+		case c.Action == Replace && c.Addr.Kind == KindFlowLog && c.Order == DeleteBeforeCreate && b.part.op == OpCreate:
+			e.recreated(c, o)
 		case c.Action == Replace && c.Addr.Kind == KindFlowLog && b.part.op == OpCreate:
 			switch {
 			case errors.Is(o.Err, ErrAlreadyExists):
 				duplicates = append(duplicates, c)
 			case o.Err != nil:
-				e.finish(c, StatusFailed, wrapChange(c, o.Err), "", nil)
+				e.finish(c, StatusFailed, changeError(c, o.Err), "", nil)
 			case deliveryFailed(o.Resource):
 				e.setResource(c, o.Resource)
 				failedNew = append(failedNew, c)
@@ -462,7 +399,7 @@ func deliveryFailed(r *Resource) bool {
 // written records the outcome of a create, update or adopt.
 func (e *executor) written(c *Change, o Outcome) {
 	if o.Err != nil {
-		e.finish(c, StatusFailed, wrapChange(c, o.Err), "", nil)
+		e.finish(c, StatusFailed, changeError(c, o.Err), "", nil)
 		return
 	}
 	detail := ""
@@ -482,24 +419,44 @@ func (e *executor) deleted(c *Change, o Outcome) {
 		err = nil
 	}
 	switch {
+	case c.Action == Replace && c.Addr.Kind == KindFlowLog && c.Order == DeleteBeforeCreate:
+		// The old flow log goes first; the create comes next.
+		if err != nil {
+			e.finish(c, StatusFailed, changeErrorf(c, "deleting the old flow log %s first failed, so the new one was not created: %w", c.Before.ID, err), "", nil)
+		}
 	case c.Action == Replace && c.Addr.Kind == KindFlowLog:
 		if err != nil {
-			e.finish(c, StatusFailed, fmt.Errorf("%s: the new flow log %s was created, but deleting the old one failed: %w", describe(c), e.newID(c), err), "", nil)
+			e.finish(c, StatusFailed, changeErrorf(c, "the new flow log %s was created, but deleting the old one failed: %w", e.newID(c), err), "", nil)
 			return
 		}
 		e.finish(c, StatusApplied, nil, "", nil)
 	case c.Action == Replace:
 		// The early delete of a role or policy; its create comes next.
 		if err != nil {
-			e.finish(c, StatusFailed, wrapChange(c, err), "", nil)
+			e.finish(c, StatusFailed, changeError(c, err), "", nil)
 		}
 	default:
 		if err != nil {
-			e.finish(c, StatusFailed, wrapChange(c, err), "", nil)
+			e.finish(c, StatusFailed, changeError(c, err), "", nil)
 			return
 		}
 		e.finish(c, StatusApplied, nil, "", nil)
 	}
+}
+
+// recreated records the create of a flow log replaced delete-before-create,
+// whose old flow log is already gone.
+func (e *executor) recreated(c *Change, o Outcome) {
+	if o.Err != nil {
+		e.finish(c, StatusFailed, changeErrorf(c, "the old flow log %s was deleted first, as planned, but creating the new one failed; %s has no flow log for this rule until the next apply: %w",
+			c.Before.ID, c.After.FlowLog.ResourceID, o.Err), "", nil)
+		return
+	}
+	detail := "the old flow log " + c.Before.ID + " was deleted first, as planned, then this one created"
+	if deliveryFailed(o.Resource) {
+		detail += "; AWS reports DeliverLogsStatus FAILED: " + display(o.Resource.FlowLog.Status.DeliverLogsErrorMessage)
+	}
+	e.finish(c, StatusApplied, nil, detail, o.Resource)
 }
 
 // undoFailedDelivery handles replacements whose new flow log reports
@@ -513,14 +470,14 @@ func (e *executor) undoFailedDelivery(ctx context.Context, b *batch, changes []*
 	outcomes := e.call(ctx, b.account, b.region, b.kind, OpDelete, undo)
 	for i, c := range changes {
 		st := undo[i].Before.FlowLog.Status
-		msg := fmt.Sprintf("%s: the new flow log %s reports DeliverLogsStatus FAILED (%s); kept the old flow log %s",
-			describe(c), undo[i].Before.ID, display(st.DeliverLogsErrorMessage), c.Before.ID)
+		msg := fmt.Sprintf("the new flow log %s reports DeliverLogsStatus FAILED (%s); kept the old flow log %s",
+			undo[i].Before.ID, display(st.DeliverLogsErrorMessage), c.Before.ID)
 		if err := outcomes[undo[i]].Err; err != nil && !errors.Is(err, ErrNotFound) {
 			msg += fmt.Sprintf("; deleting the new one failed too, delete it by hand: %v", err)
 		} else {
 			msg += " and deleted the new one"
 		}
-		e.finish(c, StatusFailed, errors.New(msg), "", nil)
+		e.finish(c, StatusFailed, changeError(c, errors.New(msg)), "", nil)
 	}
 }
 
@@ -531,8 +488,8 @@ func (e *executor) fallBack(ctx context.Context, b *batch, changes []*Change) {
 	var retry []*Change
 	for _, c := range changes {
 		if err := outcomes[c].Err; err != nil && !errors.Is(err, ErrNotFound) {
-			e.finish(c, StatusFailed, fmt.Errorf("%s: AWS refused the new flow log as a duplicate, and deleting the old one %s first failed: %w",
-				describe(c), c.Before.ID, err), "", nil)
+			e.finish(c, StatusFailed, changeErrorf(c, "AWS refused the new flow log as a duplicate, and deleting the old one %s first failed: %w",
+				c.Before.ID, err), "", nil)
 			continue
 		}
 		retry = append(retry, c)
@@ -544,8 +501,8 @@ func (e *executor) fallBack(ctx context.Context, b *batch, changes []*Change) {
 	for _, c := range retry {
 		o := outcomes[c]
 		if o.Err != nil {
-			e.finish(c, StatusFailed, fmt.Errorf("%s: AWS refused the new flow log as a duplicate, so the old one %s was deleted first, but creating the new one then failed; %s has no flow log for this rule until the next apply: %w",
-				describe(c), c.Before.ID, c.After.FlowLog.ResourceID, o.Err), "", nil)
+			e.finish(c, StatusFailed, changeErrorf(c, "AWS refused the new flow log as a duplicate, so the old one %s was deleted first, but creating the new one then failed; %s has no flow log for this rule until the next apply: %w",
+				c.Before.ID, c.After.FlowLog.ResourceID, o.Err), "", nil)
 			continue
 		}
 		detail := "AWS refused the new flow log as a duplicate, so the old one " + c.Before.ID + " was deleted first, then the new one created (logging paused in between)"
@@ -595,38 +552,6 @@ func (e *executor) finish(c *Change, status ChangeStatus, err error, detail stri
 	e.report(EventChangeDone, c.Addr.Scope(), c.Addr.String()+": "+msg)
 }
 
-// wrapChange wraps a provider's error with the operation and address,
-// unless the provider already named the address (providers/aws does), so
-// that messages read "create flow log <addr>: InvalidParameter: ..." once.
-func wrapChange(c *Change, err error) error {
-	if strings.Contains(err.Error(), c.Addr.String()) {
-		return err
-	}
-	return fmt.Errorf("%s: %w", describe(c), err)
-}
-
-// describe names the operation for error messages:
-// "create flow log 111111111111/us-east-1/flow_log/prod/vpc-0abc".
-func describe(c *Change) string {
-	return string(c.Action) + " " + kindWords(c.Addr.Kind) + " " + c.Addr.String()
-}
-
-func kindWords(k Kind) string {
-	switch k {
-	case KindRole:
-		return "iam role"
-	case KindRolePolicy:
-		return "iam role policy"
-	case KindLogGroup:
-		return "log group"
-	case KindBucketPolicyStatement:
-		return "bucket policy statement"
-	case KindFlowLog:
-		return "flow log"
-	}
-	return string(k)
-}
-
 func (e *executor) result() (*Result, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -643,9 +568,9 @@ func (e *executor) result() (*Result, error) {
 		if r.status == "" {
 			// Every part ran without a final word (cannot happen with a
 			// well-formed plan); say so rather than claim success.
-			r.status, r.err = StatusFailed, fmt.Errorf("%s: did not complete", describe(r.c))
+			r.status, r.err = StatusFailed, changeErrorf(r.c, "did not complete")
 		}
-		cr := ChangeResult{Addr: a, Action: r.c.Action, Status: r.status, Detail: r.detail, Resource: r.res}
+		cr := ChangeResult{Addr: a, Action: r.c.Action, Order: r.c.Order, Status: r.status, Detail: r.detail, Resource: r.res}
 		if r.err != nil {
 			cr.Error = r.err.Error()
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -252,17 +253,17 @@ func deselect(t *testing.T, prune bool) (*enginetest.Provider, *spec.Spec, *engi
 
 func TestPruneDeletesOnlyManagedFlowLogsAndUnusedRoles(t *testing.T) {
 	p, s, plan := deselect(t, true)
-	// An unmanaged flow log on the deselected VPC must survive.
+	// An unmanaged flow log on the deselected VPC must survive. Plan order
+	// is apply's: deletes run from flow logs back to roles.
 	want := []string{
-		"delete " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-aclcheck",
-		"delete " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-" + engine.WriteStatementKind("subnets/"),
 		"delete " + acctA + "/us-east-1/flow_log/central/subnet-a1",
-		"delete " + acctB + "/global/iam_role/flowplan-flow-logs",
-		"delete " + acctB + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery",
 		"delete " + acctB + "/us-east-1/flow_log/central/subnet-b1",
 		"delete " + acctB + "/us-east-1/flow_log/prod-vpcs/vpc-b1",
+		"delete " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-aclcheck",
+		"delete " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-" + engine.WriteStatementKind("subnets/"),
+		"delete " + acctB + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery",
+		"delete " + acctB + "/global/iam_role/flowplan-flow-logs",
 	}
-	sort.Strings(want)
 	if got := actions(plan); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -353,12 +354,17 @@ func TestReplaceCreatesBeforeDeleting(t *testing.T) {
 	}
 }
 
+// A backend with a broader duplicate rule than AWS documents (moto refuses
+// any second flow log of a resource to one destination) refuses a
+// replacement the engine planned create-before-delete; apply falls back to
+// deleting the old flow log first and says so.
 func TestReplaceFallsBackWhenAWSRefusesADuplicate(t *testing.T) {
 	p, s := fixture(false)
 	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
-	// Same resource, destination and traffic type: the fake, like AWS,
-	// refuses the new flow log as a duplicate of the old.
-	s.Rules[0].MaxAggregationInterval = 60
+	p.World.Duplicate = func(a, b *engine.FlowLog) bool {
+		return a.ResourceID == b.ResourceID && a.Destination == b.Destination
+	}
+	s.Rules[0].TrafficType = "REJECT"
 	plan := makePlan(t, p, s, engine.Options{Targets: []string{acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1"}})
 	p.ResetCalls()
 	res := apply(t, p, plan, engine.Options{})
@@ -376,8 +382,60 @@ func TestReplaceFallsBackWhenAWSRefusesADuplicate(t *testing.T) {
 	if r.Status != engine.StatusApplied || !strings.Contains(r.Detail, "refused the new flow log as a duplicate") {
 		t.Errorf("result = %+v", r)
 	}
+	if fls := p.World.FlowLogsOn("vpc-a1"); len(fls) != 1 || fls[0].FlowLog.TrafficType != "REJECT" {
+		t.Errorf("flow logs on vpc-a1 = %+v", fls)
+	}
+}
+
+// A replacement AWS would refuse as a duplicate (same destination and
+// traffic type, another interval) is planned delete-before-create, says so
+// with its pause, and apply deletes the old flow log just before it creates
+// the new one.
+func TestReplaceThatAWSCannotOverlapDeletesFirst(t *testing.T) {
+	p, s := fixture(false)
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
+	s.Rules[0].MaxAggregationInterval = 60
+	plan := makePlan(t, p, s, engine.Options{Targets: []string{acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1"}})
+	if len(plan.Changes) != 1 {
+		t.Fatalf("plan: %v", actions(plan))
+	}
+	c := plan.Changes[0]
+	if c.Action != engine.Replace || c.Order != engine.DeleteBeforeCreate || c.PauseSeconds != engine.CallPause ||
+		!strings.Contains(c.Reason, "is deleted first") {
+		t.Fatalf("change = %s %s pause %d: %s", c.Action, c.Order, c.PauseSeconds, c.Reason)
+	}
+	p.ResetCalls()
+	res := apply(t, p, plan, engine.Options{})
+	want := []string{
+		"Apply " + acctA + "/us-east-1 delete flow_log [" + c.Addr.String() + "]",
+		"Apply " + acctA + "/us-east-1 create flow_log [" + c.Addr.String() + "]",
+	}
+	if d := cmp.Diff(want, callOrder(p)); d != "" {
+		t.Errorf("calls (-want +got):\n%s", d)
+	}
+	if r := res.Changes[0]; r.Status != engine.StatusApplied || !strings.Contains(r.Detail, "deleted first, as planned") {
+		t.Errorf("result = %+v", r)
+	}
 	if fls := p.World.FlowLogsOn("vpc-a1"); len(fls) != 1 || fls[0].FlowLog.MaxAggregationInterval != 60 {
 		t.Errorf("flow logs on vpc-a1 = %+v", fls)
+	}
+}
+
+// A traffic type change keeps the destination but is no duplicate: the new
+// flow log is created while the old one still logs.
+func TestReplaceOfTrafficTypeOverlaps(t *testing.T) {
+	p, s := fixture(false)
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
+	s.Rules[0].TrafficType = "REJECT"
+	plan := makePlan(t, p, s, engine.Options{Targets: []string{acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1"}})
+	if c := plan.Changes[0]; c.Order != engine.CreateBeforeDelete || c.PauseSeconds != 0 {
+		t.Fatalf("change = %s %s pause %d", c.Action, c.Order, c.PauseSeconds)
+	}
+	p.ResetCalls()
+	apply(t, p, plan, engine.Options{})
+	order := callOrder(p)
+	if len(order) != 2 || !strings.Contains(order[0], " create flow_log") || !strings.Contains(order[1], " delete flow_log") {
+		t.Errorf("calls = %v, want create, then delete", order)
 	}
 }
 
@@ -533,15 +591,15 @@ func roundTrip(t *testing.T, plan *engine.Plan) *engine.Plan {
 func TestTargetFilteringKeepsDependencies(t *testing.T) {
 	p, s := fixture(false)
 	plan := makePlan(t, p, s, engine.Options{Targets: []string{acctA + "/us-east-1/flow_log"}})
-	// Plan order: per account, dependencies first (see Addr.Less).
+	// Plan order is apply's: dependencies first, whatever their account.
 	want := []string{
 		"create " + acctA + "/global/iam_role/flowplan-flow-logs",
 		"create " + acctA + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery",
 		"create " + acctA + "/us-east-1/log_group//vpc-flow-logs/111111111111/us-east-1",
-		"create " + acctA + "/us-east-1/flow_log/central/subnet-a1",
-		"create " + acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1",
 		"create " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-aclcheck",
 		"create " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-" + engine.WriteStatementKind("subnets/"),
+		"create " + acctA + "/us-east-1/flow_log/central/subnet-a1",
+		"create " + acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1",
 	}
 	if got := actions(plan); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -768,20 +826,32 @@ func TestApplyRefusesMalformedChanges(t *testing.T) {
 	}
 }
 
+// Failed changes are *engine.ChangeError values naming the address once: a
+// bare provider error is wrapped, and a provider's own ChangeError for the
+// address is kept as it is.
 func TestApplyErrorsNameTheAddressOnce(t *testing.T) {
 	p, s := fixture(false)
-	role := acctA + "/global/iam_role/flowplan-flow-logs"
+	roleA, roleB := engine.RoleAddr(acctA, "flowplan-flow-logs"), engine.RoleAddr(acctB, "flowplan-flow-logs")
 	p.ApplyErrors = map[string]error{
-		role: errors.New("AccessDenied: iam:CreateRole"),
-		acctB + "/global/iam_role/flowplan-flow-logs": errors.New("create iam role " + acctB + "/global/iam_role/flowplan-flow-logs: AccessDenied"),
+		roleA.String(): errors.New("AccessDenied: iam:CreateRole"),
+		roleB.String(): &engine.ChangeError{Op: "create iam role", Addr: roleB, Err: errors.New("AccessDenied")},
 	}
-	_, err := engine.Apply(context.Background(), p, makePlan(t, p, s, engine.Options{}), engine.Options{})
+	res, err := engine.Apply(context.Background(), p, makePlan(t, p, s, engine.Options{}), engine.Options{})
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	for _, addr := range []string{role, acctB + "/global/iam_role/flowplan-flow-logs"} {
-		if n := strings.Count(err.Error(), addr+":"); n != 1 {
+	for _, addr := range []engine.Addr{roleA, roleB} {
+		if n := strings.Count(err.Error(), addr.String()+":"); n != 1 {
 			t.Errorf("%s appears %d times as a prefix in:\n%v", addr, n, err)
+		}
+	}
+	var ce *engine.ChangeError
+	if !errors.As(err, &ce) || (ce.Addr != roleA && ce.Addr != roleB) {
+		t.Errorf("errors.As(*engine.ChangeError) = %v, want one naming a role", ce)
+	}
+	for _, c := range res.Changes {
+		if c.Status == engine.StatusFailed && c.Addr != roleA && c.Addr != roleB {
+			t.Errorf("%s failed: %s", c.Addr, c.Error)
 		}
 	}
 }
@@ -955,4 +1025,74 @@ func TestApplyRefusesAPlanWithScopeErrors(t *testing.T) {
 	if res != nil || len(p.ApplyCalls()) != 0 {
 		t.Errorf("Apply returned %v and made %d provider calls; want nothing applied", res, len(p.ApplyCalls()))
 	}
+}
+
+// The plan lists changes in the order apply makes them: in every
+// account-region, the lead operation of each change (see Change.Step) runs
+// in the order the plan lists the changes, and every change a change
+// depends on, in any account-region, is listed and run before it.
+func TestPlanOrderIsApplyOrder(t *testing.T) {
+	p, s := fixture(true)
+	check := func(t *testing.T, plan *engine.Plan) {
+		t.Helper()
+		p.ResetCalls()
+		apply(t, p, plan, engine.Options{Parallelism: 1})
+		calls := p.ApplyCalls()
+		// callOf is the index of the call making a change's lead part.
+		callOf := func(c *engine.Change) int {
+			op := map[engine.Action]engine.Op{engine.Create: engine.OpCreate, engine.Update: engine.OpUpdate,
+				engine.Adopt: engine.OpAdopt, engine.Delete: engine.OpDelete}[c.Action]
+			if c.Action == engine.Replace {
+				op = engine.OpCreate
+				if c.Addr.Kind == engine.KindFlowLog && c.Order == engine.DeleteBeforeCreate {
+					op = engine.OpDelete
+				}
+			}
+			for i, call := range calls {
+				if call.Scope == c.Addr.Scope() && call.Kind == c.Addr.Kind && call.Op == op && slices.Contains(call.Addrs, c.Addr.String()) {
+					return i
+				}
+			}
+			t.Fatalf("no %s call made %s", op, c.Addr)
+			return -1
+		}
+		listed := map[engine.Addr]int{}
+		lastInScope := map[string]int{}
+		for i, c := range plan.Changes {
+			if c.Action == engine.NoOp {
+				continue
+			}
+			listed[c.Addr] = i
+			n := callOf(c)
+			if last, ok := lastInScope[c.Addr.Scope()]; ok && n < last {
+				t.Errorf("%s is listed after a change of its account-region that apply made later", c.Addr)
+			}
+			lastInScope[c.Addr.Scope()] = n
+			for _, d := range c.DependsOn {
+				if j, ok := listed[d]; !ok || j > i {
+					t.Errorf("%s is listed before %s, which it depends on", c.Addr, d)
+				}
+			}
+		}
+	}
+	t.Run("creates across accounts", func(t *testing.T) { check(t, makePlan(t, p, s, engine.Options{})) })
+	t.Run("replacements and prunes", func(t *testing.T) {
+		s.Rules[0].TrafficType = "REJECT"                             // create-before-delete
+		s.Rules[1].MaxAggregationInterval = 60                        // delete-before-create
+		s.Rules[1].Targets.Subnets.ExcludeIDs = []string{"subnet-b1"} // prune
+		s.DeliveryRoles[0].Path = "/flowplan/"                        // role replacement
+		plan := makePlan(t, p, s, engine.Options{})
+		var kinds []string
+		for _, c := range plan.Changes {
+			if c.Action == engine.Replace || c.Action == engine.Delete {
+				kinds = append(kinds, string(c.Action)+" "+string(c.Order)+" "+string(c.Addr.Kind))
+			}
+		}
+		for _, want := range []string{"replace create_before_delete flow_log", "replace delete_before_create flow_log", "replace delete_before_create iam_role", "delete  flow_log"} {
+			if !slices.Contains(kinds, want) {
+				t.Fatalf("the plan has no %q: %v", want, kinds)
+			}
+		}
+		check(t, plan)
+	})
 }

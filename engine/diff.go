@@ -37,9 +37,11 @@ func Diff(current, desired *State) *Plan {
 	d.roles()
 	d.bucketPolicySizes(current.Buckets)
 	d.dependencies()
+	d.pauses()
 	idx := newCurrentIndex(d.cur, d.curFlowLogs, current.Targets)
 	for _, c := range d.changes {
 		c.Fingerprint = idx.fingerprint(c)
+		c.Step = stepOf(c)
 	}
 	notes := append(append([]Note(nil), desired.Notes...), d.notes...)
 	return &Plan{
@@ -269,7 +271,7 @@ func (d *differ) flowLogGroup(desired, current []*Resource) {
 		}
 		d.add(&Change{Addr: want.Addr, Action: Create, After: want, Reason: "no flow log with this configuration on " + want.FlowLog.ResourceID})
 		for _, u := range unmanaged {
-			if !used[u] && u.FlowLog.DestinationType == want.FlowLog.DestinationType && u.FlowLog.Destination == want.FlowLog.Destination {
+			if !used[u] && duplicates(u.FlowLog, want.FlowLog) {
 				conflicted[u] = true
 				d.conflict(u, want)
 			}
@@ -295,9 +297,9 @@ func (d *differ) flowLogGroup(desired, current []*Resource) {
 	}
 }
 
-// conflict notes an unmanaged flow log u that delivers where want will:
-// AWS may refuse want as a duplicate of it. When u has want's very
-// configuration it belongs to another spec (an unowned one is adopted).
+// conflict notes an unmanaged flow log u that AWS will refuse want as a
+// duplicate of (see duplicates). When u has want's very configuration it
+// belongs to another spec (an unowned one is adopted).
 func (d *differ) conflict(u, want *Resource) {
 	diffs := flowLogDiffs(u.FlowLog, want.FlowLog)
 	other := u.Tags[TagSpec]
@@ -306,10 +308,10 @@ func (d *differ) conflict(u, want *Resource) {
 		d.note(NoteConflict, u.Addr, u, "flow log %s on %s is managed by spec %q and already has this configuration; flowplan never takes over another spec's flow log, and AWS will likely refuse %s as a duplicate",
 			u.ID, u.FlowLog.ResourceID, other, want.Addr)
 	case other != "":
-		d.note(NoteConflict, u.Addr, u, "flow log %s on %s is managed by spec %q and delivers to the same destination with a different configuration (%s); AWS may refuse %s as a duplicate",
+		d.note(NoteConflict, u.Addr, u, "flow log %s on %s is managed by spec %q and delivers the same traffic to the same destination with a different configuration (%s); AWS will likely refuse %s as a duplicate",
 			u.ID, u.FlowLog.ResourceID, other, summarize(diffs), want.Addr)
 	default:
-		d.note(NoteConflict, u.Addr, u, "unmanaged flow log %s on %s delivers to the same destination with a different configuration (%s); AWS may refuse %s as a duplicate",
+		d.note(NoteConflict, u.Addr, u, "unmanaged flow log %s on %s delivers the same traffic to the same destination with a different configuration (%s); AWS will likely refuse %s as a duplicate",
 			u.ID, u.FlowLog.ResourceID, summarize(diffs), want.Addr)
 	}
 }
@@ -333,14 +335,19 @@ func (d *differ) flowLogInPlace(want, have *Resource) {
 	d.add(c)
 }
 
+// flowLogReplace replaces a managed flow log whose configuration changed:
+// the new one first when AWS lets both exist, else the old one first, with
+// the pause in logging that takes (see duplicates and CallPause).
 func (d *differ) flowLogReplace(want, have *Resource) {
 	diffs := append(flowLogDiffs(have.FlowLog, want.FlowLog), tagDiffs(have.Tags, want.Tags)...)
 	sortDiffs(diffs)
-	d.add(&Change{
-		Addr: want.Addr, Action: Replace, Before: have, After: want, Diffs: diffs,
-		Reason: summarize(forcing(diffs)) + " forces replacement; the new flow log is created before " + have.ID +
-			" is deleted (if AWS refuses it as a duplicate, " + have.ID + " is deleted first)",
-	})
+	c := &Change{Addr: want.Addr, Action: Replace, Before: have, After: want, Diffs: diffs,
+		Order: CreateBeforeDelete, Reason: summarize(forcing(diffs)) + " forces replacement"}
+	if duplicates(have.FlowLog, want.FlowLog) {
+		c.Order, c.PauseSeconds = DeleteBeforeCreate, CallPause
+		c.Reason += "; AWS refuses a second flow log on " + want.FlowLog.ResourceID + " with the same destination and traffic type, so " + have.ID + " is deleted first"
+	}
+	d.add(c)
 }
 
 func (d *differ) flowLogAdopt(want, have *Resource) {
@@ -641,8 +648,8 @@ func (d *differ) roles() {
 			diffs := roleDiffs(have, want)
 			if len(forcing(diffs)) > 0 {
 				replaced[want.Addr] = true
-				d.add(&Change{Addr: want.Addr, Action: Replace, Before: have, After: want, Diffs: diffs,
-					Reason: summarize(forcing(diffs)) + " forces replacement; the role is deleted, then created again"})
+				d.add(&Change{Addr: want.Addr, Action: Replace, Before: have, After: want, Diffs: diffs, Order: DeleteBeforeCreate,
+					Reason: summarize(forcing(diffs)) + " forces replacement"})
 				continue
 			}
 			d.inPlace(want, have, diffs)
@@ -657,7 +664,7 @@ func (d *differ) roles() {
 		case have == nil:
 			d.add(&Change{Addr: want.Addr, Action: Create, After: want, Reason: "inline policy does not exist"})
 		case replaced[role]:
-			d.add(&Change{Addr: want.Addr, Action: Replace, Before: have, After: want,
+			d.add(&Change{Addr: want.Addr, Action: Replace, Before: have, After: want, Order: DeleteBeforeCreate,
 				Reason: "its role is replaced; the policy is written again on the new role"})
 		default:
 			var diffs []AttrDiff
@@ -751,14 +758,32 @@ func (d *differ) policiesOf(role Addr) []*Resource {
 	return out
 }
 
+// pauses raises the pause estimate of a flow log replaced
+// delete-before-create when its delivery role is created or changed in
+// this plan: CreateFlowLogs then waits for IAM to propagate the role while
+// the resource has no flow log.
+func (d *differ) pauses() {
+	for _, c := range d.changes {
+		if c.Order != DeleteBeforeCreate || c.Addr.Kind != KindFlowLog {
+			continue
+		}
+		for _, dep := range c.DependsOn {
+			if o := d.changes[dep]; o != nil && dep.Kind == KindRole && o.Action != NoOp {
+				c.PauseSeconds = IAMPropagationPause
+			}
+		}
+	}
+}
+
 // --- output order ---
 
+// sortedChanges lists changes in apply's order (changeLess).
 func sortedChanges(m map[Addr]*Change) []*Change {
 	out := make([]*Change, 0, len(m))
 	for _, c := range m {
 		out = append(out, c)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Addr.Less(out[j].Addr) })
+	sort.Slice(out, func(i, j int) bool { return changeLess(out[i], out[j]) })
 	return out
 }
 

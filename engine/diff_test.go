@@ -111,6 +111,7 @@ func firehoseFL(r *Resource, deliveryRole string) *Resource {
 
 func TestDiffFlowLogs(t *testing.T) {
 	rejectOnly := func(f *FlowLog) { f.TrafficType = "REJECT" }
+	shortInterval := func(f *FlowLog) { f.MaxAggregationInterval = 60 }
 	otherGroup := func(f *FlowLog) { f.Destination = "arn:aws:logs:us-east-1:111111111111:log-group:/other" }
 	tests := []struct {
 		name     string
@@ -156,11 +157,12 @@ func TestDiffFlowLogs(t *testing.T) {
 			diffAttr: map[string]string{fl + "prod/vpc-1": "traffic_type"},
 		},
 		{
-			name:    "replacement reason names the duplicate fallback",
+			name:    "a replacement AWS would refuse as a duplicate deletes the old flow log first, and says so",
 			current: []*Resource{haveFL("vpc-1", "fl-1", ours("prod"), func(f *FlowLog) { f.MaxAggregationInterval = 60 })},
 			desired: []*Resource{wantFL("prod", "vpc-1")},
 			want:    []string{"replace " + fl + "prod/vpc-1"},
-			reason:  map[string]string{fl + "prod/vpc-1": "if AWS refuses it as a duplicate, fl-1 is deleted first"},
+			reason: map[string]string{fl + "prod/vpc-1": "max_aggregation_interval: 60 → 600 forces replacement; " +
+				"AWS refuses a second flow log on vpc-1 with the same destination and traffic type, so fl-1 is deleted first"},
 		},
 		{
 			name:    "a cross-account firehose flow log with its roles is a no-op",
@@ -237,18 +239,24 @@ func TestDiffFlowLogs(t *testing.T) {
 			want:    []string{"no-op " + fl + "prod/vpc-1", "note unmanaged " + fl + "vpc-1/fl-2"},
 		},
 		{
-			name:    "unmanaged flow log to the same destination with another configuration is a conflict",
-			current: []*Resource{haveFL("vpc-1", "fl-2", nil, rejectOnly)},
+			name:    "unmanaged flow log of the same traffic to the same destination with another configuration is a conflict",
+			current: []*Resource{haveFL("vpc-1", "fl-2", nil, shortInterval)},
 			desired: []*Resource{wantFL("prod", "vpc-1")},
 			want:    []string{"create " + fl + "prod/vpc-1", "note conflict " + fl + "vpc-1/fl-2"},
-			note:    map[string]string{fl + "vpc-1/fl-2": "unmanaged flow log fl-2 on vpc-1 delivers to the same destination with a different configuration (traffic_type: REJECT → ALL); AWS may refuse " + fl + "prod/vpc-1 as a duplicate"},
+			note:    map[string]string{fl + "vpc-1/fl-2": "unmanaged flow log fl-2 on vpc-1 delivers the same traffic to the same destination with a different configuration (max_aggregation_interval: 60 → 600); AWS will likely refuse " + fl + "prod/vpc-1 as a duplicate"},
 		},
 		{
-			name:    "another spec's flow log to the same destination with another configuration is a conflict",
-			current: []*Resource{haveFL("vpc-1", "fl-2", map[string]string{TagSpec: "other"}, rejectOnly)},
+			name:    "another spec's flow log of the same traffic to the same destination with another configuration is a conflict",
+			current: []*Resource{haveFL("vpc-1", "fl-2", map[string]string{TagSpec: "other"}, shortInterval)},
 			desired: []*Resource{wantFL("prod", "vpc-1")},
 			want:    []string{"create " + fl + "prod/vpc-1", "note conflict " + fl + "vpc-1/fl-2"},
-			note:    map[string]string{fl + "vpc-1/fl-2": `flow log fl-2 on vpc-1 is managed by spec "other" and delivers to the same destination with a different configuration (traffic_type: REJECT → ALL); AWS may refuse ` + fl + "prod/vpc-1 as a duplicate"},
+			note:    map[string]string{fl + "vpc-1/fl-2": `flow log fl-2 on vpc-1 is managed by spec "other" and delivers the same traffic to the same destination with a different configuration (max_aggregation_interval: 60 → 600); AWS will likely refuse ` + fl + "prod/vpc-1 as a duplicate"},
+		},
+		{
+			name:    "an unmanaged flow log of other traffic to the same destination is no conflict",
+			current: []*Resource{haveFL("vpc-1", "fl-2", nil, rejectOnly)},
+			desired: []*Resource{wantFL("prod", "vpc-1")},
+			want:    []string{"create " + fl + "prod/vpc-1", "note unmanaged " + fl + "vpc-1/fl-2"},
 		},
 		{
 			name:    "a duplicate managed flow log left by a failed replacement is deleted under prune",
@@ -514,7 +522,8 @@ func TestDiffSupportingResources(t *testing.T) {
 			name:    "prune deletes a role nothing uses, with its policy",
 			current: []*Resource{roleRes(ours("prod")), rolePolicyRes(policyDocument)},
 			prune:   true,
-			want:    []string{"delete " + roleAddr, "delete " + policyAddr},
+			// Apply's order: the policy goes before its role.
+			want: []string{"delete " + policyAddr, "delete " + roleAddr},
 		},
 		{
 			name:    "a role still used by a flow log that stays is kept",

@@ -1,164 +1,138 @@
 package engine
 
-// Action is what a Change does. Renderers map each to a symbol; the engine
-// never decides anything from display text.
-type Action string
+import (
+	"context"
+	"strings"
 
-// The actions. Replace creates the new flow log before it deletes the old
-// one (zero-gap), falling back to delete-then-create only when AWS refuses
-// the new one as a duplicate.
-const (
-	NoOp    Action = "no-op"
-	Create  Action = "create"
-	Update  Action = "update"
-	Replace Action = "replace"
-	Delete  Action = "delete"
-	// Adopt tags an existing, unowned flow log whose configuration equals
-	// the desired one, instead of creating a duplicate.
-	Adopt Action = "adopt"
+	"github.com/flowplan/flowplan/spec"
 )
 
-// Actions lists the actions in the order summaries show them.
-var Actions = []Action{Create, Update, Replace, Delete, Adopt, NoOp}
+// DefaultParallelism is the --parallelism default: how many provider calls
+// (discovery scopes or apply batches) run at once.
+const DefaultParallelism = 10
 
-// AttrDiff is one attribute that differs between Before and After.
-type AttrDiff struct {
-	// Attr is the attribute name as users know it: traffic_type, tags.owner,
-	// log_format, ...
-	Attr string `json:"attr"`
-	// Before and After are display values; empty means absent.
-	Before string `json:"before"`
-	After  string `json:"after"`
-	// ForcesReplacement is true when AWS cannot change the attribute in place.
-	ForcesReplacement bool `json:"forces_replacement,omitempty"`
+// Options configure Discover and MakePlan.
+type Options struct {
+	// Parallelism bounds concurrent provider calls; 0 means
+	// DefaultParallelism.
+	Parallelism int
+	// Reporter receives progress events; nil is allowed.
+	Reporter Reporter
+	// Targets limit a plan to addresses with these prefixes (--target). A
+	// change kept brings along the changes it depends on, as Terraform does.
+	Targets []string
 }
 
-// Change is one planned operation on one address.
-type Change struct {
-	Addr   Addr   `json:"address"`
-	Action Action `json:"action"`
-	// Before is the resource as discovered; nil for Create.
-	Before *Resource `json:"before,omitempty"`
-	// After is the desired resource; nil for Delete.
-	After *Resource `json:"after,omitempty"`
-	// Diffs are the differing attributes, sorted by Attr.
-	Diffs []AttrDiff `json:"diffs,omitempty"`
-	// Reason explains the action for people: "traffic_type: REJECT → ALL
-	// forces replacement". It is for display only and must never be used to
-	// decide anything.
-	Reason string `json:"reason,omitempty"`
-	// DependsOn are addresses of changes in the same plan that must succeed
-	// first.
-	DependsOn []Addr `json:"depends_on,omitempty"`
-	// Fingerprint digests the discovered state this change depends on. Apply
-	// of a saved plan re-discovers and refuses the plan when it differs.
-	Fingerprint string `json:"fingerprint"`
-}
-
-// NoteKind classifies a Note.
-type NoteKind string
-
-// Note kinds.
-const (
-	// NoteUnmanaged lists a resource without this spec's ownership tags; it
-	// is never modified or deleted.
-	NoteUnmanaged NoteKind = "unmanaged"
-	// NoteOrphan lists a managed resource the spec no longer wants, kept
-	// because prune is off.
-	NoteOrphan NoteKind = "orphan"
-	// NoteConflict warns about an unmanaged resource that stands in the way
-	// of a desired one.
-	NoteConflict NoteKind = "conflict"
-	// NoteWarning is any other warning (a bucket policy nearing 20 KB, ...).
-	NoteWarning NoteKind = "warning"
-)
-
-// Note is something the plan reports without changing it.
-type Note struct {
-	Kind    NoteKind `json:"kind"`
-	Addr    Addr     `json:"address"`
-	Message string   `json:"message"`
-	// Resource is the discovered resource the note is about, if any.
-	Resource *Resource `json:"resource,omitempty"`
-}
-
-// SpecRef identifies the spec a plan was made from.
-type SpecRef struct {
-	Name   string `json:"name"`
-	File   string `json:"file"`
-	SHA256 string `json:"sha256"`
-}
-
-// PlanFormatVersion is the version of the saved-plan and JSON output format.
-// Bump the major part on incompatible changes.
-const PlanFormatVersion = "1.0"
-
-// Plan is the result of diffing current against desired state. Every output
-// format renders from it, and `plan --out` saves it as JSON.
-type Plan struct {
-	FormatVersion string `json:"format_version"`
-	// ID is a random identifier made when the plan is made. It seeds
-	// CreateFlowLogs client tokens, so retries and re-runs of the same saved
-	// plan are idempotent while a later plan never reuses a token.
-	ID   string  `json:"id"`
-	Spec SpecRef `json:"spec"`
-	// Accounts are the accounts the plan covers (no external IDs).
-	Accounts []Account `json:"accounts"`
-	// Targets are the address prefixes (--target) the plan was limited to.
-	Targets []string `json:"targets,omitempty"`
-	// Changes are sorted by Addr and include no-ops.
-	Changes []*Change `json:"changes"`
-	// Notes are sorted by Addr.
-	Notes []Note `json:"notes,omitempty"`
-	// Errors are discovery failures; their scopes have no changes.
-	Errors []ScopeError `json:"errors,omitempty"`
-}
-
-// Counts returns how many changes have each action.
-func (p *Plan) Counts() map[Action]int {
-	out := make(map[Action]int, len(Actions))
-	for _, c := range p.Changes {
-		out[c.Action]++
+func (o Options) parallelism() int {
+	if o.Parallelism <= 0 {
+		return DefaultParallelism
 	}
-	return out
+	return o.Parallelism
 }
 
-// Empty reports whether the plan changes nothing.
-func (p *Plan) Empty() bool {
-	for _, c := range p.Changes {
-		if c.Action != NoOp {
-			return false
+// MakePlan discovers the current state, expands the spec and diffs them:
+// the whole of `flowplan plan`. The plan gets a fresh ID. Discovery failures
+// of single scopes are in Plan.Errors; the error is for failures that stop
+// everything (listing accounts, a spec that cannot expand).
+func MakePlan(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*Plan, error) {
+	current, err := Discover(ctx, p, s, opts)
+	if err != nil {
+		return nil, err
+	}
+	desired, err := Expand(s, current.Accounts, current)
+	if err != nil {
+		return nil, err
+	}
+	plan := Diff(current, desired)
+	if plan.ID, err = NewPlanID(); err != nil {
+		return nil, err
+	}
+	if len(opts.Targets) > 0 {
+		plan = FilterTargets(plan, opts.Targets)
+	}
+	return plan, nil
+}
+
+// FilterTargets returns a copy of plan limited to changes and notes whose
+// address has one of the prefixes (see Addr.HasPrefix), plus every change a
+// kept change depends on, transitively: applying a flow log also applies
+// the role it needs. A kept replacement of a role or role policy, which
+// deletes the old one first, also keeps the changes that depend on it (the
+// role's policy, the flow logs naming the old role), since the replacement
+// takes their resource away. Discovery errors are all kept. A prefix that
+// matches no change and no note gets a warning Note, so that a typo does
+// not pass for an empty plan.
+func FilterTargets(plan *Plan, prefixes []string) *Plan {
+	byAddr := make(map[Addr]*Change, len(plan.Changes))
+	dependents := map[Addr][]Addr{}
+	for _, c := range plan.Changes {
+		byAddr[c.Addr] = c
+		for _, d := range c.DependsOn {
+			dependents[d] = append(dependents[d], c.Addr)
 		}
 	}
-	return true
+	keep := map[Addr]bool{}
+	var visit func(a Addr)
+	visit = func(a Addr) {
+		c := byAddr[a]
+		if keep[a] || c == nil {
+			return
+		}
+		keep[a] = true
+		for _, d := range c.DependsOn {
+			visit(d)
+		}
+		if c.Action == Replace && (a.Kind == KindRole || a.Kind == KindRolePolicy) {
+			for _, d := range dependents[a] {
+				visit(d)
+			}
+		}
+	}
+	matched := map[string]bool{}
+	for _, c := range plan.Changes {
+		if matchesAny(c.Addr, prefixes, matched) {
+			visit(c.Addr)
+		}
+	}
+	out := *plan
+	out.Targets = append([]string(nil), prefixes...)
+	out.Changes = nil
+	for _, c := range plan.Changes {
+		if keep[c.Addr] {
+			out.Changes = append(out.Changes, c)
+		}
+	}
+	out.Notes = nil
+	for _, n := range plan.Notes {
+		if matchesAny(n.Addr, prefixes, matched) {
+			out.Notes = append(out.Notes, n)
+		}
+	}
+	for _, p := range sortedUnique(prefixes) {
+		if !matched[p] {
+			out.Notes = append(out.Notes, Note{Kind: NoteWarning, Addr: prefixAddr(p), Message: "--target " + p + " matched nothing"})
+		}
+	}
+	out.Notes = sortedNotes(out.Notes)
+	return &out
 }
 
-// ChangeStatus is what happened to a change during apply.
-type ChangeStatus string
-
-// Change statuses.
-const (
-	StatusApplied ChangeStatus = "applied"
-	StatusFailed  ChangeStatus = "failed"
-	// StatusSkipped means a change it depends on failed.
-	StatusSkipped ChangeStatus = "skipped"
-)
-
-// ChangeResult is the outcome of one change.
-type ChangeResult struct {
-	Addr   Addr         `json:"address"`
-	Action Action       `json:"action"`
-	Status ChangeStatus `json:"status"`
-	// Error is the wrapped error message for failed and skipped changes.
-	Error string `json:"error,omitempty"`
-	// Detail is display-only extra information, such as the delete-then-
-	// create fallback of a replacement.
-	Detail string `json:"detail,omitempty"`
-	// Resource is the resource after the change, when it exists.
-	Resource *Resource `json:"resource,omitempty"`
+// matchesAny reports whether a has one of the prefixes, recording in
+// matched every prefix it has.
+func matchesAny(a Addr, prefixes []string, matched map[string]bool) bool {
+	found := false
+	for _, p := range prefixes {
+		if a.HasPrefix(p) {
+			matched[p], found = true, true
+		}
+	}
+	return found
 }
 
-// Result is the outcome of an apply, sorted by Addr.
-type Result struct {
-	Changes []ChangeResult `json:"changes"`
+// prefixAddr spreads a --target prefix over an address's fields, so that a
+// note about it reads as the prefix and sorts where it would match.
+func prefixAddr(prefix string) Addr {
+	var parts [4]string
+	copy(parts[:], strings.SplitN(strings.TrimSuffix(prefix, "/"), "/", 4))
+	return Addr{Account: parts[0], Region: parts[1], Kind: Kind(parts[2]), Name: parts[3]}
 }

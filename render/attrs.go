@@ -45,26 +45,37 @@ const (
 var styles = map[engine.Action]actionStyle{
 	engine.Create: {"+", "will be created", "create", "create", "created", ansiGreen},
 	engine.Update: {"~", "will be updated in-place", "update", "update in-place", "updated", ansiYellow},
-	engine.Replace: {"+/-", "must be replaced", "replace",
-		"replace (create the new one, then delete the old one)", "replaced", ansiMagenta},
+	engine.Replace: {"+/-", "must be replaced: the new one is created, then the old one deleted", "replace",
+		"replace, creating the new one before deleting the old one (no gap; should AWS refuse the new flow log as a duplicate, flowplan deletes the old one first)",
+		"replaced", ansiMagenta},
 	engine.Delete: {"-", "will be deleted", "delete", "delete", "deleted", ansiRed},
 	engine.Adopt: {"<=", "will be adopted: an existing flow log with the same configuration gets flowplan's ownership tags",
 		"adopt", "adopt (an existing flow log gets flowplan's ownership tags)", "adopted", ansiCyan},
 	engine.NoOp: {" ", "is unchanged", "unchanged", "unchanged", "unchanged", ""},
 }
 
-// replaceDeleteFirst presents the replacement of anything but a flow log:
-// IAM names are unique, so the old one goes first.
-var replaceDeleteFirst = actionStyle{"-/+", "must be replaced: it is deleted, then created again", "replace",
-	"replace (delete the old one, then create the new one)", "replaced", ansiMagenta}
+// replaceDeleteFirst presents a replacement the engine planned
+// delete-before-create.
+var replaceDeleteFirst = actionStyle{"-/+", "must be replaced: the old one is deleted first, then the new one created", "replace",
+	"replace, deleting the old one before creating the new one", "replaced", ansiMagenta}
 
-// styleOf returns the presentation of a change. Only flow logs are
-// replaced zero-gap, creating the new one before deleting the old one.
-func styleOf(a engine.Action, k engine.Kind) actionStyle {
-	if a == engine.Replace && k != engine.KindFlowLog {
+// styleOf returns the presentation of an action, a replacement's by the
+// order the engine planned.
+func styleOf(a engine.Action, order engine.ReplaceOrder) actionStyle {
+	if a == engine.Replace && order == engine.DeleteBeforeCreate {
 		return replaceDeleteFirst
 	}
 	return style(a)
+}
+
+// wording is what follows a change's address in a plan: the style's
+// wording, and for a flow log left unlogged for a while, how long.
+func wording(c *engine.Change) string {
+	w := styleOf(c.Action, c.Order).wording
+	if c.PauseSeconds > 0 {
+		w += fmt.Sprintf("; logging pauses for about %d seconds", c.PauseSeconds)
+	}
+	return w
 }
 
 // style returns an action's presentation, with a plain fallback for an
@@ -75,11 +86,6 @@ func style(a engine.Action) actionStyle {
 	}
 	return actionStyle{"?", "has unknown action " + strconv.Quote(string(a)), string(a), string(a), string(a), ""}
 }
-
-// fallbackNote is shown with every flow log replacement.
-const fallbackNote = "zero-gap: the new flow log is created before the old one is deleted. " +
-	"If AWS refuses the new one as a duplicate, flowplan falls back to deleting the old one first, " +
-	"then creating the new one, which leaves a short gap in logging."
 
 // line is one line of a change's body: a mark ("+", "-", "~" or " ") and
 // the text after it.

@@ -200,10 +200,10 @@ func (h *markdownHandler) changeSection(p *engine.Plan, aliases map[string]strin
 
 // changeDetails is one change as a folded <details> block.
 func changeDetails(c *engine.Change) string {
-	st := styleOf(c.Action, c.Addr.Kind)
+	st := styleOf(c.Action, c.Order)
 	var b strings.Builder
 	fmt.Fprintf(&b, "<details><summary><code>%s</code> <code>%s</code> %s</summary>\n\n",
-		htmlText(st.symbol), htmlText(c.Addr.String()), htmlText(st.wording))
+		htmlText(st.symbol), htmlText(c.Addr.String()), htmlText(wording(c)))
 	if c.Reason != "" {
 		b.WriteString("Reason: " + mdText(c.Reason) + "\n\n")
 	}
@@ -216,9 +216,6 @@ func changeDetails(c *engine.Change) string {
 			lines[i] = l.mark + " " + l.text
 		}
 		b.WriteString(mdFence("diff", lines))
-	}
-	if c.Action == engine.Replace && c.Addr.Kind == engine.KindFlowLog {
-		b.WriteString("Note: " + mdText(fallbackNote) + "\n\n")
 	}
 	b.WriteString("</details>\n\n")
 	return b.String()
@@ -415,7 +412,7 @@ func resultRow(account, region string, n [3]int) string {
 // resultItem is one change's outcome as a list item, its detail indented
 // under it.
 func resultItem(cr engine.ChangeResult) string {
-	st := styleOf(cr.Action, cr.Addr.Kind)
+	st := styleOf(cr.Action, cr.Order)
 	s := fmt.Sprintf("- **%s** %s %s", mdText(string(cr.Status)), mdText(st.verb), mdCode(cr.Addr.String(), false))
 	switch {
 	case cr.Status == engine.StatusApplied && cr.Resource != nil && cr.Resource.ID != "" && cr.Action != engine.Delete:

@@ -153,8 +153,8 @@ func (o *out) print(s string) {
 	o.n += n
 }
 
-// sortedChanges returns the plan's changes sorted by address, without
-// touching the plan.
+// sortedChanges returns the plan's changes in apply's order
+// (engine.ChangeLess), without touching the plan.
 func sortedChanges(cs []*engine.Change) []*engine.Change {
 	out := make([]*engine.Change, 0, len(cs))
 	for _, c := range cs {
@@ -162,7 +162,7 @@ func sortedChanges(cs []*engine.Change) []*engine.Change {
 			out = append(out, c)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Addr.Less(out[j].Addr) })
+	sort.SliceStable(out, func(i, j int) bool { return engine.ChangeLess(out[i], out[j]) })
 	return out
 }
 

@@ -97,13 +97,13 @@ func (h *textHandler) legend(changes []*engine.Change) {
 	used := map[string]bool{}
 	for _, c := range changes {
 		actions[c.Action] = true
-		used[styleOf(c.Action, c.Addr.Kind).symbol] = true
+		used[styleOf(c.Action, c.Order).symbol] = true
 	}
 	h.blank()
 	h.print("Actions are shown with these symbols:\n")
 	for _, a := range orderedActions(actions) {
 		// A replacement has two presentations: flow logs and the rest.
-		for _, s := range []actionStyle{styleOf(a, engine.KindFlowLog), styleOf(a, engine.KindRole)} {
+		for _, s := range []actionStyle{styleOf(a, engine.CreateBeforeDelete), styleOf(a, engine.DeleteBeforeCreate)} {
 			if used[s.symbol] {
 				h.printf("  %s %s\n", h.paint(s.color, fmt.Sprintf("%-3s", s.symbol)), s.legend)
 				delete(used, s.symbol)
@@ -114,8 +114,8 @@ func (h *textHandler) legend(changes []*engine.Change) {
 
 // change renders one planned change: its header, reason, ID and body.
 func (h *textHandler) change(c *engine.Change) {
-	s := styleOf(c.Action, c.Addr.Kind)
-	h.printf("%s %s %s\n", h.paint(s.color, fmt.Sprintf("%-3s", s.symbol)), c.Addr, s.wording)
+	s := styleOf(c.Action, c.Order)
+	h.printf("%s %s %s\n", h.paint(s.color, fmt.Sprintf("%-3s", s.symbol)), c.Addr, wording(c))
 	if c.Reason != "" {
 		h.printf("    reason: %s\n", oneLine(c.Reason))
 	}
@@ -124,9 +124,6 @@ func (h *textHandler) change(c *engine.Change) {
 	}
 	for _, l := range changeBody(c) {
 		h.printf("    %s %s\n", h.paint(markColor(l.mark), l.mark), l.text)
-	}
-	if c.Action == engine.Replace && c.Addr.Kind == engine.KindFlowLog {
-		h.printf("    note: %s\n", fallbackNote)
 	}
 }
 
@@ -203,7 +200,7 @@ func (h *textHandler) result(r *engine.Result, p *engine.Plan) {
 			h.blank()
 			first = false
 		}
-		s := styleOf(cr.Action, cr.Addr.Kind)
+		s := styleOf(cr.Action, cr.Order)
 		h.printf("%s %s: %s\n", h.paint(s.color, fmt.Sprintf("%-3s", s.symbol)), cr.Addr, h.paint(statusColor(cr.Status), statusText(cr)))
 		if cr.Detail != "" {
 			h.printf("    %s\n", oneLine(cr.Detail))

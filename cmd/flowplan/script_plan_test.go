@@ -20,6 +20,8 @@ type planDoc struct {
 		Address planAddr `json:"address"`
 		Action  string   `json:"action"`
 		Reason  string   `json:"reason"`
+		Order   string   `json:"replace_order"`
+		Pause   int      `json:"logging_pause_seconds"`
 		Diffs   []struct {
 			Attr string `json:"attr"`
 		} `json:"diffs"`
@@ -93,6 +95,10 @@ func cmdPlanSum(ts *testscript.TestScript, neg bool, args []string) {
 			line += " [" + strings.Join(attrs, ",") + "]"
 		}
 		if c.Action == "replace" {
+			line += " " + c.Order
+			if c.Pause > 0 {
+				line += fmt.Sprintf(" (pause %ds)", c.Pause)
+			}
 			line += ": " + c.Reason
 		}
 		lines = append(lines, line)

@@ -32,7 +32,11 @@ type World struct {
 	RolePolicies map[string]*engine.Resource
 	// Buckets by name.
 	Buckets map[string]*Bucket
-	nextID  int
+	// Duplicate, when set, replaces the fake's rule for
+	// FlowLogAlreadyExists (see duplicate), to stand for a backend with
+	// another rule, such as moto's.
+	Duplicate func(a, b *engine.FlowLog) bool
+	nextID    int
 }
 
 // Bucket is an S3 bucket with its policy JSON ("" for none).
@@ -213,7 +217,7 @@ func (w *World) applyFlowLog(op engine.Op, c *engine.Change, deliveryFailure str
 			return nil, err
 		}
 		for _, id := range slices.Sorted(maps.Keys(w.FlowLogs)) {
-			if o := w.FlowLogs[id]; o.Addr.Scope() == c.Addr.Scope() && duplicate(o.FlowLog, f) {
+			if o := w.FlowLogs[id]; o.Addr.Scope() == c.Addr.Scope() && w.duplicate(o.FlowLog, f) {
 				return nil, fmt.Errorf("FlowLogAlreadyExists: Error. There is an existing Flow Log with the same configuration and log destination (%s): %w", id, engine.ErrAlreadyExists)
 			}
 		}
@@ -249,9 +253,14 @@ func (w *World) applyFlowLog(op engine.Op, c *engine.Change, deliveryFailure str
 	return nil, fmt.Errorf("enginetest: flow log op %q", op)
 }
 
-// duplicate is the fake's rule for FlowLogAlreadyExists: the same resource,
-// destination and traffic type (AWS does not document its exact rule).
-func duplicate(a, b *engine.FlowLog) bool {
+// duplicate is the fake's rule for FlowLogAlreadyExists: World.Duplicate,
+// or the same resource, destination and traffic type (AWS does not
+// document its exact rule; its CloudWatch Logs guide has two traffic types
+// of one network interface publish to one log group).
+func (w *World) duplicate(a, b *engine.FlowLog) bool {
+	if w.Duplicate != nil {
+		return w.Duplicate(a, b)
+	}
 	return a.ResourceID == b.ResourceID && a.DestinationType == b.DestinationType && a.TrafficType == b.TrafficType &&
 		engine.NormalizeDestination(a.DestinationType, a.Destination) == engine.NormalizeDestination(b.DestinationType, b.Destination)
 }

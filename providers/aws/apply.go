@@ -61,39 +61,25 @@ func (a *applier) each(ctx context.Context, fn func(context.Context, *engine.Cha
 	}
 }
 
-// wrap names the operation and address: "create flow log <addr>: ...".
+// wrap names the operation and address: "create flow log <addr>: ...",
+// as an engine.ChangeError the engine keeps as it is. The cause reads as
+// AWS's code and message, without the SDK's request details, and stays in
+// the chain.
 func (a *applier) wrap(c *engine.Change, err error) error {
 	if err == nil {
 		return nil
 	}
-	var e *Error
-	if errors.As(err, &e) && e.Addr == c.Addr.String() {
+	var ce *engine.ChangeError
+	if errors.As(err, &ce) && ce.Addr == c.Addr {
 		return err
 	}
-	return &Error{Op: string(a.b.Op) + " " + kindNoun(a.b.Kind), Addr: c.Addr.String(), Err: err}
+	return &engine.ChangeError{Op: string(a.b.Op) + " " + engine.KindWords(a.b.Kind), Addr: c.Addr, Err: &shortError{err}}
 }
 
 func failAll(out []engine.Outcome, err error) {
 	for i := range out {
 		out[i].Err = err
 	}
-}
-
-// kindNoun is how error messages name a kind.
-func kindNoun(k engine.Kind) string {
-	switch k {
-	case engine.KindFlowLog:
-		return "flow log"
-	case engine.KindRole:
-		return "role"
-	case engine.KindRolePolicy:
-		return "role policy"
-	case engine.KindLogGroup:
-		return "log group"
-	case engine.KindBucketPolicyStatement:
-		return "bucket policy statement"
-	}
-	return string(k)
 }
 
 // errNotManaged refuses to change a resource without this spec's

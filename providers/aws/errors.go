@@ -43,6 +43,12 @@ func short(err error) string {
 	return err.Error()
 }
 
+// shortError shows an error as short does, keeping it in the chain.
+type shortError struct{ err error }
+
+func (e *shortError) Error() string { return short(e.err) }
+func (e *shortError) Unwrap() error { return e.err }
+
 // contextError adds what flowplan was doing to an error, keeping it in
 // the chain.
 type contextError struct {

@@ -71,6 +71,22 @@ func (d destination) key() string {
 	return d.kind + "|" + d.streamAccount + "|" + d.streamRegion + "|" + d.stream
 }
 
+// duplicateKey is what two flow logs of one resource must share to be
+// duplicates, which CreateFlowLogs refuses with FlowLogAlreadyExists. AWS's
+// words are "an existing Flow Log with the same configuration and log
+// destination", without saying which settings count; the CloudWatch Logs
+// guide ("Publish flow logs to CloudWatch Logs") says one network interface
+// may be in several flow logs that publish to the same log group, one
+// capturing accepted and one rejected traffic, so the traffic type counts.
+// The emulator takes the strictest reading that allows that: the same
+// destination (type and target: log group, bucket and prefix, or stream)
+// and the same traffic type make a duplicate, whatever the format, interval
+// or options. A CloudWatch Logs ARN with or without ":*" and an S3 prefix
+// with or without its trailing "/" are the same destination.
+func duplicateKey(d destination, trafficType string) string {
+	return d.key() + "|" + trafficType
+}
+
 // flowLogContext is what creating a flow log needs: the locked state and
 // the account-region.
 type flowLogContext struct {
@@ -379,7 +395,7 @@ func (x *flowLogContext) create(in createFlowLogsInput, givenID string) ([]strin
 			failed = append(failed, *f)
 			continue
 		}
-		if existing[rid][dest.key()] {
+		if existing[rid][duplicateKey(dest, in.trafficType)] {
 			failed = append(failed, unsuccessful{rid, "FlowLogAlreadyExists",
 				"Error. There is an existing Flow Log with the same configuration and log destination."})
 			continue
@@ -387,7 +403,7 @@ func (x *flowLogContext) create(in createFlowLogsInput, givenID string) ([]strin
 		fl := x.newFlowLog(in, dest, rid, givenID)
 		x.reg.FlowLogs[fl.ID] = fl
 		ids = append(ids, fl.ID)
-		existing[rid][dest.key()] = true
+		existing[rid][duplicateKey(dest, in.trafficType)] = true
 	}
 	return ids, failed, nil
 }
@@ -451,13 +467,7 @@ func (x *flowLogContext) checkDestination(d destination, rid string, o *destinat
 // destinationsOf returns, for each of the resources, the destination keys
 // of its flow logs, reading the account-region's flow logs once.
 //
-// They decide FlowLogAlreadyExists. AWS's words are "an existing Flow Log
-// with the same configuration and log destination"; they do not say which
-// settings count. The emulator takes the stricter reading: the same
-// resource and the same destination (type and target: log group, bucket
-// and prefix, or stream) is a duplicate whatever the traffic type, format,
-// interval or options. A CloudWatch Logs ARN with or without ":*" and an S3
-// prefix with or without its trailing "/" are the same destination.
+// They decide FlowLogAlreadyExists (see duplicateKey).
 func (x *flowLogContext) destinationsOf(resourceIDs []string) map[string]map[string]bool {
 	out := make(map[string]map[string]bool, len(resourceIDs))
 	for _, rid := range resourceIDs {
@@ -470,7 +480,7 @@ func (x *flowLogContext) destinationsOf(resourceIDs []string) map[string]map[str
 			continue
 		}
 		if keys, ok := out[fl.ResourceID]; ok {
-			keys[x.destinationOf(fl).key()] = true
+			keys[duplicateKey(x.destinationOf(fl), fl.TrafficType)] = true
 		}
 	}
 	return out

@@ -231,10 +231,9 @@ func TestCreateFlowLogsPerResourceFailures(t *testing.T) {
 			t.Errorf("unsuccessful[%s] = %q, want %q", k, codes[k], v)
 		}
 	}
-	// The same resource and destination again: FlowLogAlreadyExists, per
-	// resource, even with another traffic type and format.
+	// The same resource, destination and traffic type again:
+	// FlowLogAlreadyExists, per resource, even with another format.
 	again := cwlInput(id.vpcA)
-	again.TrafficType = types.TrafficTypeAll
 	again.LogFormat = aws.String("${version} ${srcaddr}")
 	dup, err := client.CreateFlowLogs(ctx, again)
 	must(t, err)
@@ -250,10 +249,20 @@ func TestCreateFlowLogsPerResourceFailures(t *testing.T) {
 	if len(dup.Unsuccessful) != 1 || aws.ToString(dup.Unsuccessful[0].Error.Code) != "FlowLogAlreadyExists" {
 		t.Fatalf("duplicate by ARN: unsuccessful %+v", dup.Unsuccessful)
 	}
+	// Another traffic type to the same group is not a duplicate: the
+	// CloudWatch Logs guide has one flow log capture accepted and another
+	// rejected traffic of a network interface into one log group.
+	accepted := cwlInput(id.vpcA)
+	accepted.TrafficType = types.TrafficTypeAccept
+	created, err := client.CreateFlowLogs(ctx, accepted)
+	must(t, err)
+	if len(created.FlowLogIds) != 1 {
+		t.Fatalf("another traffic type, same group: unsuccessful %+v", created.Unsuccessful)
+	}
 	// Another destination on the same resource is fine.
 	other := cwlInput(id.vpcA)
 	other.LogGroupName = aws.String("/fl/other")
-	created, err := client.CreateFlowLogs(ctx, other)
+	created, err = client.CreateFlowLogs(ctx, other)
 	must(t, err)
 	if len(created.FlowLogIds) != 1 {
 		t.Fatalf("second destination: unsuccessful %+v", created.Unsuccessful)

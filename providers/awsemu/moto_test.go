@@ -188,6 +188,16 @@ var diffScenarios = []diffScenario{
 		out, err := client.CreateFlowLogs(ctx, in)
 		return outcome(err, unsuccessfulOf(out))
 	}, "unsuccessful:FlowLogAlreadyExists", "error:FlowLogAlreadyExists"},
+	{"same group, other traffic type", func(t *testing.T, tg diffTarget) string {
+		client := ec2.NewFromConfig(tg.cfg)
+		in := cwlFlowLog(tg, tg.vpc)
+		in.LogGroupName = aws.String("/fl/by-traffic")
+		_, err := client.CreateFlowLogs(ctx, in)
+		must(t, err)
+		in.TrafficType = types.TrafficTypeReject
+		out, err := client.CreateFlowLogs(ctx, in)
+		return outcome(err, unsuccessfulOf(out))
+	}, "ok", "error:FlowLogAlreadyExists"},
 	{"duplicate among several resources", func(t *testing.T, tg diffTarget) string {
 		client := ec2.NewFromConfig(tg.cfg)
 		in := cwlFlowLog(tg, tg.vpc2)
