@@ -8,9 +8,10 @@ import (
 	"github.com/flowplan/flowplan/engine"
 )
 
-// markdownHandler renders a PR comment. Tools such as Atlantis cut long
-// comments from the top, so the summary comes last, and details are cut
-// to fit Options.MarkdownLimit, never the summary.
+// markdownHandler renders a PR comment. It opens with a hidden marker line
+// (Marker) that CI jobs find the comment by. Tools such as Atlantis cut
+// long comments from the top, so the summary comes last, and details are
+// cut to fit Options.MarkdownLimit, never the summary.
 type markdownHandler struct {
 	out
 	opts Options
@@ -81,7 +82,7 @@ func omitted(sections ...*section) string {
 // layout writes the sections in output order, after fitting them to the
 // limit in priority order, then the notice of what was cut, then the
 // summary.
-func (h *markdownHandler) layout(header string, output, priority []*section, summary string) {
+func (h *markdownHandler) layout(header string, output, priority []*section, summary, seeAll string) {
 	budget := h.opts.markdownLimit() - len(header) - len(summary) - noticeReserve
 	for _, s := range priority {
 		s.fit(&budget)
@@ -91,10 +92,29 @@ func (h *markdownHandler) layout(header string, output, priority []*section, sum
 		h.print(s.String())
 	}
 	if cut := omitted(output...); cut != "" {
-		h.printf("> [!NOTE]\n> Not shown, to keep this comment under %d characters: %s. "+
-			"Run %s to see everything.\n\n", h.opts.markdownLimit(), cut, mdCode("flowplan show "+h.opts.planFile(), false))
+		h.printf("> [!NOTE]\n> Not shown, to keep this comment under %d characters: %s. %s\n\n",
+			h.opts.markdownLimit(), cut, seeAll)
 	}
 	h.print(summary)
+}
+
+// seeAllPlan says where to see a cut plan whole: the saved plan file, or
+// the same command's text output.
+func (h *markdownHandler) seeAllPlan() string {
+	if h.opts.PlanFile != "" {
+		return "Run " + mdCode("flowplan show "+h.opts.PlanFile, false) + " to see everything."
+	}
+	return "Run " + mdCode("flowplan "+h.opts.markerKind(MarkerPlan), false) + " again with " +
+		mdCode("--format text", false) + " to see everything."
+}
+
+// seeAllResult says where to see a cut apply result whole.
+func (h *markdownHandler) seeAllResult() string {
+	s := "The text and JSON formats list every change."
+	if h.opts.PlanFile != "" {
+		s += " " + mdCode("flowplan show "+h.opts.PlanFile, false) + " shows the plan that was applied."
+	}
+	return s
 }
 
 func (h *markdownHandler) plan(p *engine.Plan) {
@@ -121,7 +141,7 @@ func (h *markdownHandler) plan(p *engine.Plan) {
 	}
 	summary := "### Summary\n\n" + planTable(scopeSummaries(p), aliases, h.opts.markdownLimit()/2) +
 		"\n**" + mdText(planSummary(p)) + "**\n"
-	h.layout(planHeader(p), output, priority, summary)
+	h.layout(planHeader(p, h.opts.markerKind(MarkerPlan)), output, priority, summary, h.seeAllPlan())
 }
 
 func contains(ss []*section, s *section) bool {
@@ -133,10 +153,12 @@ func contains(ss []*section, s *section) bool {
 	return false
 }
 
-// planHeader names the spec, the accounts and the targets.
-func planHeader(p *engine.Plan) string {
+// planHeader is the hidden marker, then a title naming the kind of output
+// and the spec, then the spec file, the accounts and the targets.
+func planHeader(p *engine.Plan, kind string) string {
 	var b strings.Builder
-	b.WriteString("### flowplan plan")
+	b.WriteString(Marker(kind, p.Spec.Name) + "\n")
+	b.WriteString("### flowplan " + mdText(kind))
 	if p.Spec.Name != "" {
 		b.WriteString(" for spec " + mdCode(p.Spec.Name, false))
 	}
@@ -341,13 +363,16 @@ func countRow(account, region string, n Counts) string {
 
 func (h *markdownHandler) result(r *engine.Result, p *engine.Plan) {
 	var aliases map[string]string
-	header := "### flowplan apply\n"
+	kind, specName := h.opts.markerKind(MarkerApply), ""
 	if p != nil {
 		aliases = accountAliases(p.Accounts)
-		if p.Spec.Name != "" {
-			header = "### flowplan apply for spec " + mdCode(p.Spec.Name, false) + "\n"
-		}
+		specName = p.Spec.Name
 	}
+	header := Marker(kind, specName) + "\n### flowplan " + mdText(kind)
+	if specName != "" {
+		header += " for spec " + mdCode(specName, false)
+	}
+	header += "\n"
 	s := &section{what: "changes", close: "\n"}
 	scope := ""
 	type key struct{ account, region string }
@@ -401,7 +426,7 @@ func (h *markdownHandler) result(r *engine.Result, p *engine.Plan) {
 	}
 	table := fitTable(head, cells, quiet, fold, resultRow("**total**", "", total), h.opts.markdownLimit()/2)
 	summary := "\n### Summary\n\n" + table + "\n**" + mdText(resultSummary(r)) + "**\n"
-	h.layout(header, []*section{s}, []*section{s}, summary)
+	h.layout(header, []*section{s}, []*section{s}, summary, h.seeAllResult())
 }
 
 // resultRow is one row of the apply summary table.

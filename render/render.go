@@ -40,9 +40,25 @@ func ParseFormat(s string) (Format, error) {
 // String returns the format's name, so that Format works as a flag value.
 func (f Format) String() string { return string(f) }
 
-// GitHubCommentLimit is the size limit of a GitHub comment. Markdown output
-// stays under it unless Options.MarkdownLimit says otherwise.
+// GitHubCommentLimit is the size limit of a GitHub comment, in characters.
 const GitHubCommentLimit = 65536
+
+// DefaultMarkdownLimit is the size Markdown output keeps under unless
+// Options.MarkdownLimit says otherwise: GitHubCommentLimit less a margin
+// for what a CI step adds around the comment. Sizes are counted in bytes,
+// which are never fewer than characters.
+const DefaultMarkdownLimit = 65000
+
+// MinMarkdownLimit is the smallest Options.MarkdownLimit the CLI accepts:
+// room for the title, the note on what was cut and a folded summary table.
+const MinMarkdownLimit = 2000
+
+// The kinds of output a Markdown marker names (see Marker).
+const (
+	MarkerPlan  = "plan"
+	MarkerApply = "apply"
+	MarkerDrift = "drift"
+)
 
 // Options tune rendering. The zero value is plain output for a file or a
 // pipe.
@@ -50,28 +66,56 @@ type Options struct {
 	// Color adds ANSI colours to text output. The CLI decides it (a
 	// terminal, and NO_COLOR unset); renderers only honour it.
 	Color bool
-	// PlanFile is the saved plan's path, named in hints such as "run
-	// flowplan show PLANFILE"; empty prints the placeholder PLANFILE.
+	// PlanFile is the saved plan's path, named in the hint of Markdown
+	// output that was cut ("run flowplan show PLANFILE"); empty when the
+	// plan was not saved.
 	PlanFile string
 	// MarkdownLimit is the most bytes Markdown output may take; 0 means
-	// GitHubCommentLimit. Details are cut to fit, never the summary.
+	// DefaultMarkdownLimit. Details are cut to fit, never the summary.
 	MarkdownLimit int
-}
-
-// planFile is the path hints name.
-func (o Options) planFile() string {
-	if o.PlanFile == "" {
-		return "PLANFILE"
-	}
-	return o.PlanFile
+	// MarkerKind is the kind of output Markdown names in its title
+	// ("flowplan drift") and hidden marker line (see Marker): MarkerPlan,
+	// MarkerApply or MarkerDrift. Empty means MarkerPlan for a plan and
+	// MarkerApply for a result.
+	MarkerKind string
 }
 
 // markdownLimit is the effective Markdown size limit.
 func (o Options) markdownLimit() int {
 	if o.MarkdownLimit <= 0 {
-		return GitHubCommentLimit
+		return DefaultMarkdownLimit
 	}
 	return o.MarkdownLimit
+}
+
+// markerKind is the kind of output, def when the caller did not say.
+func (o Options) markerKind(def string) string {
+	if o.MarkerKind == "" {
+		return def
+	}
+	return o.MarkerKind
+}
+
+// Marker is the hidden line that opens Markdown output,
+// "<!-- flowplan:KIND:SPEC -->", so that a CI job finds the comment it
+// posted before for this kind of output and spec, and edits it in place
+// (a sticky comment) instead of posting another. A character of spec other
+// than a letter, digit, '.', '_' or '-' becomes '_', so that the comment
+// cannot end early (spec names from a plan file are untrusted).
+func Marker(kind, spec string) string {
+	safe := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			switch {
+			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+				return r
+			}
+			return '_'
+		}, s)
+	}
+	if spec == "" {
+		return "<!-- flowplan:" + safe(kind) + " -->"
+	}
+	return "<!-- flowplan:" + safe(kind) + ":" + safe(spec) + " -->"
 }
 
 // handler renders in one format. Each format has one implementation; Plan

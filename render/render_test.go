@@ -238,7 +238,7 @@ func TestMarkdownLimit(t *testing.T) {
 			out := b.String()
 			max := limit
 			if max == 0 {
-				max = GitHubCommentLimit
+				max = DefaultMarkdownLimit
 			}
 			if len(out) > max {
 				t.Errorf("output is %d bytes, limit %d", len(out), max)
@@ -259,10 +259,87 @@ func TestMarkdownLimit(t *testing.T) {
 			if total != pending || shown+left != pending || shown == 0 {
 				t.Errorf("shown %d + omitted %d of %d, want %d pending", shown, left, total, pending)
 			}
-			if !strings.Contains(out, "flowplan show PLANFILE") {
+			if !strings.Contains(out, "Run `flowplan plan` again with `--format text` to see everything.") {
 				t.Error("no hint to see everything")
 			}
 		})
+	}
+}
+
+// TestMarkdownHints: the note on what was cut names the saved plan file
+// when there is one, and the command of the output otherwise.
+func TestMarkdownHints(t *testing.T) {
+	p := manyPlan(6, 4, 3)
+	tests := []struct {
+		opts Options
+		want string
+	}{
+		{Options{MarkdownLimit: 6000, PlanFile: "out/plan.fp"}, "Run `flowplan show out/plan.fp` to see everything."},
+		{Options{MarkdownLimit: 6000, MarkerKind: MarkerDrift}, "Run `flowplan drift` again with `--format text` to see everything."},
+	}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		if err := Plan(&b, p, Markdown, tt.opts); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tt.want) {
+			t.Errorf("%+v: no %q in\n%s", tt.opts, tt.want, b.String())
+		}
+	}
+	var b bytes.Buffer
+	if err := Result(&b, fullResult(), fullPlan(), Markdown, Options{MarkdownLimit: 1500, PlanFile: "plan.fp"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "The text and JSON formats list every change. `flowplan show plan.fp` shows the plan that was applied."; !strings.Contains(b.String(), want) {
+		t.Errorf("no %q in\n%s", want, b.String())
+	}
+}
+
+// TestMarkdownMarker: Markdown output opens with the hidden marker of its
+// kind and spec, and the title names the kind.
+func TestMarkdownMarker(t *testing.T) {
+	p := fullPlan()
+	tests := []struct {
+		kind, want, title string
+	}{
+		{"", "<!-- flowplan:plan:prod -->\n", "### flowplan plan for spec `prod`\n"},
+		{MarkerDrift, "<!-- flowplan:drift:prod -->\n", "### flowplan drift for spec `prod`\n"},
+	}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		if err := Plan(&b, p, Markdown, Options{MarkerKind: tt.kind}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(b.String(), tt.want+tt.title) {
+			t.Errorf("kind %q: output starts %q, want %q", tt.kind, firstLines(b.String(), 2), tt.want+tt.title)
+		}
+	}
+	var b bytes.Buffer
+	if err := Result(&b, fullResult(), nil, Markdown, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "<!-- flowplan:apply -->\n### flowplan apply\n"; !strings.HasPrefix(b.String(), want) {
+		t.Errorf("result without a plan starts %q, want %q", firstLines(b.String(), 2), want)
+	}
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitAfterN(s, "\n", n+1)
+	return strings.Join(lines[:min(n, len(lines))], "")
+}
+
+func TestMarker(t *testing.T) {
+	tests := []struct{ kind, spec, want string }{
+		{"plan", "org-baseline", "<!-- flowplan:plan:org-baseline -->"},
+		{"drift", "a.b_c", "<!-- flowplan:drift:a.b_c -->"},
+		{"apply", "", "<!-- flowplan:apply -->"},
+		// A spec name from an untrusted plan file cannot end the comment.
+		{"plan", "x --> <b>hi</b>", "<!-- flowplan:plan:x_--___b_hi__b_ -->"},
+	}
+	for _, tt := range tests {
+		if got := Marker(tt.kind, tt.spec); got != tt.want {
+			t.Errorf("Marker(%q, %q) = %q, want %q", tt.kind, tt.spec, got, tt.want)
+		}
 	}
 }
 

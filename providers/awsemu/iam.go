@@ -198,6 +198,8 @@ func readIAMTags(f *form, path string) []tagPair {
 
 // createRoleInput is CreateRole's request, shared by the API and world files.
 type createRoleInput struct {
+	// id is the role ID a world gives; empty generates one.
+	id                                       string
 	name, path, trust, description, boundary string
 	maxSession                               int
 	tags                                     []tagPair
@@ -235,7 +237,11 @@ func createRole(st *state, a *account, in createRoleInput, now time.Time) (*role
 	if err != nil {
 		return nil, err
 	}
-	r := &role{Name: in.name, Path: in.path, ID: st.roleID(), Created: now, Description: in.description,
+	id := in.id
+	if id == "" {
+		id = st.roleID()
+	}
+	r := &role{Name: in.name, Path: in.path, ID: id, Created: now, Description: in.description,
 		MaxSession: in.maxSession, TrustPolicy: trust, Policies: map[string]string{}, Boundary: in.boundary, Tags: in.tags}
 	a.Roles[strings.ToLower(in.name)] = r
 	return r, nil

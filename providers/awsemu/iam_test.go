@@ -236,7 +236,7 @@ func TestAssumeRole(t *testing.T) {
 	}{
 		{"role that does not exist", &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/Nope"), RoleSessionName: aws.String("s1")}},
 		{"untrusted caller", &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::222222222222:role/legacy-flowlogs-role"), RoleSessionName: aws.String("s1")}},
-		{"unknown account", &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::999999999999:role/FlowplanRunner"), RoleSessionName: aws.String("s1")}},
+		{"unknown account", &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::888888888888:role/FlowplanRunner"), RoleSessionName: aws.String("s1")}},
 	}
 	for _, tt := range denied {
 		t.Run(tt.name, func(t *testing.T) {

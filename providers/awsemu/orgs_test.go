@@ -39,13 +39,21 @@ func TestOrganizationSandbox(t *testing.T) {
 			status[aws.ToString(a.Id)] = a.Status
 		}
 	}
-	want := map[string]orgtypes.AccountStatus{"111111111111": "ACTIVE", "222222222222": "ACTIVE", "333333333333": "ACTIVE", "444444444444": "SUSPENDED"}
+	want := map[string]orgtypes.AccountStatus{"111111111111": "ACTIVE", "123456789012": "ACTIVE", "222222222222": "ACTIVE",
+		"333333333333": "ACTIVE", "444444444444": "SUSPENDED", "555555555555": "ACTIVE", "666666666666": "ACTIVE",
+		"777777777777": "ACTIVE", "999999999999": "ACTIVE"}
 	if fmt.Sprint(status) != fmt.Sprint(want) {
 		t.Fatalf("accounts = %v, want %v", status, want)
 	}
 
-	// Walk the tree: root → Workloads → Prod, Staging.
+	// Walk the tree: root → Workloads → Prod, Staging, Payments; Shared
+	// Services; Suspended. The root and two OUs have the IDs that
+	// examples/organization.yaml names.
+	if root != "r-ab12" {
+		t.Errorf("root = %s, want r-ab12", root)
+	}
 	var tree []string
+	ouIDs := map[string]string{}
 	var walk func(parent, path string)
 	walk = func(parent, path string) {
 		accts, err := client.ListAccountsForParent(ctx, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent)})
@@ -56,12 +64,20 @@ func TestOrganizationSandbox(t *testing.T) {
 		ous, err := client.ListOrganizationalUnitsForParent(ctx, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parent)})
 		must(t, err)
 		for _, ou := range ous.OrganizationalUnits {
+			ouIDs[aws.ToString(ou.Name)] = aws.ToString(ou.Id)
 			walk(aws.ToString(ou.Id), path+"/"+aws.ToString(ou.Name))
 		}
 	}
 	walk(root, "")
 	sort.Strings(tree)
-	wantTree := "/333333333333 /Suspended/444444444444 /Workloads/Prod/111111111111 /Workloads/Staging/222222222222"
+	for name, id := range map[string]string{"Workloads": "ou-ab12-cdef3456", "Shared Services": "ou-ab12-ghij7890"} {
+		if ouIDs[name] != id {
+			t.Errorf("OU %s has ID %q, want %s", name, ouIDs[name], id)
+		}
+	}
+	wantTree := "/333333333333 /Shared Services/555555555555 /Shared Services/666666666666 /Shared Services/999999999999" +
+		" /Suspended/444444444444 /Workloads/Payments/123456789012 /Workloads/Prod/111111111111 /Workloads/Prod/777777777777" +
+		" /Workloads/Staging/222222222222"
 	if strings.Join(tree, " ") != wantTree {
 		t.Fatalf("tree = %v, want %s", tree, wantTree)
 	}

@@ -164,6 +164,10 @@ type WorldDestinationOptions struct {
 
 // WorldRole is an IAM role. Policies may be YAML mappings or JSON strings.
 type WorldRole struct {
+	// ID is the role's unique ID ("AROA" and 17 upper-case letters or
+	// digits); generated when empty. Giving it keeps the IDs generated
+	// after the role unchanged when a role is added to a world.
+	ID                 string               `yaml:"id"`
 	Name               string               `yaml:"name"`
 	Path               string               `yaml:"path"`
 	Description        string               `yaml:"description"`
@@ -259,7 +263,10 @@ type worldBuilder struct {
 	names map[string]map[string]string
 }
 
-var accountIDPattern = regexp.MustCompile(`^\d{12}$`)
+var (
+	accountIDPattern = regexp.MustCompile(`^\d{12}$`)
+	roleIDPattern    = regexp.MustCompile(`^AROA[A-Z0-9]{17}$`)
+)
 
 func (b *worldBuilder) build(w *World) error {
 	if len(w.Accounts) == 0 {
@@ -392,12 +399,15 @@ func policyText(n yaml.Node) (string, error) {
 
 func yamlToJSON(buf *bytes.Buffer, n *yaml.Node) error {
 	switch n.Kind {
-	case yaml.DocumentNode, yaml.AliasNode:
+	case yaml.AliasNode:
+		// A policy written once with an &anchor and reused with *anchor.
+		if n.Alias == nil {
+			return fmt.Errorf("alias %q names no anchor", n.Value)
+		}
+		return yamlToJSON(buf, n.Alias)
+	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return fmt.Errorf("empty node")
-		}
-		if n.Kind == yaml.AliasNode {
-			return yamlToJSON(buf, n.Alias)
 		}
 		return yamlToJSON(buf, n.Content[0])
 	case yaml.MappingNode:
@@ -464,7 +474,10 @@ func (b *worldBuilder) addRole(a *account, wr WorldRole) error {
 	for _, k := range tags(wr.Tags).sortedKeys() {
 		tagList = append(tagList, tagPair{k, wr.Tags[k]})
 	}
-	in := createRoleInput{name: wr.Name, path: wr.Path, trust: trust, description: wr.Description,
+	if wr.ID != "" && !roleIDPattern.MatchString(wr.ID) {
+		return fmt.Errorf("id %q is not a role ID (AROA and 17 upper-case letters or digits)", wr.ID)
+	}
+	in := createRoleInput{id: wr.ID, name: wr.Name, path: wr.Path, trust: trust, description: wr.Description,
 		maxSession: wr.MaxSessionDuration, tags: tagList}
 	r, aerr := createRole(b.st, a, in, worldEpoch)
 	if aerr != nil {

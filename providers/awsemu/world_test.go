@@ -116,6 +116,7 @@ func TestWorldErrors(t *testing.T) {
 		{"attachment to an unknown vpc", account("    regions: {us-east-1: {transit_gateways: [{attachments: [{vpc: nope}]}]}}\n"), "vpc \"nope\""},
 		{"flow log on an unknown vpc", account("    regions: {us-east-1: {flow_logs: [{resource: vpc-0123456789abcdef0, traffic_type: ALL, destination_type: s3, destination: \"arn:aws:s3:::b\"}]}}\n"), "InvalidVpcID.NotFound"},
 		{"invalid flow log", account("    regions: {us-east-1: {vpcs: [{name: a, cidr: 10.0.0.0/16}], flow_logs: [{resource: a, traffic_type: ALL, log_group: g}]}}\n"), "DeliverLogsPermissionArn can't be empty"},
+		{"bad role id", account("    roles: [{id: AROA123, name: r, trust_policy: {Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: \"sts:AssumeRole\"}]}}]\n"), "not a role ID"},
 		{"bad trust policy", account("    roles: [{name: r, trust_policy: {Statement: [{Effect: Allow, Action: \"sts:AssumeRole\"}]}}]\n"), "Missing required field Principal"},
 		{"bad bucket policy", account("    buckets: [{name: bkt, policy: {Statement: [{Effect: Allow, Principal: \"*\", Action: \"s3:GetObject\", Resource: \"arn:aws:s3:::other/*\"}]}}]\n"), "Policy has invalid resource"},
 		{"credentials for an unknown account", "credentials: [{account: \"222222222222\"}]\naccounts: [{id: \"111111111111\"}]", "not in accounts"},

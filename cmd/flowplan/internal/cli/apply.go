@@ -54,7 +54,7 @@ func (a *applyArgs) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	color := e.useColor(e.Stdout, a.out.noColor)
-	if err := render.Plan(e.Stdout, plan, format, render.Options{Color: color}); err != nil {
+	if err := render.Plan(e.Stdout, plan, format, a.out.options(color, render.MarkerPlan, "")); err != nil {
 		return err
 	}
 	if err := refusePartialPlan(plan, ""); err != nil {
@@ -68,7 +68,7 @@ func (a *applyArgs) run(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	return a.execute(ctx, e, b, plan, format, color)
+	return a.execute(ctx, e, b, plan, format, color, "")
 }
 
 // applySaved applies a plan file exactly as saved, after checking that the
@@ -114,7 +114,7 @@ func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format 
 		return &exitError{code: ExitError, err: err}
 	}
 	b.progressDone()
-	return a.execute(ctx, e, b, plan, format, e.useColor(e.Stdout, a.out.noColor))
+	return a.execute(ctx, e, b, plan, format, e.useColor(e.Stdout, a.out.noColor), path)
 }
 
 // refusePartialPlan refuses a plan with scope errors before anything is
@@ -131,7 +131,9 @@ func refusePartialPlan(plan *engine.Plan, when string) error {
 	return &exitError{code: ExitError, err: err}
 }
 
-func (a *applyArgs) execute(ctx context.Context, e *env, b *backend, plan *engine.Plan, format render.Format, color bool) error {
+// execute applies plan and renders the result; planFile is the saved plan
+// it came from, if any.
+func (a *applyArgs) execute(ctx context.Context, e *env, b *backend, plan *engine.Plan, format render.Format, color bool, planFile string) error {
 	pending := 0
 	for _, c := range plan.Changes {
 		if c.Action != engine.NoOp {
@@ -142,7 +144,7 @@ func (a *applyArgs) execute(ctx context.Context, e *env, b *backend, plan *engin
 	result, err := engine.Apply(ctx, b.provider, plan, b.engineOptions(nil))
 	b.progressDone()
 	if result != nil {
-		if rerr := render.Result(e.Stdout, result, plan, format, render.Options{Color: color}); rerr != nil {
+		if rerr := render.Result(e.Stdout, result, plan, format, a.out.options(color, render.MarkerApply, planFile)); rerr != nil {
 			return rerr
 		}
 	}

@@ -44,15 +44,20 @@ func (f *specFlag) load() (*spec.Spec, error) {
 	return s, nil
 }
 
-// outputFlags are the rendering flags shared by plan, show and drift.
+// outputFlags are the rendering flags shared by plan, show, apply and
+// drift.
 type outputFlags struct {
-	format  string
-	noColor bool
+	format   string
+	noColor  bool
+	maxChars int
 }
 
 func (o *outputFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&o.format, "format", "text", "output `format`: text, json or markdown")
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
+	fs.IntVar(&o.maxChars, "max-chars", render.DefaultMarkdownLimit,
+		fmt.Sprintf("keep markdown output under `N` characters, cutting details, never the summary (at least %d; GitHub's comment limit is %d)",
+			render.MinMarkdownLimit, render.GitHubCommentLimit))
 }
 
 func (o *outputFlags) parse(cmd string) (render.Format, error) {
@@ -60,7 +65,16 @@ func (o *outputFlags) parse(cmd string) (render.Format, error) {
 	if err != nil {
 		return f, &usageError{cmd: cmd, msg: err.Error()}
 	}
+	if o.maxChars < render.MinMarkdownLimit {
+		return f, &usageError{cmd: cmd, msg: fmt.Sprintf("--max-chars %d is too small: markdown output needs at least %d characters for its title and summary", o.maxChars, render.MinMarkdownLimit)}
+	}
 	return f, nil
+}
+
+// options are the render options: colour as the CLI decides it, the size
+// limit, and the kind and plan file that markdown output names.
+func (o *outputFlags) options(color bool, kind, planFile string) render.Options {
+	return render.Options{Color: color, MarkdownLimit: o.maxChars, MarkerKind: kind, PlanFile: planFile}
 }
 
 // runFlags are the flags of every command that discovers the live state
@@ -84,10 +98,12 @@ type planArgs struct {
 	runFlags
 	outFile          string
 	detailedExitcode bool
+	// kind is what markdown output is titled and marked as: plan or drift.
+	kind string
 }
 
 func setupPlan(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-	a := &planArgs{}
+	a := &planArgs{kind: render.MarkerPlan}
 	a.define(fs, "the plan")
 	fs.StringVar(&a.outFile, "out", "", "save the plan to `file` (JSON, mode 0600) for a later 'flowplan apply FILE'")
 	fs.BoolVar(&a.detailedExitcode, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
@@ -118,7 +134,8 @@ func (a *planArgs) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := render.Plan(e.Stdout, plan, format, render.Options{Color: e.useColor(e.Stdout, a.out.noColor)}); err != nil {
+	opts := a.out.options(e.useColor(e.Stdout, a.out.noColor), a.kind, a.outFile)
+	if err := render.Plan(e.Stdout, plan, format, opts); err != nil {
 		return err
 	}
 	if a.outFile != "" {
@@ -164,7 +181,7 @@ func (a *showArgs) run(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return render.Plan(e.Stdout, plan, format, render.Options{Color: e.useColor(e.Stdout, a.out.noColor)})
+	return render.Plan(e.Stdout, plan, format, a.out.options(e.useColor(e.Stdout, a.out.noColor), render.MarkerPlan, args[0]))
 }
 
 func setupValidate(fs *flag.FlagSet) func(context.Context, *env, []string) error {
