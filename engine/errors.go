@@ -55,3 +55,21 @@ func KindWords(k Kind) string {
 	}
 	return string(k)
 }
+
+// KindPlural names several resources of a kind in headings: "IAM roles",
+// "IAM role policies", "log groups", "bucket policy statements", "flow logs".
+func KindPlural(k Kind) string {
+	switch k {
+	case KindRole:
+		return "IAM roles"
+	case KindRolePolicy:
+		return "IAM role policies"
+	case KindLogGroup:
+		return "log groups"
+	case KindBucketPolicyStatement:
+		return "bucket policy statements"
+	case KindFlowLog:
+		return "flow logs"
+	}
+	return string(k)
+}

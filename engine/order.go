@@ -151,3 +151,23 @@ func ChangeLess(a, b *Change) bool {
 	}
 	return a.Addr.Less(b.Addr)
 }
+
+// StepLabel names a step for people: "create IAM roles", "delete flow logs
+// being replaced", ...; "" for a step no part runs at.
+func StepLabel(step int) string {
+	for _, ph := range []phase{phaseEarlyDelete, phaseWrite, phaseDelete} {
+		for _, k := range Kinds {
+			for _, op := range writeOps {
+				if (part{ph, op}).step(k) != step {
+					continue
+				}
+				label := string(op) + " " + KindPlural(k)
+				if op == OpDelete && ph != phaseDelete {
+					label += " being replaced"
+				}
+				return label
+			}
+		}
+	}
+	return ""
+}

@@ -200,32 +200,41 @@ func accountLabel(id string, aliases map[string]string, inTable bool) string {
 	return s
 }
 
-// changeSection holds one <details> block per pending change, grouped by
-// account × region under a heading, in address order.
+// changeSection holds one <details> block per pending change, in apply's
+// order, under a numbered heading for each step of it ("3. Create log
+// groups").
 func (h *markdownHandler) changeSection(p *engine.Plan, aliases map[string]string) *section {
 	s := &section{what: "changes"}
-	scope := ""
+	step, n := -1, 0
 	for _, c := range sortedChanges(p.Changes) {
 		if c.Action == engine.NoOp {
 			continue
 		}
 		var b strings.Builder
-		if sc := c.Addr.Account + "/" + c.Addr.Region; sc != scope {
-			scope = sc
-			fmt.Fprintf(&b, "#### %s · %s\n\n", accountLabel(c.Addr.Account, aliases, false), mdCode(c.Addr.Region, false))
+		if c.Step != step {
+			step, n = c.Step, n+1
+			label := engine.StepLabel(c.Step)
+			if label == "" {
+				label = "other changes"
+			}
+			fmt.Fprintf(&b, "#### %d. %s\n\n", n, mdText(strings.ToUpper(label[:1])+label[1:]))
 		}
-		b.WriteString(changeDetails(c))
+		b.WriteString(changeDetails(c, aliases))
 		s.items = append(s.items, b.String())
 	}
 	return s
 }
 
 // changeDetails is one change as a folded <details> block.
-func changeDetails(c *engine.Change) string {
+func changeDetails(c *engine.Change, aliases map[string]string) string {
 	st := styleOf(c.Action, c.Order)
 	var b strings.Builder
-	fmt.Fprintf(&b, "<details><summary><code>%s</code> <code>%s</code> %s</summary>\n\n",
-		htmlText(st.symbol), htmlText(c.Addr.String()), htmlText(wording(c)))
+	alias := ""
+	if a := aliases[c.Addr.Account]; a != "" {
+		alias = " (" + htmlText(a) + ")"
+	}
+	fmt.Fprintf(&b, "<details><summary><code>%s</code> <code>%s</code>%s %s</summary>\n\n",
+		htmlText(st.symbol), htmlText(c.Addr.String()), alias, htmlText(wording(c)))
 	if c.Reason != "" {
 		b.WriteString("Reason: " + mdText(c.Reason) + "\n\n")
 	}
