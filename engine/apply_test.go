@@ -548,29 +548,134 @@ func TestStalePlanIsRefused(t *testing.T) {
 	}
 }
 
-func TestCheckStaleLive(t *testing.T) {
+func TestPrepareSaved(t *testing.T) {
 	p, s := fixture(false)
 	saved := roundTrip(t, makePlan(t, p, s, engine.Options{}))
 	if saved.Accounts[0].ExternalID != "" {
 		t.Fatal("a saved plan must not hold external IDs")
 	}
-	if err := engine.CheckStaleLive(context.Background(), p, s, saved, engine.Options{}); err != nil {
+	ready, err := engine.PrepareSaved(context.Background(), p, s, saved, engine.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if saved.Accounts[0].ExternalID != "very-secret-external-id" {
-		t.Errorf("after the check, accounts must carry external IDs again for apply: %+v", saved.Accounts[0])
+	if ready.ID != saved.ID || ready.Accounts[0].ExternalID != "very-secret-external-id" || len(actions(ready)) != len(actions(saved)) {
+		t.Errorf("prepared plan: id %s (saved %s), account %+v, %d changes (saved %d)", ready.ID, saved.ID, ready.Accounts[0], len(actions(ready)), len(actions(saved)))
 	}
-	apply(t, p, saved, engine.Options{})
+	apply(t, p, ready, engine.Options{})
 	if again := makePlan(t, p, s, engine.Options{}); !again.Empty() {
 		t.Errorf("plan after applying a saved plan is not empty:\n%s", strings.Join(actions(again), "\n"))
 	}
 	changed := *s
 	changed.SHA256 = "fedcba"
-	if err := engine.CheckStaleLive(context.Background(), p, &changed, saved, engine.Options{}); err == nil || !strings.Contains(err.Error(), "has changed since the plan was made") {
+	if _, err := engine.PrepareSaved(context.Background(), p, &changed, saved, engine.Options{}); err == nil || !strings.Contains(err.Error(), "has changed since the plan was made") {
 		t.Errorf("a changed spec must be refused: %v", err)
 	}
-	if err := engine.CheckStaleLive(context.Background(), p, s, saved, engine.Options{}); err == nil {
+	if _, err := engine.PrepareSaved(context.Background(), p, s, saved, engine.Options{}); err == nil {
 		t.Error("an applied plan re-checked against the state it made must be stale")
+	}
+}
+
+// A saved plan edited by someone who can write the artifact can narrow
+// what apply does, never widen it: every edit below is refused before a
+// single provider write, and the fingerprints, which hash live state and
+// so survive the edits, do not help the editor.
+func TestPrepareSavedRefusesEditedPlans(t *testing.T) {
+	p, s := fixture(false)
+	// An unmanaged flow log someone made by hand on a VPC that has one of
+	// ours: a change of ours there has a fingerprint that covers both.
+	p.World.AddFlowLog(acctA, "us-east-1", &engine.Resource{ID: "fl-handmade", FlowLog: &engine.FlowLog{
+		ResourceID: "vpc-a1", ResourceType: "VPC", TrafficType: "ALL", DestinationType: engine.DestS3, Destination: "arn:aws:s3:::someone-elses"}})
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
+	s.Rules[0].Tags = map[string]string{"owner": "netsec"}
+	base := roundTrip(t, makePlan(t, p, s, engine.Options{}))
+	first := func(p *engine.Plan, kind engine.Kind) *engine.Change {
+		for _, c := range p.Changes {
+			if c.Addr.Kind == kind && c.Action != engine.NoOp && c.Addr.Region == "us-east-1" && c.Addr.Account == acctA {
+				return c
+			}
+		}
+		t.Fatalf("no %s change in %s/us-east-1: %v", kind, acctA, actions(p))
+		return nil
+	}
+	tests := []struct {
+		name string
+		edit func(p *engine.Plan)
+		why  string
+	}{
+		{"an update turned into a delete of an unmanaged flow log with a fake ownership tag", func(p *engine.Plan) {
+			c := first(p, engine.KindFlowLog)
+			if c.After.FlowLog.ResourceID != "vpc-a1" {
+				t.Fatalf("first flow log change is %s", c.Addr)
+			}
+			c.Action, c.After = engine.Delete, nil
+			c.Addr = engine.OtherFlowLogAddr(acctA, "us-east-1", "vpc-a1", "fl-handmade")
+			c.Before = &engine.Resource{Addr: c.Addr, ID: "fl-handmade", Tags: map[string]string{engine.TagSpec: "org", engine.TagRule: "prod-vpcs"},
+				FlowLog: &engine.FlowLog{ResourceID: "vpc-a1", ResourceType: "VPC", TrafficType: "ALL", DestinationType: engine.DestS3, Destination: "arn:aws:s3:::someone-elses"}}
+		}, "the plan file says delete; the spec and AWS give no change there"},
+		{"a delete added to a no-op", func(p *engine.Plan) {
+			for _, c := range p.Changes {
+				if c.Action == engine.NoOp && c.Addr.Kind == engine.KindFlowLog {
+					c.Action, c.After = engine.Delete, nil
+					return
+				}
+			}
+		}, "the plan file says delete; the spec and AWS give no change there"},
+		{"logs redirected to another bucket", func(p *engine.Plan) {
+			c := first(p, engine.KindFlowLog)
+			c.Action = engine.Replace
+			c.After.FlowLog.DestinationType, c.After.FlowLog.Destination = engine.DestS3, "arn:aws:s3:::attacker-bucket"
+			c.After.FlowLog.DeliverLogsPermissionARN = ""
+		}, "the spec and AWS give update"},
+		{"the tags of an update changed", func(p *engine.Plan) {
+			first(p, engine.KindFlowLog).After.Tags["owner"] = "attacker"
+		}, "is not the one the spec produces"},
+		{"an update pointed at another flow log", func(p *engine.Plan) {
+			first(p, engine.KindFlowLog).Before.ID = "fl-handmade"
+		}, "the plan file acts on fl-handmade"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			saved := roundTrip(t, base)
+			tt.edit(saved)
+			p.ResetCalls()
+			_, err := engine.PrepareSaved(context.Background(), p, s, saved, engine.Options{})
+			var ne *engine.NarrowError
+			if !errors.As(err, &ne) || !strings.Contains(err.Error(), tt.why) {
+				t.Fatalf("PrepareSaved error = %v, want a *NarrowError saying %q", err, tt.why)
+			}
+			if n := len(p.ApplyCalls()); n != 0 {
+				t.Errorf("%d provider writes", n)
+			}
+		})
+	}
+	if !p.World.HasFlowLog("fl-handmade") {
+		t.Error("the hand-made flow log is gone")
+	}
+}
+
+// A plan key signs saved plans: a plan signed with it verifies; a changed
+// one, one signed with another key, and an unsigned one do not.
+func TestSignedPlans(t *testing.T) {
+	p, s := fixture(false)
+	plan := makePlan(t, p, s, engine.Options{})
+	key := []byte("the-plan-key")
+	if err := engine.Sign(plan, key); err != nil {
+		t.Fatal(err)
+	}
+	saved := roundTrip(t, plan)
+	if err := engine.Verify(saved, key); err != nil {
+		t.Fatalf("a signed plan does not verify: %v", err)
+	}
+	if err := engine.Verify(saved, []byte("another-key")); !errors.Is(err, engine.ErrBadSignature) {
+		t.Errorf("another key: %v", err)
+	}
+	saved.Changes[0].Action = engine.Delete
+	if err := engine.Verify(saved, key); !errors.Is(err, engine.ErrBadSignature) {
+		t.Errorf("an edited plan: %v", err)
+	}
+	unsigned := roundTrip(t, makePlan(t, p, s, engine.Options{}))
+	if err := engine.Verify(unsigned, key); !errors.Is(err, engine.ErrUnsigned) {
+		t.Errorf("an unsigned plan: %v", err)
 	}
 }
 

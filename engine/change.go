@@ -117,8 +117,12 @@ type Plan struct {
 	Changes []*Change `json:"changes"`
 	// Notes are sorted by Addr.
 	Notes []Note `json:"notes,omitempty"`
-	// Errors are discovery failures; their scopes have no changes.
+	// Errors are discovery failures, whose scopes have no changes, and
+	// planning errors. A plan with errors is never applied.
 	Errors []ScopeError `json:"errors,omitempty"`
+	// Signature is an HMAC-SHA256 of the rest of the plan (see Sign), set
+	// when a plan key is configured.
+	Signature string `json:"signature,omitempty"`
 }
 
 // Counts returns how many changes have each action.

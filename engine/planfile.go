@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -158,34 +157,4 @@ func short(sum string) string {
 		return "(none)"
 	}
 	return sum
-}
-
-// CheckStaleLive re-checks a saved plan before it is applied: the spec
-// must be the file the plan was made from (CheckSpec), and a fresh
-// discovery must find the state of every change unchanged (CheckStale).
-//
-// On success it replaces saved.Accounts with the freshly resolved accounts
-// of the same IDs, external IDs included (in memory only: the file never
-// holds them), so that Apply reaches each account as the spec now says.
-func CheckStaleLive(ctx context.Context, p Provider, s *spec.Spec, saved *Plan, opts Options) error {
-	if err := CheckSpec(saved, s); err != nil {
-		return err
-	}
-	current, err := Discover(ctx, p, s, opts)
-	if err != nil {
-		return err
-	}
-	if err := CheckStale(saved, current); err != nil {
-		return err
-	}
-	fresh := map[string]Account{}
-	for _, a := range current.Accounts {
-		fresh[a.ID] = a
-	}
-	for i, a := range saved.Accounts {
-		if f, ok := fresh[a.ID]; ok {
-			saved.Accounts[i] = f
-		}
-	}
-	return nil
 }

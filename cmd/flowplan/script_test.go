@@ -138,6 +138,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"freeport":   cmdFreePort,
 	"waitfor":    cmdWaitFor,
 	"need":       cmdNeed,
+	"planedit":   cmdPlanEdit,
 }
 
 // cmdExitcode runs a command and checks its exact exit code, keeping its

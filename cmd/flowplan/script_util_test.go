@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -165,4 +166,63 @@ func cmdNeed(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s, and FLOWPLAN_REQUIRE_E2E=1 makes that a failure", msg)
 	}
 	state(ts).t.Skip(msg)
+}
+
+// cmdPlanEdit edits a plan file as someone who can write the CI artifact
+// would: it sets keys of one change, found by its address, or of the plan
+// itself (ADDR "."), to JSON values; KEY=- deletes the key. Paths are dotted.
+//
+//	planedit FILE ADDR KEY=JSON...
+func cmdPlanEdit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: planedit FILE ADDR KEY=JSON...")
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &doc); err != nil {
+		ts.Fatalf("planedit: %s is not JSON: %v", args[0], err)
+	}
+	target := doc
+	if args[1] != "." {
+		target = nil
+		changes, _ := doc["changes"].([]any)
+		for _, c := range changes {
+			ch, _ := c.(map[string]any)
+			a, _ := ch["address"].(map[string]any)
+			if fmt.Sprintf("%v/%v/%v/%v", a["account"], a["region"], a["kind"], a["name"]) == args[1] {
+				target = ch
+			}
+		}
+		if target == nil {
+			ts.Fatalf("planedit: no change at %s", args[1])
+		}
+	}
+	for _, kv := range args[2:] {
+		key, val, ok := strings.Cut(kv, "=")
+		if !ok {
+			ts.Fatalf("planedit: %q is not KEY=JSON", kv)
+		}
+		segs := strings.Split(key, ".")
+		m := target
+		for _, s := range segs[:len(segs)-1] {
+			next, ok := m[s].(map[string]any)
+			if !ok {
+				next = map[string]any{}
+				m[s] = next
+			}
+			m = next
+		}
+		last := segs[len(segs)-1]
+		if val == "-" {
+			delete(m, last)
+			continue
+		}
+		var v any
+		if err := json.Unmarshal([]byte(val), &v); err != nil {
+			ts.Fatalf("planedit: %s: %v", kv, err)
+		}
+		m[last] = v
+	}
+	out, err := json.MarshalIndent(doc, "", "  ")
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), out, 0o600))
 }

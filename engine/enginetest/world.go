@@ -90,6 +90,13 @@ func (w *World) AddFlowLog(account, region string, r *engine.Resource) string {
 	return c.ID
 }
 
+// HasFlowLog reports whether the flow log exists.
+func (w *World) HasFlowLog(id string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.FlowLogs[id] != nil
+}
+
 // DeleteFlowLog removes a flow log behind flowplan's back.
 func (w *World) DeleteFlowLog(id string) {
 	w.mu.Lock()

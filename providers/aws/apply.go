@@ -86,20 +86,23 @@ func failAll(out []engine.Outcome, err error) {
 // ownership tag; the engine never plans that, so this is a last defence.
 var errNotManaged = errors.New("refusing to change a resource flowplan does not manage (no flowplan:spec tag)")
 
-// checkManaged verifies that the change's Before is managed by the spec
-// applying the batch (and by After's spec, when there is an After).
-func (a *applier) checkManaged(c *engine.Change) error {
-	if c.Before == nil {
-		return errors.New("change has no discovered resource")
+// checkManaged verifies that live, the resource as AWS describes it just
+// before the write, is managed by the spec applying the batch (and by the
+// change's After's spec, when there is an After). It is never given the
+// change's Before: a saved plan is untrusted, and its copy of a resource's
+// tags proves nothing.
+func (a *applier) checkManaged(c *engine.Change, live *engine.Resource) error {
+	if live == nil {
+		return errors.New("change has no resource to act on")
 	}
-	owner, _ := c.Before.Owner()
+	owner, _ := live.Owner()
 	if owner == "" {
 		return errNotManaged
 	}
 	if a.b.Spec != "" && owner != a.b.Spec {
 		return fmt.Errorf("refusing to change a resource of spec %q for spec %q", owner, a.b.Spec)
 	}
-	if c.After != nil {
+	if c.After != nil && c.After.Tags != nil {
 		if want, _ := c.After.Owner(); want != owner {
 			return fmt.Errorf("refusing to change a resource of spec %q for spec %q", owner, want)
 		}

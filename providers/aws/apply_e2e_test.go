@@ -165,34 +165,69 @@ func TestApplyFlowLogs(t *testing.T) {
 	})
 }
 
+// The provider checks ownership on what AWS says just before it writes,
+// never on the change's copy of the resource: a plan file is untrusted, and
+// one that gives an unmanaged flow log, or another spec's, this spec's tags
+// still gets a refusal, with only DescribeFlowLogs made.
 func TestApplyRefusesUnmanagedFlowLogs(t *testing.T) {
-	p, err := New(context.Background(), Options{EndpointURL: "http://127.0.0.1:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := engine.Account{ID: "111111111111"}
-	unmanaged := &engine.Resource{Addr: engine.Addr{Account: a.ID, Region: testRegion, Kind: engine.KindFlowLog, Name: "vpc-1/fl-1"}, ID: "fl-1",
-		Tags: map[string]string{"Name": "theirs"}, FlowLog: &engine.FlowLog{ResourceID: "vpc-1"}}
-	otherSpec := &engine.Resource{Addr: unmanaged.Addr, ID: "fl-2", Tags: map[string]string{engine.TagSpec: "other", engine.TagRule: "r"}, FlowLog: &engine.FlowLog{ResourceID: "vpc-1"}}
-	mine := &engine.Resource{Addr: unmanaged.Addr, ID: "fl-1", Tags: map[string]string{engine.TagSpec: "test", engine.TagRule: "r"}, FlowLog: &engine.FlowLog{ResourceID: "vpc-1"}}
-	tests := []struct {
-		op     engine.Op
-		change *engine.Change
-	}{
-		{engine.OpDelete, &engine.Change{Addr: unmanaged.Addr, Before: unmanaged}},
-		{engine.OpUpdate, &engine.Change{Addr: unmanaged.Addr, Before: unmanaged, After: mine}},
-		{engine.OpUpdate, &engine.Change{Addr: unmanaged.Addr, Before: otherSpec, After: mine}},
-		{engine.OpAdopt, &engine.Change{Addr: unmanaged.Addr, Before: otherSpec, After: mine}},
-	}
-	for _, tt := range tests {
-		out := p.Apply(context.Background(), batch(a, testRegion, engine.KindFlowLog, tt.op, tt.change))
-		if out[0].Err == nil || !strings.Contains(out[0].Err.Error(), "refusing") {
-			t.Errorf("%s of %v: err = %v, want a refusal", tt.op, tt.change.Before.Tags, out[0].Err)
+	forEachBackend(t, func(t *testing.T, be *backend) {
+		p := newTestProvider(t, be)
+		acct := testAccount("111111111111", testRegion)
+		ids := be.seed(t, p, (&seed{buckets: []seedBucket{{acct.ID, testRegion, "refuse-a"}, {acct.ID, testRegion, "refuse-b"}}}).vpcs(acct.ID+"/"+testRegion, seedVPC{name: "a", cidr: "10.0.0.0/16"}))
+		w := newWorld(t, p, testSession(t, p, acct))
+		make := func(bucket string, tags map[string]string) *engine.Resource {
+			id := w.flowLog(testRegion, &ec2.CreateFlowLogsInput{
+				ResourceIds: []string{ids["a"]}, ResourceType: ec2types.FlowLogsResourceTypeVpc, TrafficType: ec2types.TrafficTypeAll,
+				LogDestinationType: ec2types.LogDestinationTypeS3, LogDestination: aws.String("arn:aws:s3:::" + bucket),
+				TagSpecifications: ec2TagSpec(ec2types.ResourceTypeVpcFlowLog, tags),
+			})
+			return discoverFlowLogs(t, p, acct)[id]
 		}
-	}
-	if n := p.Stats().Calls(); n != 0 {
-		t.Errorf("made %d AWS calls, want none", n)
-	}
+		theirs := make("refuse-a", map[string]string{"Name": "theirs"})
+		otherSpec := make("refuse-b", map[string]string{engine.TagSpec: "other", engine.TagRule: "r"})
+		// What an edited plan file claims: this spec's tags on both.
+		lie := func(r *engine.Resource) *engine.Resource {
+			c := *r
+			c.Tags = map[string]string{engine.TagSpec: "test", engine.TagRule: "r"}
+			return &c
+		}
+		mine := func(r *engine.Resource) *engine.Resource {
+			c := lie(r)
+			c.Tags["owner"] = "attacker"
+			return c
+		}
+		tests := []struct {
+			op     engine.Op
+			change *engine.Change
+		}{
+			{engine.OpDelete, &engine.Change{Addr: theirs.Addr, Before: lie(theirs)}},
+			{engine.OpDelete, &engine.Change{Addr: otherSpec.Addr, Before: lie(otherSpec)}},
+			{engine.OpUpdate, &engine.Change{Addr: theirs.Addr, Before: lie(theirs), After: mine(theirs)}},
+			{engine.OpUpdate, &engine.Change{Addr: otherSpec.Addr, Before: lie(otherSpec), After: mine(otherSpec)}},
+			{engine.OpAdopt, &engine.Change{Addr: otherSpec.Addr, Before: &engine.Resource{ID: otherSpec.ID, FlowLog: otherSpec.FlowLog}, After: mine(otherSpec)}},
+		}
+		p.Stats().Reset()
+		for _, tt := range tests {
+			b := batch(acct, testRegion, engine.KindFlowLog, tt.op, tt.change)
+			b.Spec = "test"
+			out := p.Apply(context.Background(), b)
+			if out[0].Err == nil || !strings.Contains(out[0].Err.Error(), "refusing") {
+				t.Errorf("%s of %s: err = %v, want a refusal", tt.op, tt.change.Before.ID, out[0].Err)
+			}
+		}
+		for call := range p.Stats().ScopeCalls(acct.ID + "/" + testRegion) {
+			if call != "EC2:DescribeFlowLogs" {
+				t.Errorf("made %s; want only DescribeFlowLogs", call)
+			}
+		}
+		after := discoverFlowLogs(t, p, acct)
+		if d := cmp.Diff(theirs.Tags, after[theirs.ID].Tags); after[theirs.ID] == nil || d != "" {
+			t.Errorf("their flow log changed (-want +got):\n%s", d)
+		}
+		if d := cmp.Diff(otherSpec.Tags, after[otherSpec.ID].Tags); after[otherSpec.ID] == nil || d != "" {
+			t.Errorf("the other spec's flow log changed (-want +got):\n%s", d)
+		}
+	})
 }
 
 func TestApplyRefusesOtherInlinePolicies(t *testing.T) {

@@ -280,6 +280,17 @@ func TestIAMPropagationTimeoutIsPerBatch(t *testing.T) {
 // that shared its CreateTags call.
 func TestTagUpdateOfAGoneFlowLogFailsAlone(t *testing.T) {
 	f, url := newFakeEC2(t, func(action string, form url.Values, _ int) (int, string) {
+		if action == "DescribeFlowLogs" {
+			// All three exist when the provider reads them; fl-2 is gone
+			// by the time it tags them.
+			var items strings.Builder
+			for i := 1; form.Has(fmt.Sprintf("FlowLogId.%d", i)); i++ {
+				id := form.Get(fmt.Sprintf("FlowLogId.%d", i))
+				fmt.Fprintf(&items, "<item><flowLogId>%s</flowLogId><resourceId>vpc-%s</resourceId><tagSet>"+
+					"<item><key>flowplan:spec</key><value>test</value></item><item><key>flowplan:rule</key><value>old</value></item></tagSet></item>", id, id)
+			}
+			return http.StatusOK, `<DescribeFlowLogsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><flowLogSet>` + items.String() + `</flowLogSet></DescribeFlowLogsResponse>`
+		}
 		for i := 1; form.Has(fmt.Sprintf("ResourceId.%d", i)); i++ {
 			if form.Get(fmt.Sprintf("ResourceId.%d", i)) == "fl-2" {
 				return http.StatusBadRequest, ec2Error("InvalidFlowLogId.NotFound", "The flowLog ID 'fl-2' does not exist")

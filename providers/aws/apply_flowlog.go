@@ -346,23 +346,60 @@ func unsuccessfulError(u ec2types.UnsuccessfulItem) error {
 	return &itemError{code: aws.ToString(u.Error.Code), message: aws.ToString(u.Error.Message)}
 }
 
-// deleteFlowLogs deletes the batch's flow logs, 1000 IDs a call. A flow log
-// already gone is reported as engine.ErrNotFound, which the engine counts
-// as done.
+// liveFlowLogs describes the batch's flow logs by ID, 1000 a call, just
+// before it writes to them: ownership is checked on what AWS says, never
+// on the change's copy. It returns them by index into the batch; a change
+// whose flow log AWS no longer has is left out, and so is every change when
+// the describe fails, with its error recorded.
+func (a *applier) liveFlowLogs(ctx context.Context, c *ec2.Client) map[int]*engine.Resource {
+	byID := map[string][]int{}
+	for i, ch := range a.b.Changes {
+		if ch.Before == nil || ch.Before.ID == "" {
+			a.out[i].Err = a.wrap(ch, errors.New("change names no flow log ID"))
+			continue
+		}
+		byID[ch.Before.ID] = append(byID[ch.Before.ID], i)
+	}
+	live := map[int]*engine.Resource{}
+	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(byID)), engine.MaxFlowLogIDs) {
+		fls, err := describeFlowLogs(ctx, c, chunk)
+		if err != nil {
+			for _, id := range chunk {
+				for _, i := range byID[id] {
+					a.out[i].Err = a.wrap(a.b.Changes[i], annotate("read the flow log before changing it", err))
+				}
+			}
+			continue
+		}
+		for _, f := range fls {
+			for _, i := range byID[aws.ToString(f.FlowLogId)] {
+				live[i] = flowLogResource(a.b.Account.ID, a.b.Region, f)
+			}
+		}
+	}
+	return live
+}
+
+// deleteFlowLogs deletes the batch's flow logs this spec owns, as AWS
+// says just before the delete, 1000 IDs a call. A flow log already gone is
+// reported as engine.ErrNotFound, which the engine counts as done.
 func (a *applier) deleteFlowLogs(ctx context.Context) {
+	c := a.p.ec2(a.s, a.b.Region)
+	live := a.liveFlowLogs(ctx, c)
 	byID := map[string]int{}
 	for i, ch := range a.b.Changes {
-		if err := a.checkManaged(ch); err != nil {
-			a.out[i].Err = a.wrap(ch, err)
-			continue
+		switch {
+		case a.out[i].Err != nil:
+		case live[i] == nil:
+			a.out[i].Err = a.wrap(ch, markNotFound(fmt.Errorf("flow log %s no longer exists", ch.Before.ID)))
+		default:
+			if err := a.checkManaged(ch, live[i]); err != nil {
+				a.out[i].Err = a.wrap(ch, err)
+				continue
+			}
+			byID[ch.Before.ID] = i
 		}
-		if ch.Before.ID == "" {
-			a.out[i].Err = a.wrap(ch, errors.New("flow log has no ID"))
-			continue
-		}
-		byID[ch.Before.ID] = i
 	}
-	c := a.p.ec2(a.s, a.b.Region)
 	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(byID)), engine.MaxFlowLogIDs) {
 		a.deleteFlowLogIDs(ctx, c, chunk, byID)
 	}
@@ -400,20 +437,24 @@ func (a *applier) deleteFlowLogIDs(ctx context.Context, c *ec2.Client, ids []str
 // adopted (OpAdopt). Flow logs needing the same tags share CreateTags calls.
 // No tag is ever removed (see tagsToSet).
 func (a *applier) tagFlowLogs(ctx context.Context) {
+	c := a.p.ec2(a.s, a.b.Region)
+	live := a.liveFlowLogs(ctx, c)
 	sets := map[string][]int{}
 	setTags := map[string]map[string]string{}
 	for i, ch := range a.b.Changes {
-		if err := a.checkTaggable(ch); err != nil {
+		if a.out[i].Err != nil {
+			continue
+		}
+		if err := a.checkTaggable(ch, live[i]); err != nil {
 			a.out[i].Err = a.wrap(ch, err)
 			continue
 		}
-		if set := tagsToSet(ch.Before.Tags, ch.After.Tags); len(set) > 0 {
+		if set := tagsToSet(live[i].Tags, ch.After.Tags); len(set) > 0 {
 			k := configKeyTags(set)
 			sets[k] = append(sets[k], i)
 			setTags[k] = set
 		}
 	}
-	c := a.p.ec2(a.s, a.b.Region)
 	for _, k := range slices.Sorted(maps.Keys(sets)) {
 		a.tagCall(ctx, c, sets[k], toEC2Tags(setTags[k]))
 	}
@@ -421,23 +462,25 @@ func (a *applier) tagFlowLogs(ctx context.Context) {
 		if a.out[i].Err != nil {
 			continue
 		}
-		r := *ch.Before
+		r := *live[i]
 		r.Addr = ch.After.Addr
-		r.Tags = resultTags(ch.Before.Tags, ch.After.Tags)
+		r.Tags = resultTags(live[i].Tags, ch.After.Tags)
 		a.out[i].Resource = &r
 	}
 }
 
 // checkTaggable allows updating a flow log this spec manages, and adopting
-// one no spec manages.
-func (a *applier) checkTaggable(ch *engine.Change) error {
-	if ch.Before == nil || ch.After == nil || ch.Before.ID == "" {
-		return errors.New("change needs the discovered flow log and the desired one")
+// one no spec manages, as AWS describes it now (live).
+func (a *applier) checkTaggable(ch *engine.Change, live *engine.Resource) error {
+	switch {
+	case ch.After == nil:
+		return errors.New("change has no desired flow log")
+	case live == nil:
+		return fmt.Errorf("flow log %s no longer exists", ch.Before.ID)
+	case a.b.Op == engine.OpUpdate:
+		return a.checkManaged(ch, live)
 	}
-	if a.b.Op == engine.OpUpdate {
-		return a.checkManaged(ch)
-	}
-	if owner, _ := ch.Before.Owner(); owner != "" {
+	if owner, _ := live.Owner(); owner != "" {
 		return fmt.Errorf("refusing to adopt a flow log managed by spec %q", owner)
 	}
 	return nil

@@ -24,18 +24,46 @@ func (a *applier) role(ctx context.Context, ch *engine.Change) (*engine.Resource
 	switch a.b.Op {
 	case engine.OpCreate:
 		return a.createRole(ctx, c, ch.After)
-	case engine.OpUpdate:
-		if err := a.checkManaged(ch); err != nil {
+	case engine.OpUpdate, engine.OpDelete:
+		live, err := a.liveRole(ctx, c, ch)
+		if err != nil {
 			return nil, err
 		}
-		return updateRole(ctx, c, ch.Before, ch.After)
-	case engine.OpDelete:
-		if err := a.checkManaged(ch); err != nil {
-			return nil, err
+		if a.b.Op == engine.OpDelete {
+			return nil, deleteRole(ctx, c, live.Role.Name)
 		}
-		return nil, deleteRole(ctx, c, ch.Before.Role.Name)
+		return updateRole(ctx, c, live, ch.After)
 	}
 	return nil, fmt.Errorf("unknown operation %q", a.b.Op)
+}
+
+// liveRole reads the role a change updates or deletes just before the
+// write, and checks on what IAM says that this spec owns it. A role IAM no
+// longer has is engine.ErrNotFound.
+func (a *applier) liveRole(ctx context.Context, c *iam.Client, ch *engine.Change) (*engine.Resource, error) {
+	name := ""
+	switch {
+	case ch.Before != nil && ch.Before.Role != nil:
+		name = ch.Before.Role.Name
+	case ch.Before != nil && ch.Before.RolePolicy != nil:
+		name = ch.Before.RolePolicy.RoleName
+	case ch.After != nil && ch.After.RolePolicy != nil:
+		name = ch.After.RolePolicy.RoleName
+	default:
+		return nil, errors.New("change names no role")
+	}
+	have, err := getRole(ctx, c, name)
+	if err != nil {
+		return nil, annotate("read role "+name+" before changing it", err)
+	}
+	if have == nil {
+		return nil, markNotFound(fmt.Errorf("role %s no longer exists", name))
+	}
+	live := roleResource(a.b.Account.ID, have)
+	if err := a.checkManaged(ch, live); err != nil {
+		return nil, err
+	}
+	return live, nil
 }
 
 // createRole creates the role. If it already exists (a re-run after a
@@ -162,8 +190,17 @@ func (a *applier) rolePolicy(ctx context.Context, ch *engine.Change) (*engine.Re
 		if err := checkPolicyName(rp); err != nil {
 			return nil, err
 		}
+		// The policy goes only on a role this spec owns, as IAM says now; a
+		// role created a moment ago may not show yet.
+		_, err := a.liveRole(ctx, c, ch)
+		for errors.Is(err, engine.ErrNotFound) && a.waitIAM(ctx, "role "+rp.RoleName) {
+			_, err = a.liveRole(ctx, c, ch)
+		}
+		if err != nil {
+			return nil, err
+		}
 		in := &iam.PutRolePolicyInput{RoleName: aws.String(rp.RoleName), PolicyName: aws.String(rp.PolicyName), PolicyDocument: aws.String(rp.Document)}
-		_, err := c.PutRolePolicy(ctx, in)
+		_, err = c.PutRolePolicy(ctx, in)
 		for ErrorCode(err) == "NoSuchEntity" && a.waitIAM(ctx, "role "+rp.RoleName) {
 			_, err = c.PutRolePolicy(ctx, in)
 		}
@@ -179,6 +216,9 @@ func (a *applier) rolePolicy(ctx context.Context, ch *engine.Change) (*engine.Re
 		}
 		rp := ch.Before.RolePolicy
 		if err := checkPolicyName(rp); err != nil {
+			return nil, err
+		}
+		if _, err := a.liveRole(ctx, c, ch); err != nil {
 			return nil, err
 		}
 		_, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(rp.RoleName), PolicyName: aws.String(rp.PolicyName)})

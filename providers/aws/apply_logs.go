@@ -23,10 +23,21 @@ func (a *applier) logGroup(ctx context.Context, ch *engine.Change) (*engine.Reso
 	case engine.OpCreate:
 		return a.createLogGroup(ctx, ch.After)
 	case engine.OpUpdate:
-		if err := a.checkManaged(ch); err != nil {
+		if ch.After == nil || ch.After.LogGroup == nil {
+			return nil, errors.New("change has no desired log group")
+		}
+		// Ownership as CloudWatch Logs says now, not as the change says.
+		live, err := a.readLogGroup(ctx, a.p.logs(a.s, a.b.Region), ch.After.LogGroup.Name)
+		if err != nil {
+			return nil, annotate("read the log group before changing it", err)
+		}
+		if live == nil {
+			return nil, fmt.Errorf("log group %s no longer exists", ch.After.LogGroup.Name)
+		}
+		if err := a.checkManaged(ch, live); err != nil {
 			return nil, err
 		}
-		return a.updateLogGroup(ctx, ch.Before, ch.After)
+		return a.updateLogGroup(ctx, live, ch.After)
 	case engine.OpDelete:
 		return nil, errNoLogGroupDelete
 	}

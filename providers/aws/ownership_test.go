@@ -29,11 +29,11 @@ func TestCheckManaged(t *testing.T) {
 		{"unmanaged", "org", owned(""), nil, "does not manage"},
 		{"another spec's, delete", "org", owned("other"), nil, `spec "other" for spec "org"`},
 		{"another spec's, update", "org", owned("other"), owned("other"), `spec "other" for spec "org"`},
-		{"no discovered resource", "org", nil, owned("org"), "no discovered resource"},
+		{"no live resource", "org", nil, owned("org"), "no resource to act on"},
 	}
 	for _, tt := range tests {
 		a := &applier{b: &engine.Batch{Spec: tt.batchSpec}}
-		err := a.checkManaged(&engine.Change{Before: tt.before, After: tt.after})
+		err := a.checkManaged(&engine.Change{After: tt.after}, tt.before)
 		switch {
 		case tt.wantErr == "" && err != nil:
 			t.Errorf("%s: %v", tt.name, err)

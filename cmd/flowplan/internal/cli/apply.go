@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"strings"
 
 	"github.com/flowplan/flowplan/engine"
@@ -16,6 +15,7 @@ import (
 
 type applyArgs struct {
 	runFlags
+	planKey     planKeyFlag
 	autoApprove bool
 }
 
@@ -23,6 +23,7 @@ func setupApply(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	a := &applyArgs{}
 	a.define(fs, "the changes")
 	fs.BoolVar(&a.autoApprove, "auto-approve", false, "apply without asking for confirmation")
+	a.planKey.define(fs)
 	return a.run
 }
 
@@ -71,8 +72,11 @@ func (a *applyArgs) run(ctx context.Context, e *env, args []string) error {
 	return a.execute(ctx, e, b, plan, format, color, "")
 }
 
-// applySaved applies a plan file exactly as saved, after checking that the
-// spec is the one it was made from and that nothing it touches has changed.
+// applySaved applies a saved plan file. The file is untrusted (it travels
+// as a CI artifact): its signature is checked when a plan key is set, the
+// spec it names must be inside the working directory unless given with -f,
+// and engine.PrepareSaved makes the plan again from that spec and AWS, so
+// that what is applied is the fresh version of each change the file lists.
 func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format render.Format) error {
 	if len(a.targets) > 0 {
 		return &usageError{cmd: "apply", msg: "--target cannot be used with a saved plan: the plan is applied exactly as saved; make a new plan with --target instead"}
@@ -81,16 +85,24 @@ func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format 
 	if err != nil {
 		return err
 	}
-	specPath := a.spec.path
-	if !a.spec.set {
-		specPath = plan.Spec.File
-	}
-	s, err := spec.Load(specPath)
-	if err != nil {
-		if !a.spec.set && errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("%w\nThe plan was made from %s; if that spec is elsewhere now, give it with -f.", err, specPath)
-		}
+	if err := a.planKey.verify(e, path, plan); err != nil {
 		return err
+	}
+	var s *spec.Spec
+	if a.spec.set {
+		if s, err = spec.Load(a.spec.path); err != nil {
+			return err
+		}
+	} else {
+		specPath, err := planSpecPath(plan.Spec.File)
+		if err != nil {
+			return &exitError{code: ExitError, err: err}
+		}
+		// Never echo what the file holds: the plan chose it.
+		if s, err = spec.Load(specPath); err != nil {
+			return &exitError{code: ExitError, err: fmt.Errorf("the spec the plan names, %s, is not a valid flowplan spec; see why with: flowplan validate -f %s", display(plan.Spec.File), plan.Spec.File)}
+		}
+		s.File = plan.Spec.File
 	}
 	if err := engine.CheckSpec(plan, s); err != nil {
 		return err
@@ -109,12 +121,12 @@ func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format 
 	}
 	opts := b.engineOptions(nil)
 	b.startDiscovery()
-	if err := engine.CheckStaleLive(ctx, b.provider, s, plan, opts); err != nil {
-		b.progressDone()
+	ready, err := engine.PrepareSaved(ctx, b.provider, s, plan, opts)
+	b.progressDone()
+	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
-	b.progressDone()
-	return a.execute(ctx, e, b, plan, format, e.useColor(e.Stdout, a.out.noColor), path)
+	return a.execute(ctx, e, b, ready, format, e.useColor(e.Stdout, a.out.noColor), path)
 }
 
 // refusePartialPlan refuses a plan with scope errors before anything is

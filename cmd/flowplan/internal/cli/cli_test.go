@@ -114,9 +114,41 @@ func TestSavePlanErrorNamesTheOperationOnce(t *testing.T) {
 func TestApplySavedPlanWhoseSpecMovedSaysHowToGiveIt(t *testing.T) {
 	_, planPath := savedPlan(t, func(p *engine.Plan) { p.Spec.File = "elsewhere/flowplan.yaml" })
 	code, _, stderr := runCLI(t, "apply", planPath)
-	want := "Error: load spec elsewhere/flowplan.yaml: no such file or directory\n" +
-		"The plan was made from elsewhere/flowplan.yaml; if that spec is elsewhere now, give it with -f.\n"
+	want := "Error: the spec the plan was made from, \"elsewhere/flowplan.yaml\", cannot be read: no such file or directory\n" +
+		"If that spec is elsewhere now, give it with -f\n"
 	if code != ExitError || stderr != want {
 		t.Errorf("exit %d, stderr %q; want exit 1 and %q", code, stderr, want)
+	}
+}
+
+// Plan files are untrusted. One that names a spec outside the working
+// directory (a credentials file, say) is refused without reading it, and
+// one naming a file inside it that is no spec is refused without echoing
+// a byte of it.
+func TestSavedPlanCannotMakeApplyReadOrEchoAFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	secrets := filepath.Join(t.TempDir(), "credentials")
+	const secret = "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	if err := os.WriteFile(secrets, []byte("[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"+secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, named := range []string{secrets, "../" + filepath.Base(filepath.Dir(secrets)) + "/credentials", ".env"} {
+		_, planPath := savedPlan(t, func(p *engine.Plan) { p.Spec.File = named })
+		code, stdout, stderr := runCLI(t, "apply", planPath, "--auto-approve")
+		if code != ExitError {
+			t.Errorf("%s: exit %d, want 1", named, code)
+		}
+		for _, leak := range []string{"wJalrXUtnFEMI", "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key"} {
+			if strings.Contains(stdout+stderr, leak) {
+				t.Errorf("%s: the output shows %q:\n%s%s", named, leak, stdout, stderr)
+			}
+		}
+		if named != ".env" && !strings.Contains(stderr, "outside the working directory") {
+			t.Errorf("%s: stderr = %q, want it refused as outside the working directory", named, stderr)
+		}
 	}
 }

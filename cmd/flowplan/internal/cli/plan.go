@@ -96,6 +96,7 @@ func (r *runFlags) define(fs *flag.FlagSet, limits string) {
 
 type planArgs struct {
 	runFlags
+	planKey          planKeyFlag
 	outFile          string
 	detailedExitcode bool
 	// kind is what markdown output is titled and marked as: plan or drift.
@@ -107,6 +108,7 @@ func setupPlan(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	a.define(fs, "the plan")
 	fs.StringVar(&a.outFile, "out", "", "save the plan to `file` (JSON, mode 0600) for a later 'flowplan apply FILE'")
 	fs.BoolVar(&a.detailedExitcode, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
+	a.planKey.define(fs)
 	return a.run
 }
 
@@ -139,6 +141,9 @@ func (a *planArgs) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if a.outFile != "" {
+		if err := a.planKey.sign(e, plan); err != nil {
+			return err
+		}
 		if err := engine.SavePlanFile(a.outFile, plan); err != nil {
 			return err
 		}
@@ -160,12 +165,14 @@ func planExit(plan *engine.Plan, detailed bool) error {
 }
 
 type showArgs struct {
-	out outputFlags
+	out     outputFlags
+	planKey planKeyFlag
 }
 
 func setupShow(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	a := &showArgs{}
 	a.out.define(fs)
+	a.planKey.define(fs)
 	return a.run
 }
 
@@ -179,6 +186,9 @@ func (a *showArgs) run(_ context.Context, e *env, args []string) error {
 	}
 	plan, err := engine.LoadPlanFile(args[0])
 	if err != nil {
+		return err
+	}
+	if err := a.planKey.verify(e, args[0], plan); err != nil {
 		return err
 	}
 	return render.Plan(e.Stdout, plan, format, a.out.options(e.useColor(e.Stdout, a.out.noColor), render.MarkerPlan, args[0]))
