@@ -718,33 +718,35 @@ func TestTargetFilteringKeepsDependencies(t *testing.T) {
 	}
 }
 
-// TestTargetMatchingNothingIsWarned checks that every --target prefix that
-// matches no change and no note, and only such a prefix, gets a warning.
-func TestTargetMatchingNothingIsWarned(t *testing.T) {
+// TestTargetMatchingNothingIsAnError checks that a --target prefix that
+// matches no change and no note, and only such a prefix, is an error that
+// names it and the nearest addresses: a typo in CI must not pass for "no
+// changes".
+func TestTargetMatchingNothingIsAnError(t *testing.T) {
 	p, s := fixture(false)
 	tests := []struct {
 		name    string
 		targets []string
-		want    []string // "<address>: <message>" of the plan's warnings
+		want    string // the error, "" for none
 	}{
-		{"every prefix matches", []string{acctA + "/us-east-1/flow_log", acctB + "/"}, nil},
+		{"every prefix matches", []string{acctA + "/us-east-1/flow_log", acctB + "/"}, ""},
 		{"a region typo", []string{acctA + "/us-east-1/flow_log", acctA + "/us-east-2"},
-			[]string{acctA + "/us-east-2//: --target " + acctA + "/us-east-2 matched nothing"}},
-		{"half a segment does not match", []string{"11111111111", acctA + "/global/iam_role/flowplan-flow-logs/x", acctA + "/global/iam_role/flowplan-flow-logs/x"},
-			[]string{"11111111111///: --target 11111111111 matched nothing",
-				acctA + "/global/iam_role/flowplan-flow-logs/x: --target " + acctA + "/global/iam_role/flowplan-flow-logs/x matched nothing"}},
+			"--target " + acctA + "/us-east-2 matches no address of this plan; the nearest are " + acctA + "/us-east-1, " + acctA + "/eu-west-1, " + acctA + "/global"},
+		{"half a segment does not match", []string{"11111111111", acctA + "/global/iam_role/flowplan-flow-logs/x"},
+			"--target 11111111111 matches no address of this plan; the nearest are " + acctA + "\n" +
+				"--target " + acctA + "/global/iam_role/flowplan-flow-logs/x matches no address of this plan; the nearest are " + acctA + "/global/iam_role/flowplan-flow-logs, " +
+				acctB + "/global/iam_role/flowplan-flow-logs, " + acctA + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery"},
+		{"nothing like it", []string{"bogus"}, "--target bogus matches no address of this plan"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			plan := makePlan(t, p, s, engine.Options{Targets: tt.targets})
-			var got []string
-			for _, n := range plan.Notes {
-				if n.Kind == engine.NoteWarning {
-					got = append(got, n.Addr.String()+": "+n.Message)
-				}
-			}
-			if d := cmp.Diff(tt.want, got); d != "" {
-				t.Errorf("warnings (-want +got):\n%s", d)
+			_, err := engine.MakePlan(context.Background(), p, s, engine.Options{Targets: tt.targets})
+			var te *engine.TargetError
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("error %v", err)
+			case tt.want != "" && (!errors.As(err, &te) || err.Error() != tt.want):
+				t.Errorf("error = %v\nwant   %s", err, tt.want)
 			}
 		})
 	}

@@ -2,9 +2,12 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/flowplan/flowplan/spec"
+	"github.com/flowplan/flowplan/spec/logformat"
 )
 
 // DefaultParallelism is the --parallelism default: how many provider calls
@@ -30,11 +33,29 @@ func (o Options) parallelism() int {
 	return o.Parallelism
 }
 
-// MakePlan discovers the current state, expands the spec and diffs them:
-// the whole of `flowplan plan`. The plan gets a fresh ID. Discovery failures
-// of single scopes are in Plan.Errors; the error is for failures that stop
-// everything (listing accounts, a spec that cannot expand).
-func MakePlan(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*Plan, error) {
+// Survey is what making a plan learns: the state discovered, the state
+// the spec wants given it, and the plan between them. Plan, drift and
+// audit are its readings.
+type Survey struct {
+	Current *State
+	Desired *State
+	Plan    *Plan
+}
+
+// MakeSurvey runs the plan pipeline, step by step:
+//
+//  1. Discover: resolve the accounts, derive from the spec what to read in
+//     each account, account-region and bucket (Queries), and read it;
+//  2. Expand: what the spec wants, given what exists (selectors resolve
+//     against the discovered targets);
+//  3. Diff: the changes, each with its dependencies, fingerprint and step
+//     of apply's order (see order.go);
+//  4. limit the plan to opts.Targets, if any.
+//
+// The plan gets a fresh ID. Discovery failures of single scopes are in
+// Plan.Errors; the error is for failures that stop everything (listing
+// accounts, a spec that cannot expand, a --target that matches nothing).
+func MakeSurvey(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*Survey, error) {
 	current, err := Discover(ctx, p, s, opts)
 	if err != nil {
 		return nil, err
@@ -48,9 +69,44 @@ func MakePlan(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*Pla
 		return nil, err
 	}
 	if len(opts.Targets) > 0 {
-		plan = FilterTargets(plan, opts.Targets)
+		if plan, err = FilterTargets(plan, opts.Targets); err != nil {
+			return nil, err
+		}
 	}
-	return plan, nil
+	return &Survey{Current: current, Desired: desired, Plan: plan}, nil
+}
+
+// MakePlan is MakeSurvey's plan: the whole of `flowplan plan`.
+func MakePlan(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*Plan, error) {
+	sv, err := MakeSurvey(ctx, p, s, opts)
+	if err != nil {
+		return nil, err
+	}
+	return sv.Plan, nil
+}
+
+// TargetError refuses --target prefixes that match no address of the plan,
+// so that a typo in CI cannot pass for "no changes".
+type TargetError struct {
+	// Unmatched are the prefixes that matched nothing, sorted.
+	Unmatched []string
+	// Nearest are, per unmatched prefix, the closest addresses (or
+	// address prefixes of as many segments) that exist.
+	Nearest map[string][]string
+}
+
+func (e *TargetError) Error() string {
+	var b strings.Builder
+	for i, t := range e.Unmatched {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "--target %s matches no address of this plan", t)
+		if n := e.Nearest[t]; len(n) > 0 {
+			fmt.Fprintf(&b, "; the nearest are %s", strings.Join(n, ", "))
+		}
+	}
+	return b.String()
 }
 
 // FilterTargets returns a copy of plan limited to changes and notes whose
@@ -60,9 +116,9 @@ func MakePlan(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*Pla
 // deletes the old one first, also keeps the changes that depend on it (the
 // role's policy, the flow logs naming the old role), since the replacement
 // takes their resource away. Discovery errors are all kept. A prefix that
-// matches no change and no note gets a warning Note, so that a typo does
-// not pass for an empty plan.
-func FilterTargets(plan *Plan, prefixes []string) *Plan {
+// matches no change and no note is a *TargetError, so that a typo does not
+// pass for an empty plan.
+func FilterTargets(plan *Plan, prefixes []string) (*Plan, error) {
 	byAddr := make(map[Addr]*Change, len(plan.Changes))
 	dependents := map[Addr][]Addr{}
 	for _, c := range plan.Changes {
@@ -108,13 +164,46 @@ func FilterTargets(plan *Plan, prefixes []string) *Plan {
 			out.Notes = append(out.Notes, n)
 		}
 	}
+	var terr *TargetError
 	for _, p := range sortedUnique(prefixes) {
-		if !matched[p] {
-			out.Notes = append(out.Notes, Note{Kind: NoteWarning, Addr: prefixAddr(p), Message: "--target " + p + " matched nothing"})
+		if matched[p] {
+			continue
 		}
+		if terr == nil {
+			terr = &TargetError{Nearest: map[string][]string{}}
+		}
+		terr.Unmatched = append(terr.Unmatched, p)
+		terr.Nearest[p] = nearestAddrs(plan, p)
+	}
+	if terr != nil {
+		return nil, terr
 	}
 	out.Notes = sortedNotes(out.Notes)
-	return &out
+	return &out, nil
+}
+
+// nearestAddrs returns the addresses of the plan's changes and notes,
+// cut to as many segments as prefix has, that are closest to it.
+func nearestAddrs(plan *Plan, prefix string) []string {
+	segs := len(strings.Split(strings.TrimSuffix(prefix, "/"), "/"))
+	seen := map[string]bool{}
+	var candidates []string
+	add := func(a Addr) {
+		parts := strings.SplitN(a.String(), "/", 4)
+		c := strings.Join(parts[:min(segs, len(parts))], "/")
+		if !seen[c] {
+			seen[c] = true
+			candidates = append(candidates, c)
+		}
+	}
+	for _, c := range plan.Changes {
+		add(c.Addr)
+	}
+	for _, n := range plan.Notes {
+		add(n.Addr)
+	}
+	sort.Strings(candidates)
+	return logformat.Nearest(prefix, candidates, 3)
 }
 
 // matchesAny reports whether a has one of the prefixes, recording in
@@ -127,12 +216,4 @@ func matchesAny(a Addr, prefixes []string, matched map[string]bool) bool {
 		}
 	}
 	return found
-}
-
-// prefixAddr spreads a --target prefix over an address's fields, so that a
-// note about it reads as the prefix and sorts where it would match.
-func prefixAddr(prefix string) Addr {
-	var parts [4]string
-	copy(parts[:], strings.SplitN(strings.TrimSuffix(prefix, "/"), "/", 4))
-	return Addr{Account: parts[0], Region: parts[1], Kind: Kind(parts[2]), Name: parts[3]}
 }

@@ -59,7 +59,7 @@ func FuzzReadPlan(f *testing.F) {
 			t.Fatalf("write and read changed the plan (-first +second):\n%s", d)
 		}
 		_ = plan.Counts()
-		_ = engine.FilterTargets(plan, []string{acctA, acctB + "/us-east-1/flow_log"})
+		_, _ = engine.FilterTargets(plan, []string{acctA, acctB + "/us-east-1/flow_log"})
 		_ = engine.CheckSpec(plan, &spec.Spec{Name: "org"})
 		_ = engine.CheckStale(plan, engine.NewState())
 		if plan.ID == "" {

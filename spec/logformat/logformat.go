@@ -376,6 +376,29 @@ func Suggest(s string, candidates []string) string {
 	return best
 }
 
+// Nearest returns up to n of the candidates closest to s by edit
+// distance, closest first (ties in candidate order), leaving out those
+// further than half of s's length.
+func Nearest(s string, candidates []string, n int) []string {
+	type scored struct {
+		c string
+		d int
+	}
+	var out []scored
+	limit := len(s)/2 + 2
+	for _, c := range candidates {
+		if d := distance(s, c); d < limit {
+			out = append(out, scored{c, d})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].d < out[j].d })
+	names := make([]string, 0, min(n, len(out)))
+	for _, o := range out[:min(n, len(out))] {
+		names = append(names, o.c)
+	}
+	return names
+}
+
 // distance is the Levenshtein distance between a and b.
 func distance(a, b string) int {
 	prev := make([]int, len(b)+1)
