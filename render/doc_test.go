@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/flowplan/flowplan/engine"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -43,6 +46,46 @@ func TestDocExamples(t *testing.T) {
 	if *update {
 		if err := os.WriteFile(docPath, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+const driftDocPath = "../docs/drift-json.md"
+
+// TestDriftDoc checks docs/drift-json.md against the output: its example
+// is this package's output (rewritten with -update), and every field of the
+// document has a row.
+func TestDriftDoc(t *testing.T) {
+	doc, err := os.ReadFile(driftDocPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := Drift(&out, exampleDrift(), time.Date(2026, 12, 3, 2, 0, 0, 0, time.UTC), JSON, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	got, replaced, err := exampleBlock(string(doc), "drift", out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(driftDocPath, []byte(replaced), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else if diff := cmp.Diff(out.String(), got); diff != "" {
+		t.Errorf("drift example in %s is stale; run go test ./render -update (-want +got):\n%s", driftDocPath, diff)
+	}
+	for _, typ := range []reflect.Type{reflect.TypeOf(DriftJSON{}), reflect.TypeOf(FindingJSON{}), reflect.TypeOf(DriftSummary{}), reflect.TypeOf(DriftScope{})} {
+		for i := 0; i < typ.NumField(); i++ {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			if !strings.Contains(string(doc), "`"+name+"`") {
+				t.Errorf("%s does not document field %s of %s", driftDocPath, name, typ.Name())
+			}
+		}
+	}
+	for _, k := range engine.DriftKinds {
+		if !strings.Contains(string(doc), "| `"+string(k)+"` |") {
+			t.Errorf("%s does not document kind %s", driftDocPath, k)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package render
 import (
 	"encoding/json"
 	"sort"
+	"time"
 
 	"github.com/flowplan/flowplan/engine"
 )
@@ -100,4 +101,8 @@ func (h *jsonHandler) encode(v any) {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	h.err = enc.Encode(v)
+}
+
+func (h *jsonHandler) drift(d *engine.Drift, at time.Time) {
+	h.encode(driftJSON(d, at))
 }

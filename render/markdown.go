@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"strings"
+	"time"
 
 	"github.com/flowplan/flowplan/engine"
 )
@@ -524,4 +525,95 @@ func longestRun(s string, c byte) int {
 		}
 	}
 	return best
+}
+
+// drift renders a drift check for an issue body: per account × region, a
+// table of findings worst first; the summary table and line last.
+func (h *markdownHandler) drift(d *engine.Drift, at time.Time) {
+	aliases := accountAliases(d.Accounts)
+	kind := h.opts.markerKind(MarkerDrift)
+	var hb strings.Builder
+	hb.WriteString(Marker(kind, d.Spec.Name) + "\n### flowplan " + mdText(kind))
+	if d.Spec.Name != "" {
+		hb.WriteString(" for spec " + mdCode(d.Spec.Name, false))
+	}
+	hb.WriteString("\n\n")
+	facts := []string{"Checked " + mdText(at.UTC().Format(time.RFC3339))}
+	if d.Spec.File != "" {
+		facts = append(facts, "spec file "+mdCode(d.Spec.File, false))
+	}
+	facts = append(facts, plural(len(d.Accounts), "account", "accounts"), plural(accountRegions(d.Accounts), "account-region", "account-regions"))
+	if len(d.Targets) > 0 {
+		facts = append(facts, "limited to --target "+mdCode(strings.Join(d.Targets, ", "), false))
+	}
+	hb.WriteString(strings.Join(facts, " · ") + "\n\n")
+
+	s := &section{what: "findings"}
+	scopes, groups := findingsByScope(d)
+	for _, sc := range scopes {
+		account, region, _ := strings.Cut(sc, "/")
+		for i, f := range groups[sc] {
+			var b strings.Builder
+			if i == 0 {
+				fmt.Fprintf(&b, "#### %s · %s\n\n| severity | kind | address | detail | fix |\n|---|---|---|---|---|\n",
+					accountLabel(account, aliases, false), mdCode(region, false))
+			}
+			kindCell := mdText(string(f.Kind))
+			if !f.Drift {
+				kindCell += " (not drift)"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdText(string(f.Severity)), kindCell, mdCode(f.Addr.String(), true),
+				mdText(f.Detail), mdCode(f.Fix, true))
+			if i == len(groups[sc])-1 {
+				b.WriteString("\n")
+			}
+			s.items = append(s.items, b.String())
+		}
+	}
+	discovery, _ := splitErrors(d.Errors)
+	errs := errorSection("unknown scopes", "Unknown (discovery failed, so drift there is not known)", discovery)
+
+	sum := driftSummary(d)
+	head := "| account | region |"
+	sep := "|---|---|"
+	for _, k := range engine.DriftKinds {
+		head += " " + string(k) + " |"
+		sep += "--:|"
+	}
+	head += "\n" + sep + "\n"
+	row := func(account, region string, n map[engine.DriftKind]int) string {
+		r := "| " + account + " | " + region + " |"
+		for _, k := range engine.DriftKinds {
+			r += fmt.Sprintf(" %d |", n[k])
+		}
+		return r + "\n"
+	}
+	cells := make([]string, len(sum.Scopes))
+	quiet := make([]bool, len(sum.Scopes))
+	for i, sc := range sum.Scopes {
+		region := mdCode(sc.Region, true)
+		if sc.Unknown {
+			region += " (unknown)"
+		}
+		cells[i] = row(accountLabel(sc.Account, aliases, true), region, sc.Kinds)
+		quiet[i] = !sc.Unknown
+		for _, n := range sc.Kinds {
+			if n > 0 {
+				quiet[i] = false
+			}
+		}
+	}
+	fold := func(idx []int) string {
+		n := kindCounts()
+		for _, i := range idx {
+			for k, v := range sum.Scopes[i].Kinds {
+				n[k] += v
+			}
+		}
+		return row(moreRows(len(idx)), "", n)
+	}
+	table := fitTable(head, cells, quiet, fold, row("**total**", "", sum.Kinds), h.opts.markdownLimit()/2)
+	summary := "### Summary\n\n" + table + "\n**" + mdText(driftLine(d)) + "**\n"
+	see := "Run " + mdCode("flowplan drift --format text", false) + " to see everything."
+	h.layout(hb.String(), []*section{s, errs}, []*section{errs, s}, summary, see)
 }

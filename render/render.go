@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/flowplan/flowplan/engine"
 )
@@ -125,6 +126,8 @@ type handler interface {
 	plan(p *engine.Plan)
 	// result renders an apply result; p may be nil.
 	result(r *engine.Result, p *engine.Plan)
+	// drift renders a drift check made at the given time.
+	drift(d *engine.Drift, at time.Time)
 	// flush finishes the output and returns the first write error.
 	flush() error
 }

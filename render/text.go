@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/flowplan/flowplan/engine"
 )
@@ -267,4 +268,73 @@ func oneLine(s string) string {
 		return s
 	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// drift renders a drift check: findings grouped by account × region, worst
+// first, then the scopes that could not be read, then the summary line.
+func (h *textHandler) drift(d *engine.Drift, at time.Time) {
+	if d.Spec.Name != "" {
+		h.printf("Drift of spec %q (%s) at %s: %s, %s.\n", d.Spec.Name, d.Spec.File, at.UTC().Format(time.RFC3339),
+			plural(len(d.Accounts), "account", "accounts"), plural(accountRegions(d.Accounts), "account-region", "account-regions"))
+	}
+	if len(d.Targets) > 0 {
+		h.printf("Limited to --target %s.\n", strings.Join(d.Targets, ", "))
+	}
+	aliases := accountAliases(d.Accounts)
+	scopes, groups := findingsByScope(d)
+	for _, sc := range scopes {
+		account, region, _ := strings.Cut(sc, "/")
+		h.blank()
+		label := account
+		if a := aliases[account]; a != "" {
+			label += " (" + a + ")"
+		}
+		h.printf("%s\n", h.paint(ansiBold, label+" · "+region))
+		for _, f := range groups[sc] {
+			sev := strings.ToUpper(string(f.Severity))
+			h.printf("  %s %-9s %s\n", h.paint(severityColor(f.Severity), fmt.Sprintf("%-6s", sev)), f.Kind, f.Addr)
+			h.printf("         %s\n", oneLine(f.Detail))
+			if f.Expected != "" || f.Actual != "" {
+				h.printf("         expected: %s\n", shortValue(f.Expected))
+				h.printf("         actual:   %s\n", shortValue(f.Actual))
+			}
+			h.printf("         fix:      %s\n", oneLine(f.Fix))
+			if !f.Drift {
+				h.print("         (not counted as drift; --strict counts it)\n")
+			}
+		}
+	}
+	if discovery, _ := splitErrors(d.Errors); len(discovery) > 0 {
+		h.blank()
+		h.print(h.paint(ansiRed, "Unknown (discovery failed, so drift there is not known):") + "\n")
+		for _, e := range discovery {
+			h.printf("  %s\n", oneLine(e.Error()))
+		}
+	}
+	h.blank()
+	h.print(h.paint(ansiBold, driftLine(d)) + "\n")
+}
+
+// severityColor colours a finding's severity.
+func severityColor(s engine.Severity) string {
+	switch s {
+	case engine.SeverityHigh:
+		return ansiRed
+	case engine.SeverityMedium:
+		return ansiYellow
+	}
+	return ""
+}
+
+// shortValue shows a value on one line, cut to fit a terminal line.
+func shortValue(s string) string {
+	s = oneLine(s)
+	if s == "" {
+		return "(none)"
+	}
+	const max = 160
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
 }

@@ -48,7 +48,7 @@ func TestMarkdownGolden(t *testing.T) {
 			}
 			run := func(wantCode int, args ...string) string {
 				t.Helper()
-				stdout, stderr, code := runFlowplan(t, dir, nil, args...)
+				stdout, stderr, code := runFlowplan(t, dir, []string{"SOURCE_DATE_EPOCH=1796306400"}, args...)
 				if code != wantCode {
 					t.Fatalf("flowplan %s exited %d, want %d\n%s", strings.Join(args, " "), code, wantCode, stderr)
 				}
@@ -56,11 +56,11 @@ func TestMarkdownGolden(t *testing.T) {
 			}
 
 			plan := run(0, "plan", "--sandbox", "-f", name+".yaml", "--format", "markdown", "--out", "plan.fp", "--no-progress")
-			checkMarkdown(t, plan, render.Marker(render.MarkerPlan, s.Name), render.DefaultMarkdownLimit)
+			checkMarkdown(t, plan, render.Marker(render.MarkerPlan, s.Name), render.DefaultMarkdownLimit, summaryLineRE)
 			checkGolden(t, name+".plan.md", plan)
 
 			cut := run(0, "show", "plan.fp", "--format", "markdown", "--max-chars", strconv.Itoa(cutLimit))
-			checkMarkdown(t, cut, render.Marker(render.MarkerPlan, s.Name), cutLimit)
+			checkMarkdown(t, cut, render.Marker(render.MarkerPlan, s.Name), cutLimit, summaryLineRE)
 			if !strings.Contains(cut, "Run `flowplan show plan.fp` to see everything.") {
 				t.Errorf("the cut plan does not name plan.fp:\n%s", cut)
 			}
@@ -68,22 +68,27 @@ func TestMarkdownGolden(t *testing.T) {
 
 			if name == "quickstart" {
 				drift := run(2, "drift", "--sandbox", "-f", name+".yaml", "--format", "markdown", "--no-progress")
-				checkMarkdown(t, drift, render.Marker(render.MarkerDrift, s.Name), render.DefaultMarkdownLimit)
+				checkMarkdown(t, drift, render.Marker(render.MarkerDrift, s.Name), render.DefaultMarkdownLimit, driftLineRE)
 				if !strings.Contains(drift, "\n### flowplan drift for spec `quickstart`\n") {
 					t.Errorf("drift markdown is not titled as drift:\n%s", drift)
 				}
 				checkGolden(t, name+".drift.md", drift)
+				checkGolden(t, name+".drift.txt", run(2, "drift", "--sandbox", "-f", name+".yaml", "--no-progress"))
+				checkGolden(t, name+".drift.json", run(2, "drift", "--sandbox", "-f", name+".yaml", "--format", "json", "--no-progress"))
 			}
 		})
 	}
 }
 
-var summaryLineRE = regexp.MustCompile(`\n\*\*Plan: \d+ to create, .*\*\*\n$`)
+var (
+	summaryLineRE = regexp.MustCompile(`\n\*\*Plan: \d+ to create, .*\*\*\n$`)
+	driftLineRE   = regexp.MustCompile(`\n\*\*(Drifted: \d+ findings? \(|In sync).*\*\*\n$`)
+)
 
 // checkMarkdown checks what a sticky-comment job relies on: the marker is
 // the first line, the summary table and totals come last, and the output
 // fits its limit.
-func checkMarkdown(t *testing.T, out, marker string, limit int) {
+func checkMarkdown(t *testing.T, out, marker string, limit int, last *regexp.Regexp) {
 	t.Helper()
 	if first, _, _ := strings.Cut(out, "\n"); first != marker {
 		t.Errorf("first line is %q, want the marker %q", first, marker)
@@ -95,7 +100,7 @@ func checkMarkdown(t *testing.T, out, marker string, limit int) {
 	if summary < 0 || strings.LastIndex(out, "<details>") > summary || strings.LastIndex(out, "[!NOTE]") > summary {
 		t.Errorf("the summary is not last:\n%s", out)
 	}
-	if !summaryLineRE.MatchString(out) {
+	if !last.MatchString(out) {
 		t.Errorf("the output does not end with the totals line:\n%s", out[max(0, len(out)-300):])
 	}
 }

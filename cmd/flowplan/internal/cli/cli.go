@@ -88,7 +88,7 @@ func commands() []command {
 		{"plan", "plan [-f SPEC] [--out FILE] [--format text|json|markdown] [--max-chars N] [--detailed-exitcode] [--target ADDR]... [--sandbox]", "show what apply would change (read-only)", setupPlan, false},
 		{"apply", "apply [-f SPEC | PLANFILE] [--auto-approve] [--target ADDR]... [--sandbox]", "carry out a plan, from a spec or a saved plan file", setupApply, false},
 		{"show", "show PLANFILE [--format text|json|markdown] [--max-chars N]", "render a saved plan file without calling AWS", setupShow, false},
-		{"drift", "drift [-f SPEC] [--format text|json|markdown] [--sandbox]", "report drift between the spec and AWS (exit 2 when drifted)", setupDrift, false},
+		{"drift", "drift [-f SPEC] [--format text|json|markdown] [--out FILE] [--target ADDR]... [--strict] [--ignore KIND,...] [--sandbox]", "report what differs from the spec, how bad it is and how to fix it (exit 2 when drifted)", setupDrift, false},
 		{"sandbox", "sandbox reset [--world FILE] | sandbox serve [--addr HOST:PORT] [--world FILE]", "manage the embedded AWS sandbox", setupSandbox, true},
 		{"version", "version", "print the version and build information", setupVersion, false},
 		{"completion", "completion bash|zsh|fish", "print a shell completion script", setupCompletion, false},

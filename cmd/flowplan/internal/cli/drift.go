@@ -3,14 +3,128 @@ package cli
 import (
 	"context"
 	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
 
+	"github.com/flowplan/flowplan/engine"
 	"github.com/flowplan/flowplan/render"
 )
 
-// setupDrift is the read-only diff a nightly job runs: the same plan, with
-// no plan file, exiting 2 when the live state has drifted from the spec.
+// driftArgs are the flags of `flowplan drift`, the read-only check a
+// nightly job runs: exit 0 in sync, 2 drifted, 1 on error (a scope that
+// could not be read is an error: its drift is unknown).
+type driftArgs struct {
+	runFlags
+	outFile string
+	strict  bool
+	ignore  string
+}
+
+// reportTime is when a report says it was made: now, or SOURCE_DATE_EPOCH
+// (seconds since 1970, the reproducible-builds convention) when it is set,
+// so that a report can be made again byte for byte.
+func reportTime(e *env) (time.Time, error) {
+	v := e.getenv("SOURCE_DATE_EPOCH")
+	if v == "" {
+		return time.Now(), nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds since 1970", v)
+	}
+	return time.Unix(n, 0), nil
+}
+
 func setupDrift(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-	a := &planArgs{detailedExitcode: true, kind: render.MarkerDrift}
+	a := &driftArgs{}
 	a.define(fs, "the check")
+	fs.StringVar(&a.outFile, "out", "", "also write the drift report as JSON to `file` (docs/drift-json.md), whatever --format says")
+	fs.BoolVar(&a.strict, "strict", false, "count unmanaged flow logs on targets in scope as drift")
+	fs.StringVar(&a.ignore, "ignore", "", "leave out findings of these `kinds`, comma-separated: missing, unhealthy, modified, conflict, orphaned, unmanaged")
 	return a.run
+}
+
+func (a *driftArgs) run(ctx context.Context, e *env, args []string) error {
+	cmd := a.backend.cmd
+	if len(args) > 0 {
+		return &usageError{cmd: cmd, msg: fmt.Sprintf("unexpected argument %q (the spec is given with -f)", args[0])}
+	}
+	format, err := a.out.parse(cmd)
+	if err != nil {
+		return err
+	}
+	opts := engine.DriftOptions{Strict: a.strict}
+	for _, k := range strings.Split(a.ignore, ",") {
+		if k = strings.TrimSpace(k); k == "" {
+			continue
+		}
+		kind, err := engine.ParseDriftKind(k)
+		if err != nil {
+			return &usageError{cmd: cmd, msg: "--ignore: " + err.Error()}
+		}
+		opts.Ignore = append(opts.Ignore, kind)
+	}
+	s, err := a.spec.load()
+	if err != nil {
+		return err
+	}
+	b, err := a.backend.open(ctx, e, s)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	b.startDiscovery()
+	sv, err := engine.MakeSurvey(ctx, b.provider, s, b.engineOptions(a.targets))
+	b.progressDone()
+	if err != nil {
+		return err
+	}
+	d := engine.DetectDrift(sv, opts)
+	at, err := reportTime(e)
+	if err != nil {
+		return err
+	}
+	if err := render.Drift(e.Stdout, d, at, format, a.out.options(e.useColor(e.Stdout, a.out.noColor), render.MarkerDrift, "")); err != nil {
+		return err
+	}
+	if a.outFile != "" {
+		if err := writeDriftJSON(a.outFile, d, at); err != nil {
+			return err
+		}
+	}
+	if discovery := len(d.Errors); discovery > 0 {
+		return &exitError{code: ExitError, err: fmt.Errorf("%d scope(s) could not be checked (listed above); their drift is unknown", discovery)}
+	}
+	if d.Drifted() {
+		return errChanges
+	}
+	return nil
+}
+
+// writeDriftJSON writes the JSON drift report to path, atomically.
+func writeDriftJSON(path string, d *engine.Drift, at time.Time) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), ".flowplan-drift-*")
+	if err != nil {
+		return fmt.Errorf("write drift report %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err := render.Drift(f, d, at, render.JSON, render.Options{}); err != nil {
+		return fmt.Errorf("write drift report %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write drift report %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("write drift report %s: %w", path, err)
+	}
+	return nil
 }
