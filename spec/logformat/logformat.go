@@ -16,7 +16,9 @@
 package logformat
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -374,6 +376,26 @@ func Suggest(s string, candidates []string) string {
 		}
 	}
 	return best
+}
+
+// Closest returns at most n of the candidates, nearest to s by edit
+// distance first (ties keep the candidates' order), for "one of: ..."
+// lists that must stay short however many candidates there are.
+func Closest(s string, candidates []string, n int) []string {
+	type scored struct {
+		c string
+		d int
+	}
+	all := make([]scored, len(candidates))
+	for i, c := range candidates {
+		all[i] = scored{c, distance(s, c)}
+	}
+	slices.SortStableFunc(all, func(a, b scored) int { return cmp.Compare(a.d, b.d) })
+	out := make([]string, 0, min(n, len(all)))
+	for _, x := range all[:min(n, len(all))] {
+		out = append(out, x.c)
+	}
+	return out
 }
 
 // distance is the Levenshtein distance between a and b.
