@@ -398,6 +398,11 @@ func Closest(s string, candidates []string, n int) []string {
 	return out
 }
 
+// Distance is the Levenshtein distance between a and b: the fewest
+// one-byte insertions, deletions and substitutions that turn one into the
+// other.
+func Distance(a, b string) int { return distance(a, b) }
+
 // distance is the Levenshtein distance between a and b.
 func distance(a, b string) int {
 	prev := make([]int, len(b)+1)

@@ -58,13 +58,6 @@ func completionSpec() []cmdCompletion {
 	return out
 }
 
-func dashed(name string) string {
-	if len(name) == 1 {
-		return "-" + name
-	}
-	return "--" + name
-}
-
 func writeBash(w io.Writer, cmds []cmdCompletion) {
 	var names []string
 	for _, c := range cmds {

@@ -47,15 +47,27 @@ func (f *specFlag) load() (*spec.Spec, error) {
 // outputFlags are the rendering flags shared by plan, show and drift.
 type outputFlags struct {
 	format  string
+	json    bool
 	noColor bool
 }
 
 func (o *outputFlags) define(fs *flag.FlagSet) {
-	fs.StringVar(&o.format, "format", "text", "output `format`: text, json or markdown")
+	names := make([]string, len(render.Formats))
+	for i, f := range render.Formats {
+		names[i] = string(f)
+	}
+	choiceVar(fs, &o.format, "format", string(render.Text), "output `format`", names...)
+	fs.BoolVar(&o.json, "json", false, "same as --format json (Terraform's -json)")
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
 }
 
 func (o *outputFlags) parse(cmd string) (render.Format, error) {
+	if o.json {
+		if o.format != string(render.Text) && o.format != string(render.JSON) {
+			return "", &usageError{cmd: cmd, msg: fmt.Sprintf("--json and --format %s disagree; give one of them", o.format)}
+		}
+		o.format = string(render.JSON)
+	}
 	f, err := render.ParseFormat(o.format)
 	if err != nil {
 		return f, &usageError{cmd: cmd, msg: err.Error()}
@@ -89,7 +101,7 @@ type planArgs struct {
 func setupPlan(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	a := &planArgs{}
 	a.define(fs, "the plan")
-	fs.StringVar(&a.outFile, "out", "", "save the plan to `file` (JSON, mode 0600) for a later 'flowplan apply FILE'")
+	fs.StringVar(&a.outFile, "out", "", "save the plan to `file` (JSON, mode 0600) for a later 'flowplan apply FILE'; -out=FILE works too")
 	fs.BoolVar(&a.detailedExitcode, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
 	return a.run
 }
