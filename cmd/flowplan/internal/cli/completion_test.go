@@ -204,4 +204,3 @@ func TestZshCompletion(t *testing.T) {
 		}
 	}
 }
-
