@@ -178,19 +178,3 @@ func (a *showArgs) run(_ context.Context, e *env, args []string) error {
 	}
 	return render.Plan(e.Stdout, plan, format, render.Options{Color: e.useColor(e.Stdout, a.out.noColor)})
 }
-
-func setupValidate(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-	var sf specFlag
-	sf.define(fs)
-	return func(_ context.Context, e *env, args []string) error {
-		if len(args) > 0 {
-			return &usageError{cmd: "validate", msg: fmt.Sprintf("unexpected argument %q (the spec is given with -f)", args[0])}
-		}
-		s, err := sf.load()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(e.Stdout, spec.Summary(s))
-		return nil
-	}
-}
