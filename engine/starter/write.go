@@ -180,6 +180,9 @@ func Write(inv *Inventory, opts Options) (*Result, error) {
 		res.Described += len(kept)
 	}
 	res.Rules = len(rules)
+	if len(rules) == 0 {
+		return res, &NothingError{Left: res.Left, Errors: inv.Errors, Accounts: len(inv.Accounts)}
+	}
 	var b bytes.Buffer
 	writeSpec(&b, inv, opts, rules, res)
 	res.YAML = b.Bytes()
@@ -187,6 +190,32 @@ func Write(inv *Inventory, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("the starter spec does not validate, which is a bug in flowplan init:\n%w", err)
 	}
 	return res, nil
+}
+
+// NothingError is Write's error when no flow log is left to describe: a
+// spec needs at least one rule.
+type NothingError struct {
+	Left     []string
+	Errors   []engine.ScopeError
+	Accounts int
+}
+
+func (e *NothingError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "no unmanaged flow log to describe in %d account(s), so there is no starter spec to write; write its rules by hand (docs/spec.md, examples/)", e.Accounts)
+	reasons := make([]string, 0, len(e.Errors)+len(e.Left))
+	for _, se := range e.Errors {
+		reasons = append(reasons, se.Scope+" could not be read: "+oneLine(se.Message))
+	}
+	reasons = append(reasons, e.Left...)
+	for i, r := range reasons {
+		if i == maxListedMembers {
+			fmt.Fprintf(&b, "\n  and %d more", len(reasons)-i)
+			break
+		}
+		b.WriteString("\n  left out: " + r)
+	}
+	return b.String()
 }
 
 // keyOf is a flow log's configuration key, or why it cannot be described.
@@ -320,7 +349,9 @@ func newRule(g *group, targets map[string]map[string]engine.Target, accountOf ma
 			return n
 		})
 	}
-	if len(ru.accounts) == 1 {
+	// One account named on the rule keeps the role's own ARN; a rule
+	// without accounts covers every account, so each uses its own.
+	if len(ru.accounts) == 1 && !ru.allAccounts {
 		ru.role = strings.ReplaceAll(ru.role, "{account_id}", ru.accounts[0])
 	}
 	for _, k := range spec.TargetKinds {
@@ -440,6 +471,9 @@ func (ru *rule) baseName() string {
 	case engine.DestS3:
 		_, bucket, _ := strings.Cut(k.bucketARN, ":::")
 		parts = append(parts, "s3", bucket)
+		if k.prefix != "" {
+			parts = append(parts, lastSegment(k.prefix))
+		}
 	case engine.DestFirehose:
 		parts = append(parts, "firehose", lastSegment(k.stream))
 	}
@@ -548,10 +582,6 @@ func writeSpec(b *bytes.Buffer, inv *Inventory, opts Options, rules []*rule, res
 		for _, r := range managed {
 			fmt.Fprintf(b, "  %s: {path: %s}\n", q(r[0]), q(nonEmpty(r[1], "/")))
 		}
-	}
-	if len(rules) == 0 {
-		b.WriteString("\n# No unmanaged flow logs were found: add rules for the flow logs you want.\nflow_logs: []\n")
-		return
 	}
 	b.WriteString("\nflow_logs:\n")
 	for i, ru := range rules {

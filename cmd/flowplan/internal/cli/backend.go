@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,11 +29,17 @@ type backendFlags struct {
 	noProgress  bool
 }
 
-func (b *backendFlags) define(fs *flag.FlagSet) {
+func (b *backendFlags) define(fs *flag.FlagSet) { b.defineExcept(fs) }
+
+// defineExcept defines the flags but those named in skip, which the
+// command defines its own way (init's --region lists the regions to read).
+func (b *backendFlags) defineExcept(fs *flag.FlagSet, skip ...string) {
 	b.cmd = fs.Name()
 	fs.BoolVar(&b.sandbox, "sandbox", false, "run against the embedded AWS sandbox (state in "+sandboxStatePath+")")
 	fs.StringVar(&b.profile, "profile", "", "AWS shared config `profile` (default: the standard credential chain)")
-	fs.StringVar(&b.region, "region", "", "home `region` for STS and Organizations calls (default: from the AWS config, else us-east-1)")
+	if !slices.Contains(skip, "region") {
+		fs.StringVar(&b.region, "region", "", "home `region` for STS and Organizations calls (default: from the AWS config, else us-east-1)")
+	}
 	fs.IntVar(&b.parallelism, "parallelism", 10, "how many account-regions to work on at once")
 	choiceVar(fs, &b.logLevel, "log-level", "warn", "log `level` on stderr (debug logs every AWS call)", "debug", "info", "warn", "error")
 	choiceVar(fs, &b.logFormat, "log-format", "text", "log `format`: text, or json for one object a line", "text", "json")

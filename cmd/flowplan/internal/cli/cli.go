@@ -85,12 +85,14 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"init", "init [-f FILE] [--name NAME] (--account ID... | --organization --assume-role NAME | --sandbox) [--region REGION]...", "write a starter spec that describes the flow logs that exist", setupInit, false},
 		{"validate", "validate [-f SPEC]", "check a spec file and print a one-line summary", setupValidate, false},
 		{"plan", "plan [-f SPEC] [--out FILE] [--format text|json|markdown] [--detailed-exitcode] [--target ADDR]... [--sandbox]", "show what apply would change (read-only)", setupPlan, false},
 		{"apply", "apply [-f SPEC | PLANFILE] [--auto-approve] [--target ADDR]... [--sandbox]", "carry out a plan, from a spec or a saved plan file", setupApply, false},
 		{"show", "show PLANFILE [--format text|json|markdown]", "render a saved plan file without calling AWS", setupShow, false},
 		{"drift", "drift [-f SPEC] [--format text|json|markdown] [--sandbox]", "report drift between the spec and AWS (exit 2 when drifted)", setupDrift, false},
 		{"sandbox", "sandbox reset [--world FILE] | sandbox serve [--addr HOST:PORT] [--world FILE]", "manage the embedded AWS sandbox", setupSandbox, true},
+		{"schema", "schema", "print the spec's JSON Schema, for editors (flowplan schema > schema.json)", setupSchema, false},
 		{"version", "version", "print the version and build information", setupVersion, false},
 		{"completion", "completion bash|zsh|fish", "print a shell completion script", setupCompletion, false},
 	}
