@@ -111,7 +111,7 @@ func offered(out string) []string {
 
 func runShell(t *testing.T, dir string, name string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // a bound, not a timing: the shells finish in seconds
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
@@ -166,20 +166,27 @@ func TestFishCompletion(t *testing.T) {
 }
 
 // zshHarness types a line and a Tab into an interactive zsh in a zpty and
-// prints every match the completion system adds. Keys are read in order,
-// so the marker command runs only after the completion finished.
+// records every match the completion system adds. Keys are read in order,
+// so the marker command runs only after the completion finished. The
+// markers are computed ($((6*7))), so that the terminal's echo of what is
+// typed never matches what is waited for.
 const zshHarness = `zmodload zsh/zpty
-script=$1 line=$2 out=$3
+script=$1
+shift
 zpty z zsh -f -i
 zpty -w z "PROMPT=''; RPROMPT=''; autoload -Uz compinit && compinit -u -D"
 zpty -w z "zstyle ':completion:*' menu no"
-zpty -w z "compadd() { if [[ \${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd \"\$@\"; return; fi; local -a __hits; builtin compadd -A __hits \"\$@\"; print -rl -- \$__hits >> $out; builtin compadd \"\$@\"; }"
+zpty -w z "compadd() { if [[ \${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd \"\$@\"; return; fi; local -a __hits; builtin compadd -A __hits \"\$@\"; print -rl -- \$__hits >> \$__out; builtin compadd \"\$@\"; }"
 zpty -w z "source $script"
-zpty -w z "print -- __READY__"
-zpty -r z x '*__READY__*'
-zpty -w -n z "$line"$'\t'
-zpty -w z $'\C-u'"print -- __DONE__"
-zpty -r z x '*__DONE__*'
+zpty -w z 'print -- __READY$((6*7))__'
+zpty -r z x '*__READY42__*'
+while (( $# >= 2 )); do
+  zpty -w z "__out=$2"
+  zpty -w -n z "$1"$'\t'
+  zpty -w z $'\C-u''print -- __DONE$((6*7))__'
+  zpty -r z x '*__DONE42__*'
+  shift 2
+done
 zpty -d z
 `
 
@@ -187,20 +194,24 @@ func TestZshCompletion(t *testing.T) {
 	zsh := needShell(t, "zsh")
 	dir := completionDir(t)
 	script := completionScript(t, "zsh")
-	harness := filepath.Join(t.TempDir(), "harness.zsh")
+	tmp := t.TempDir()
+	harness := filepath.Join(tmp, "harness.zsh")
 	if err := os.WriteFile(harness, []byte(zshHarness), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// One shell completes every case, each into its own file.
+	args := []string{"-f", harness, script}
 	for i, tc := range completionCases {
-		line := strings.Join(tc.line, " ")
-		out := filepath.Join(t.TempDir(), "matches"+strconv.Itoa(i))
-		runShell(t, dir, zsh, "-f", harness, script, line, out)
-		data, err := os.ReadFile(out)
+		args = append(args, strings.Join(tc.line, " "), filepath.Join(tmp, "matches"+strconv.Itoa(i)))
+	}
+	runShell(t, dir, zsh, args...)
+	for i, tc := range completionCases {
+		data, err := os.ReadFile(filepath.Join(tmp, "matches"+strconv.Itoa(i)))
 		if err != nil && !os.IsNotExist(err) {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(tc.want, offered(string(data))); diff != "" {
-			t.Errorf("zsh %q (-want +got):\n%s", line, diff)
+			t.Errorf("zsh %q (-want +got):\n%s", strings.Join(tc.line, " "), diff)
 		}
 	}
 }

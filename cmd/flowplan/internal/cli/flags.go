@@ -350,7 +350,13 @@ func printCommandHelp(w io.Writer, fs *flag.FlagSet) {
 	if info := infoOf(fs); info != nil && info.usage != "" {
 		usage = info.usage
 	}
-	for i, u := range strings.Split(usage, " | ") {
+	// "sandbox reset ... | sandbox serve ..." is one usage line each; a "|"
+	// inside brackets ("[-f SPEC | PLANFILE]") is not.
+	cmd, _, _ := strings.Cut(fs.Name(), " ")
+	for i, u := range strings.Split(usage, " | "+cmd+" ") {
+		if i > 0 {
+			u = cmd + " " + u
+		}
 		lead := "Usage: "
 		if i > 0 {
 			lead = "       "
