@@ -21,8 +21,9 @@ const (
 	validateGitHub = "github"
 )
 
-// ValidateFormatVersion is the version of 'validate --format json'.
-const ValidateFormatVersion = 1
+// ValidateFormatVersion is the version of 'validate --format json',
+// "MAJOR.MINOR" as the plan format's (docs/plan-json.md).
+const ValidateFormatVersion = "1.0"
 
 func setupValidate(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	var sf specFlag
@@ -66,7 +67,7 @@ func setupValidate(fs *flag.FlagSet) func(context.Context, *env, []string) error
 
 // validationReport is the JSON form of a validate run.
 type validationReport struct {
-	FormatVersion int          `json:"format_version"`
+	FormatVersion string       `json:"format_version"`
 	File          string       `json:"file"`
 	Valid         bool         `json:"valid"`
 	Summary       string       `json:"summary,omitempty"`
