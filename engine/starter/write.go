@@ -2,6 +2,7 @@ package starter
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -148,7 +149,7 @@ func Write(inv *Inventory, opts Options) (*Result, error) {
 	// Templates only where they join flow logs of different accounts,
 	// regions or targets; a rule of one account keeps literal names.
 	var rules []*rule
-	names := map[string]int{}
+	used := map[string]bool{}
 	// A resource goes to a destination through one rule only: a second
 	// configuration to the same destination on the same target is left out.
 	pairs := map[string]string{}
@@ -171,13 +172,22 @@ func Write(inv *Inventory, opts Options) (*Result, error) {
 		g.members = kept
 		ru := newRule(g, targets, accountOf)
 		base := ru.baseName()
-		names[base]++
 		ru.name = base
-		if names[base] > 1 {
-			ru.name = fmt.Sprintf("%s-%d", strings.TrimSuffix(base[:min(len(base), 60)], "-"), names[base])
+		for n := 2; used[ru.name]; n++ {
+			ru.name = fmt.Sprintf("%s-%d", strings.TrimSuffix(base[:min(len(base), 56)], "-"), n)
 		}
+		// A configuration the spec language cannot say (an S3 prefix it
+		// refuses, say) is left out with the reason, not written wrong.
+		if msg := ruleProblem(inv, opts, ru); msg != "" {
+			for _, m := range ru.members {
+				res.Left = append(res.Left, fmt.Sprintf("%s %s on %s in %s/%s: a spec cannot describe its configuration: %s",
+					m.id, strings.ToLower(m.kind.ResourceType()), m.target, m.account, m.region, msg))
+			}
+			continue
+		}
+		used[ru.name] = true
 		rules = append(rules, ru)
-		res.Described += len(kept)
+		res.Described += len(ru.members)
 	}
 	res.Rules = len(rules)
 	if len(rules) == 0 {
@@ -190,6 +200,22 @@ func Write(inv *Inventory, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("the starter spec does not validate, which is a bug in flowplan init:\n%w", err)
 	}
 	return res, nil
+}
+
+// ruleProblem writes a spec holding ru alone and returns the first problem
+// spec.Parse finds in it, or "".
+func ruleProblem(inv *Inventory, opts Options, ru *rule) string {
+	var b bytes.Buffer
+	writeSpec(&b, inv, opts, []*rule{ru}, &Result{})
+	_, err := spec.Parse(opts.File, b.Bytes())
+	var es spec.Errors
+	if errors.As(err, &es) && len(es) > 0 {
+		return es[0].Message
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 // NothingError is Write's error when no flow log is left to describe: a
