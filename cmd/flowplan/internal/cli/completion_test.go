@@ -166,25 +166,31 @@ func TestFishCompletion(t *testing.T) {
 }
 
 // zshHarness types a line and a Tab into an interactive zsh in a zpty and
-// records every match the completion system adds. Keys are read in order,
-// so the marker command runs only after the completion finished. The
-// markers are computed ($((6*7))), so that the terminal's echo of what is
-// typed never matches what is waited for.
+// records every match the completion system adds. It types only when the
+// line editor shows its prompt: zsh sets up the terminal when the editor
+// starts and may drop what was typed before. What it waits for is
+// computed ("%#" prints as # or %, $((6*7)) as 42), so that the terminal's
+// echo of what was typed never matches.
 const zshHarness = `zmodload zsh/zpty
 script=$1
 shift
+prompt='*__P[#%]__*'
 zpty z zsh -f -i
-zpty -w z "PROMPT=''; RPROMPT=''; autoload -Uz compinit && compinit -u -D"
-zpty -w z "zstyle ':completion:*' menu no"
-zpty -w z "compadd() { if [[ \${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd \"\$@\"; return; fi; local -a __hits; builtin compadd -A __hits \"\$@\"; print -rl -- \$__hits >> \$__out; builtin compadd \"\$@\"; }"
-zpty -w z "source $script"
-zpty -w z 'print -- __READY$((6*7))__'
-zpty -r z x '*__READY42__*'
+zpty -w z "PROMPT='__P%#__'; RPROMPT=''"
+zpty -r z x "$prompt"
+for cmd in "autoload -Uz compinit && compinit -u -D" "zstyle ':completion:*' menu no" \
+  "compadd() { if [[ \${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd \"\$@\"; return; fi; local -a __hits; builtin compadd -A __hits \"\$@\"; print -rl -- \$__hits >> \$__out; builtin compadd \"\$@\"; }" \
+  "source $script"; do
+  zpty -w z "$cmd"
+  zpty -r z x "$prompt"
+done
 while (( $# >= 2 )); do
   zpty -w z "__out=$2"
+  zpty -r z x "$prompt"
   zpty -w -n z "$1"$'\t'
   zpty -w z $'\C-u''print -- __DONE$((6*7))__'
   zpty -r z x '*__DONE42__*'
+  zpty -r z x "$prompt"
   shift 2
 done
 zpty -d z
