@@ -127,6 +127,10 @@ func (e *expander) rule(r *spec.Rule, a Account) {
 	}
 }
 
+// Usable reports whether a flow log can be attached to t from account, as
+// Expand decides: owned by the account and not on its way out.
+func Usable(t Target, account string) bool { return usable(t, account) }
+
 // usable reports whether a flow log can be attached to t from account: it
 // must be owned by the account (subnets shared through RAM belong to their
 // owner's flow logs) and not on its way out.

@@ -187,6 +187,30 @@ func (p *Progress) Close() error {
 	return p.out.err
 }
 
+// LogWriter returns a writer for log lines (a slog handler's output) that
+// never share a line with the status: on a terminal, while a phase runs,
+// each write first clears the status line, and the status is drawn again
+// after it. Elsewhere it writes the lines as they are, between whole
+// status lines. Each Write must be whole lines, as slog's handlers write.
+func (p *Progress) LogWriter() io.Writer { return progressLog{p} }
+
+type progressLog struct{ p *Progress }
+
+func (l progressLog) Write(b []byte) (int, error) {
+	p := l.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	live := p.opts.Terminal && p.phase != nil && !p.closed
+	if live {
+		p.out.print("\r\x1b[K")
+	}
+	n, err := p.out.w.Write(b)
+	if live {
+		p.draw()
+	}
+	return n, err
+}
+
 // refresh writes the status if it is due: on a terminal at most every
 // redrawEvery (ticks always), plainly every opts.Every.
 func (p *Progress) refresh(tick bool) {

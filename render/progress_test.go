@@ -210,3 +210,36 @@ func TestProgressWriteError(t *testing.T) {
 		t.Errorf("Close() = %v, want the write error", err)
 	}
 }
+
+// A log line on a terminal clears the status line first and has it drawn
+// again after, so that the two never share a line.
+func TestProgressLogLines(t *testing.T) {
+	clock := newFakeClock()
+	var w lockedBuffer
+	p := NewProgress(&w, ProgressOptions{Terminal: true, Width: 30, Now: clock.Now})
+	log := p.LogWriter()
+	fmt.Fprint(log, "before any phase\n")
+	p.Start(discovering)
+	fmt.Fprint(log, "level=DEBUG msg=\"aws call\"\n")
+	p.End()
+	fmt.Fprint(log, "after\n")
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := "before any phase\n" +
+		"\rdiscovering: 0/3 account-reg…\x1b[K" +
+		"\r\x1b[Klevel=DEBUG msg=\"aws call\"\n" +
+		"\rdiscovering: 0/3 account-reg…\x1b[K" +
+		"\rdiscovering: 0/3 account-reg…\x1b[K\n" +
+		"after\n"
+	if got := w.String(); got != want {
+		t.Errorf("output:\n%q\nwant\n%q", got, want)
+	}
+	// Every line the terminal shows is a log line or a status line, whole.
+	for _, line := range strings.Split(w.String(), "\n") {
+		shown := line[strings.LastIndex(line, "\r")+1:]
+		if strings.Contains(shown, "discovering") && strings.Contains(shown, "level=") {
+			t.Errorf("a log line shares a line with the status: %q", shown)
+		}
+	}
+}

@@ -47,6 +47,10 @@ func checkRegion(s string) string {
 	return fmt.Sprintf("%q is not a region name like us-east-1 or eu-west-1", s)
 }
 
+// CheckName returns why s is not a valid spec or rule name, or "" when it
+// is one.
+func CheckName(s string) string { return checkName(s) }
+
 func checkName(s string) string {
 	if nameRe.MatchString(s) {
 		return ""

@@ -217,6 +217,21 @@ func (r *reporter) unknownKey(k *yaml.Node, path, name string, allowed []string,
 	return s
 }
 
+// maxListed is the most candidates a message lists ("aliases: ..."): the
+// nearest to what was written, then how many more there are.
+const maxListed = 10
+
+// listClosest renders at most maxListed of the candidates, nearest to s
+// first, and says how many it left out.
+func listClosest(s string, candidates []string) string {
+	shown := logformat.Closest(s, candidates, maxListed)
+	list := strings.Join(shown, ", ")
+	if more := len(candidates) - len(shown); more > 0 {
+		list += fmt.Sprintf(" and %d more", more)
+	}
+	return list
+}
+
 // suggest returns the closest candidate to s: an exact match ignoring case
 // first, then the nearest by edit distance.
 func suggest(s string, candidates []string) string {

@@ -185,7 +185,7 @@ func (l *loader) readDeliveryRoleRef(n *yaml.Node, path, s string, users roleUse
 	if sug := suggest(s, names); sug != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", sug)
 	} else if len(names) > 0 {
-		msg += fmt.Sprintf(" (it has %s)", strings.Join(names, ", "))
+		msg += fmt.Sprintf(" (it has %s)", listClosest(s, names))
 	}
 	l.errorf(n, "%s; give a delivery_roles name, or an IAM role ARN like arn:aws:iam::{account_id}:role/NAME", msg)
 	return "", ""

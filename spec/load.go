@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -28,16 +29,52 @@ const maxNodes = 1_000_000
 // invalid the error is an Errors listing every problem; I/O failures are
 // ordinary wrapped errors.
 func Load(path string) (*Spec, error) {
+	// A named pipe, device or socket would block the open or the read (a
+	// FIFO's open waits for a writer), so anything but a regular file is
+	// refused before it is opened, and again after, in case it was swapped.
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, loadError(path, err)
+	}
+	if err := regular(fi); err != nil {
+		return nil, loadError(path, err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, loadError(path, err)
 	}
 	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, loadError(path, err)
+	}
+	if err := regular(fi); err != nil {
+		return nil, loadError(path, err)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		return nil, loadError(path, err)
 	}
 	return Parse(path, data)
+}
+
+// regular refuses anything but a regular file, naming what it is.
+func regular(fi fs.FileInfo) error {
+	m := fi.Mode()
+	if m.IsRegular() {
+		return nil
+	}
+	what := "a special file"
+	switch {
+	case m.IsDir():
+		what = "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		what = "a socket"
+	case m&fs.ModeDevice != 0, m&fs.ModeCharDevice != 0:
+		what = "a device"
+	}
+	return fmt.Errorf("%s, not a regular file; flowplan reads a spec only from a regular file", what)
 }
 
 // loadError wraps an I/O error with the operation and the path, once: a
@@ -59,6 +96,9 @@ func Parse(filename string, data []byte) (*Spec, error) {
 		r.errorf(nil, "the spec is larger than %d MiB; flowplan refuses files this large", MaxFileSize>>20)
 		return nil, r.errs
 	}
+	if !checkUTF8(r, data) {
+		return nil, r.errs
+	}
 	doc := parseDocument(r, data)
 	if doc == nil || !checkSize(r, doc) {
 		return nil, r.errs.sorted()
@@ -72,6 +112,31 @@ func Parse(filename string, data []byte) (*Spec, error) {
 	s.File = filename
 	s.SHA256 = hex.EncodeToString(sum[:])
 	return s, nil
+}
+
+// checkUTF8 reports the first byte that is not UTF-8 at its own line and
+// column (in characters), which the YAML parser cannot say: it blames line
+// 1. A file that starts with a UTF-16 byte order mark is left to the parser,
+// which decodes it.
+func checkUTF8(r *reporter, data []byte) bool {
+	if utf8.Valid(data) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) || bytes.HasPrefix(data, []byte{0xFF, 0xFE}) {
+		return true
+	}
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		c, size := utf8.DecodeRune(data[i:])
+		if c == utf8.RuneError && size <= 1 {
+			r.errorf(&yaml.Node{Line: line, Column: col}, "the spec is not valid UTF-8: byte 0x%02X here is not part of a character; save the file as UTF-8", data[i])
+			return false
+		}
+		i += size
+		if c == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return true
 }
 
 // parseDocument parses exactly one YAML document and returns its root node,

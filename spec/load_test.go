@@ -247,3 +247,21 @@ func TestExpand(t *testing.T) {
 		t.Errorf("UsesPlaceholder is wrong")
 	}
 }
+
+// The YAML parser blames line 1 for any bad UTF-8; Parse finds the byte.
+func TestParseReportsBadUTF8WhereItIs(t *testing.T) {
+	tests := []struct {
+		data string
+		want string
+	}{
+		{"version: 1\nname: x\n# caf\xe9\n", "f.yaml:3:6: the spec is not valid UTF-8: byte 0xE9 here is not part of a character; save the file as UTF-8"},
+		{"name: \"é\xff\"\n", "f.yaml:1:9: the spec is not valid UTF-8: byte 0xFF here is not part of a character; save the file as UTF-8"},
+		{"\xc3", "f.yaml:1:1: the spec is not valid UTF-8: byte 0xC3 here is not part of a character; save the file as UTF-8"},
+	}
+	for _, tt := range tests {
+		_, err := Parse("f.yaml", []byte(tt.data))
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("Parse(%q) error = %v, want %q", tt.data, err, tt.want)
+		}
+	}
+}

@@ -179,7 +179,7 @@ func (l *loader) resolveAccount(n *yaml.Node, path, ref string) (string, bool) {
 	if s := suggest(ref, known); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	} else if len(known) > 0 {
-		msg += fmt.Sprintf(" (aliases: %s)", strings.Join(known, ", "))
+		msg += fmt.Sprintf(" (aliases: %s)", listClosest(ref, known))
 	}
 	l.errorf(n, "%s", msg)
 	return "", false
@@ -356,18 +356,21 @@ func (l *loader) readRuleFormat(rs *ruleSrc) {
 		}
 		return
 	}
-	if !f.valid {
-		return
-	}
-	rs.LogFormat = logformat.Join(f.names)
+	// Fields that do not fit the rule's targets are reported even when the
+	// format has other problems (an unknown or repeated field), so that one
+	// run shows every problem.
 	fm, errs := logformat.Check(f.names, rs.family)
-	if rs.familyKnown {
+	if rs.familyKnown && len(f.names) > 0 {
 		for _, err := range errs {
 			if fe, _ := err.(*logformat.Error); fe != nil && fe.Kind == logformat.ErrTarget {
 				l.formatProblem(rs, f, inherited, fe.Index, "%v", err)
 			}
 		}
 	}
+	if !f.valid {
+		return
+	}
+	rs.LogFormat = logformat.Join(f.names)
 	switch {
 	case fm.HasTagFields && specNode == nil:
 		i := slices.IndexFunc(f.names, func(n string) bool { return tagFieldResource[n] != "" })

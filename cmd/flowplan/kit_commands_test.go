@@ -69,7 +69,6 @@ var ciExpect = map[string]int{
 // usage error (unknown command or flag); once it gives its expected exit
 // code, the test fails until it is taken off this list.
 var ciPending = map[string]string{
-	`github-actions/drift.yml: flowplan drift -f "$FLOWPLAN_SPEC" --format json --out drift.json`:                                     "drift --out (issue 10)",
 	`github-actions/audit.yml: flowplan audit -f "$FLOWPLAN_SPEC" --format html --out audit.html --fail-under "$FLOWPLAN_FAIL_UNDER"`: "flowplan audit (issue 11)",
 }
 

@@ -126,3 +126,68 @@ func cmdPlanSum(ts *testscript.TestScript, neg bool, args []string) {
 			s.Create, s.Update, s.Replace, s.Delete, s.Adopt, s.NoOp, s.HasChanges)
 	}
 }
+
+// driftDoc is what driftsum reads of a JSON drift report.
+type driftDoc struct {
+	FormatVersion string `json:"format_version"`
+	Findings      []struct {
+		Kind     string `json:"kind"`
+		Severity string `json:"severity"`
+		Address  string `json:"address"`
+		Drift    bool   `json:"drift"`
+	} `json:"findings"`
+	Errors []struct {
+		Scope string `json:"scope"`
+	} `json:"errors"`
+	Summary struct {
+		Drifted  bool           `json:"drifted"`
+		Findings int            `json:"findings"`
+		Kinds    map[string]int `json:"kinds"`
+	} `json:"summary"`
+}
+
+// cmdDriftSum prints a JSON drift report as one line per finding, "KIND
+// SEVERITY ADDRESS" (with " (not drift)" when it does not count), then
+// the unknown scopes and the summary, with seeded IDs as their variable
+// names.
+//
+//	driftsum FILE
+func cmdDriftSum(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: driftsum FILE")
+	}
+	var doc driftDoc
+	if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &doc); err != nil {
+		ts.Fatalf("driftsum: %s is not a JSON drift report: %v", args[0], err)
+	}
+	if doc.FormatVersion == "" {
+		ts.Fatalf("driftsum: %s has no format_version", args[0])
+	}
+	var lines []string
+	for _, f := range doc.Findings {
+		line := f.Kind + " " + f.Severity + " " + f.Address
+		if !f.Drift {
+			line += " (not drift)"
+		}
+		lines = append(lines, line)
+	}
+	for _, e := range doc.Errors {
+		lines = append(lines, "unknown "+e.Scope)
+	}
+	var kinds []string
+	for k, n := range doc.Summary.Kinds {
+		if n > 0 {
+			kinds = append(kinds, fmt.Sprintf("%s=%d", k, n))
+		}
+	}
+	sort.Strings(kinds)
+	lines = append(lines, fmt.Sprintf("summary: drifted=%v findings=%d %s", doc.Summary.Drifted, doc.Summary.Findings, strings.Join(kinds, " ")))
+	st := state(ts)
+	for i, l := range lines {
+		if st.seeded != nil {
+			l = st.seeded.Names(l)
+		}
+		lines[i] = flowLogID.ReplaceAllString(l, "fl-new")
+	}
+	fmt.Fprintln(ts.Stdout(), strings.Join(lines, "\n"))
+}

@@ -131,6 +131,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"oob":        cmdOOB,
 	"describe":   cmdDescribe,
 	"plansum":    cmdPlanSum,
+	"driftsum":   cmdDriftSum,
 	"filemode":   cmdFileMode,
 	"emu-fault":  cmdEmuFault,
 	"emu-counts": cmdEmuCounts,

@@ -19,6 +19,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/internal/arn"
 	"github.com/flowplan/flowplan/spec"
 )
 
@@ -141,6 +142,16 @@ func createFlowLogsInput(r *engine.Resource, ids []string, token string) *ec2.Cr
 		ResourceType:       ec2types.FlowLogsResourceType(fl.ResourceType),
 		LogDestinationType: ec2types.LogDestinationType(fl.DestinationType),
 		LogDestination:     aws.String(fl.Destination),
+	}
+	// A log group of the flow log's own account-region is named, not given
+	// by ARN: AWS takes either (CreateFlowLogs: LogGroupName or
+	// LogDestination), and moto reports every flow log made with an ARN
+	// as failing delivery (MOTO_DIFFERENCES.md).
+	if a, ok := arn.Parse(fl.Destination); ok && fl.DestinationType == string(ec2types.LogDestinationTypeCloudWatchLogs) &&
+		a.Account == r.Addr.Account && a.Region == r.Addr.Region {
+		if name, ok := arn.ParseLogGroup(fl.Destination); ok {
+			in.LogDestination, in.LogGroupName = nil, aws.String(name)
+		}
 	}
 	if !spec.IsTransitGatewayResourceType(fl.ResourceType) {
 		in.TrafficType = ec2types.TrafficType(fl.TrafficType)

@@ -66,7 +66,7 @@ func (p *Provider) logCall(ctx context.Context, scope callScope, service, action
 	}
 	p.opts.Logger.LogAttrs(ctx, slog.LevelDebug, "aws call",
 		slog.String("service", service),
-		slog.String("action", action),
+		slog.String("operation", action),
 		slog.String("account", scope.account),
 		slog.String("region", scope.region),
 		slog.Duration("duration", d),

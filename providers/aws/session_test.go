@@ -87,7 +87,7 @@ func TestAssumeRoleFailureIsPerAccountAndCached(t *testing.T) {
 			t.Errorf("%q leaked into logs or errors:\n%s", secret, logs.String())
 		}
 	}
-	if !strings.Contains(logs.String(), "service=STS action=AssumeRole account=111111111111") || !strings.Contains(logs.String(), "outcome=AccessDenied") {
+	if !strings.Contains(logs.String(), "service=STS operation=AssumeRole account=111111111111") || !strings.Contains(logs.String(), "outcome=AccessDenied") {
 		t.Errorf("debug log lacks the AssumeRole call:\n%s", logs.String())
 	}
 }

@@ -304,6 +304,18 @@ var diffScenarios = []diffScenario{
 		must(t, err)
 		return aws.ToString(got.FlowLogs[0].DeliverLogsStatus)
 	}, "SUCCESS", "SUCCESS"},
+	{"delivery status, correct role, log group by ARN", func(t *testing.T, tg diffTarget) string {
+		client := ec2.NewFromConfig(tg.cfg)
+		in := cwlFlowLog(tg, tg.vpc2)
+		in.LogGroupName = nil
+		in.LogDestinationType = types.LogDestinationTypeCloudWatchLogs
+		in.LogDestination = aws.String("arn:aws:logs:us-east-1:" + diffAccount + ":log-group:/fl/existing")
+		out, err := client.CreateFlowLogs(ctx, in)
+		must(t, err)
+		got, err := client.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{FlowLogIds: out.FlowLogIds})
+		must(t, err)
+		return aws.ToString(got.FlowLogs[0].DeliverLogsStatus)
+	}, "SUCCESS", "FAILED"},
 }
 
 func unsuccessfulOf(out *ec2.CreateFlowLogsOutput) []types.UnsuccessfulItem {

@@ -16,7 +16,9 @@
 package logformat
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -376,27 +378,43 @@ func Suggest(s string, candidates []string) string {
 	return best
 }
 
-// Nearest returns up to n of the candidates closest to s by edit
-// distance, closest first (ties in candidate order), leaving out those
-// further than half of s's length.
-func Nearest(s string, candidates []string, n int) []string {
+// Closest returns at most n of the candidates, nearest to s by edit
+// distance first (ties keep the candidates' order), for "one of: ..."
+// lists that must stay short however many candidates there are.
+func Closest(s string, candidates []string, n int) []string {
 	type scored struct {
 		c string
 		d int
 	}
-	var out []scored
+	all := make([]scored, len(candidates))
+	for i, c := range candidates {
+		all[i] = scored{c, distance(s, c)}
+	}
+	slices.SortStableFunc(all, func(a, b scored) int { return cmp.Compare(a.d, b.d) })
+	out := make([]string, 0, min(n, len(all)))
+	for _, x := range all[:min(n, len(all))] {
+		out = append(out, x.c)
+	}
+	return out
+}
+
+// Distance is the Levenshtein distance between a and b: the fewest
+// one-byte insertions, deletions and substitutions that turn one into the
+// other.
+func Distance(a, b string) int { return distance(a, b) }
+
+// Nearest returns up to n of the candidates closest to s, as Closest does,
+// leaving out those further than half of s's length: suggestions for a
+// typo, not a list of everything.
+func Nearest(s string, candidates []string, n int) []string {
 	limit := len(s)/2 + 2
+	var near []string
 	for _, c := range candidates {
-		if d := distance(s, c); d < limit {
-			out = append(out, scored{c, d})
+		if distance(s, c) < limit {
+			near = append(near, c)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].d < out[j].d })
-	names := make([]string, 0, min(n, len(out)))
-	for _, o := range out[:min(n, len(out))] {
-		names = append(names, o.c)
-	}
-	return names
+	return Closest(s, near, n)
 }
 
 // distance is the Levenshtein distance between a and b.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,16 +25,24 @@ type backendFlags struct {
 	region      string
 	parallelism int
 	logLevel    string
+	logFormat   string
 	noProgress  bool
 }
 
-func (b *backendFlags) define(fs *flag.FlagSet) {
+func (b *backendFlags) define(fs *flag.FlagSet) { b.defineExcept(fs) }
+
+// defineExcept defines the flags but those named in skip, which the
+// command defines its own way (init's --region lists the regions to read).
+func (b *backendFlags) defineExcept(fs *flag.FlagSet, skip ...string) {
 	b.cmd = fs.Name()
 	fs.BoolVar(&b.sandbox, "sandbox", false, "run against the embedded AWS sandbox (state in "+sandboxStatePath+")")
 	fs.StringVar(&b.profile, "profile", "", "AWS shared config `profile` (default: the standard credential chain)")
-	fs.StringVar(&b.region, "region", "", "home `region` for STS and Organizations calls (default: from the AWS config, else us-east-1)")
+	if !slices.Contains(skip, "region") {
+		fs.StringVar(&b.region, "region", "", "home `region` for STS and Organizations calls (default: from the AWS config, else us-east-1)")
+	}
 	fs.IntVar(&b.parallelism, "parallelism", 10, "how many account-regions to work on at once")
-	fs.StringVar(&b.logLevel, "log-level", "warn", "log `level` on stderr: debug, info, warn or error (debug logs every AWS call)")
+	choiceVar(fs, &b.logLevel, "log-level", "warn", "log `level` on stderr (debug logs every AWS call)", "debug", "info", "warn", "error")
+	choiceVar(fs, &b.logFormat, "log-format", "text", "log `format`: text, or json for one object a line", "text", "json")
 	fs.BoolVar(&b.noProgress, "no-progress", false, "do not show progress on stderr")
 }
 
@@ -50,19 +60,25 @@ func (b *backendFlags) open(ctx context.Context, e *env, s *spec.Spec) (*backend
 	if b.parallelism < 1 {
 		return nil, &usageError{cmd: b.cmd, msg: fmt.Sprintf("--parallelism must be at least 1, got %d", b.parallelism)}
 	}
-	logger, err := b.newLogger(e)
-	if err != nil {
-		return nil, err
-	}
 	out := &backend{flags: b, env: e}
+	logs := e.Stderr
 	if !b.noProgress {
 		opts := render.ProgressOptions{Terminal: e.stderrTTY}
 		if e.stderrTTY {
+			opts.Width = terminalWidth(e.Stderr)
 			ticker := time.NewTicker(time.Second)
 			out.closers = append(out.closers, func() error { ticker.Stop(); return nil })
 			opts.Tick = ticker.C
 		}
 		out.progress = render.NewProgress(e.Stderr, opts)
+		// Log lines go through the progress display, which clears its
+		// status line before each one and draws it again after.
+		logs = out.progress.LogWriter()
+	}
+	logger, err := b.newLogger(logs)
+	if err != nil {
+		out.close()
+		return nil, err
 	}
 	opts := awsprovider.Options{
 		Profile:     b.profile,
@@ -148,10 +164,19 @@ func (b *backend) close() {
 	b.closers = nil
 }
 
-func (b *backendFlags) newLogger(e *env) (*slog.Logger, error) {
+// newLogger builds the logger the flags ask for, writing to w with one of
+// log/slog's handlers: text (key=value) or JSON (one object a line).
+func (b *backendFlags) newLogger(w io.Writer) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(strings.ToLower(b.logLevel))); err != nil {
 		return nil, &usageError{cmd: b.cmd, msg: fmt.Sprintf("--log-level %q: use debug, info, warn or error", b.logLevel)}
 	}
-	return slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: l})), nil
+	opts := &slog.HandlerOptions{Level: l}
+	switch strings.ToLower(b.logFormat) {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, &usageError{cmd: b.cmd, msg: fmt.Sprintf("--log-format %q: use text or json", b.logFormat)}
 }

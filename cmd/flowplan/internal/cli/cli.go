@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/flowplan/flowplan/spec"
 	"github.com/flowplan/flowplan/spec/logformat"
 )
 
@@ -84,12 +85,14 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"init", "init [-f FILE] [--name NAME] (--account ID... | --organization --assume-role NAME | --sandbox) [--region REGION]...", "write a starter spec that describes the flow logs that exist", setupInit, false},
 		{"validate", "validate [-f SPEC]", "check a spec file and print a one-line summary", setupValidate, false},
 		{"plan", "plan [-f SPEC] [--out FILE] [--format text|json|markdown] [--max-chars N] [--detailed-exitcode] [--target ADDR]... [--sandbox]", "show what apply would change (read-only)", setupPlan, false},
 		{"apply", "apply [-f SPEC | PLANFILE] [--auto-approve] [--target ADDR]... [--sandbox]", "carry out a plan, from a spec or a saved plan file", setupApply, false},
 		{"show", "show PLANFILE [--format text|json|markdown] [--max-chars N]", "render a saved plan file without calling AWS", setupShow, false},
 		{"drift", "drift [-f SPEC] [--format text|json|markdown] [--out FILE] [--target ADDR]... [--strict] [--ignore KIND,...] [--sandbox]", "report what differs from the spec, how bad it is and how to fix it (exit 2 when drifted)", setupDrift, false},
 		{"sandbox", "sandbox reset [--world FILE] | sandbox serve [--addr HOST:PORT] [--world FILE]", "manage the embedded AWS sandbox", setupSandbox, true},
+		{"schema", "schema", "print the spec's JSON Schema, for editors (flowplan schema > schema.json)", setupSchema, false},
 		{"version", "version", "print the version and build information", setupVersion, false},
 		{"completion", "completion bash|zsh|fish", "print a shell completion script", setupCompletion, false},
 	}
@@ -115,11 +118,19 @@ func Main(ctx context.Context, args []string, s Streams) int {
 }
 
 func run(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		printUsage(e.Stdout)
 		return nil
 	}
-	if args[0] == "--version" {
+	if args[0] == "help" {
+		// 'flowplan help CMD [SUB]' is 'flowplan CMD [SUB] -h'.
+		if len(args) == 1 {
+			printUsage(e.Stdout)
+			return nil
+		}
+		args = append(append([]string{}, args[1:]...), "-h")
+	}
+	if args[0] == "--version" || args[0] == "-version" {
 		args = []string{"version"}
 	}
 	for _, c := range commands() {
@@ -127,6 +138,12 @@ func run(ctx context.Context, e *env, args []string) error {
 			fs := newFlagSet(e, c.name, c.usage)
 			runCmd := c.setup(fs)
 			if c.subcommands {
+				// A command with subcommands parses its own arguments; its
+				// own help comes first.
+				if len(args) > 1 && isHelpArg(args[1]) {
+					fs.Usage()
+					return flag.ErrHelp
+				}
 				return runCmd(ctx, e, args[1:])
 			}
 			positional, err := parseArgs(fs, args[1:])
@@ -148,6 +165,8 @@ func run(ctx context.Context, e *env, args []string) error {
 }
 
 // exitCode turns a command's error into an exit code, printing the error.
+// Spec problems print as they are, FILE:LINE:COL: message on each line
+// with nothing before the first, for editors and CI problem matchers.
 func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return ExitOK
@@ -155,15 +174,21 @@ func exitCode(err error, stderr io.Writer) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
 	}
+	code := ExitError
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintf(stderr, "Error: %v\n", ee.err)
+		if ee.err == nil {
+			return ee.code
 		}
-		return ee.code
+		code, err = ee.code, ee.err
+	}
+	var es spec.Errors
+	if errors.As(err, &es) && err.Error() == es.Error() {
+		fmt.Fprintln(stderr, es.Error())
+		return code
 	}
 	fmt.Fprintf(stderr, "Error: %v\n", err)
-	return ExitError
+	return code
 }
 
 func printUsage(w io.Writer) {
@@ -181,44 +206,8 @@ Commands:
 Start here:
   flowplan plan --sandbox -f examples/quickstart.yaml
 
-Run 'flowplan <command> -h' for a command's flags.
+Run 'flowplan help <command>' or 'flowplan <command> -h' for a command's flags.
 `)
-}
-
-// newFlagSet returns a FlagSet for a subcommand that reports errors instead
-// of exiting and prints its usage to stderr.
-func newFlagSet(e *env, name, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(e.Stderr, "Usage: flowplan %s\n\nFlags:\n", usage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseArgs parses flags that may appear before, between or after
-// positional arguments ("apply plan.json --auto-approve"), and returns the
-// positional ones. "--" ends flag parsing.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, &usageError{cmd: fs.Name(), msg: err.Error()}
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return positional, nil
-		}
-		if rest[0] == "--" {
-			return append(positional, rest[1:]...), nil
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
-	}
 }
 
 // stringList is a repeatable string flag (--target A --target B).
@@ -229,4 +218,54 @@ func (l *stringList) String() string { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error {
 	*l = append(*l, v)
 	return nil
+}
+
+// subcommand is one subcommand of a command that has them ('sandbox
+// serve'); like a command, setup defines its flags and returns its run.
+type subcommand struct {
+	name    string
+	usage   string
+	summary string
+	setup   func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
+}
+
+// subcommandsOf lists the subcommands of a command, for help and
+// completion; nil for commands without them.
+func subcommandsOf(cmd string) []subcommand {
+	switch cmd {
+	case "sandbox":
+		return sandboxSubcommands()
+	}
+	return nil
+}
+
+// dispatch runs the subcommand named by the first argument, with its own
+// flags, help and FLOWPLAN_* variables like any command's.
+func dispatch(cmd string, subs []subcommand) func(context.Context, *env, []string) error {
+	return func(ctx context.Context, e *env, args []string) error {
+		var names []string
+		for _, s := range subs {
+			names = append(names, s.name)
+		}
+		if len(args) == 0 {
+			return &usageError{cmd: cmd, msg: fmt.Sprintf("%s needs a subcommand: %s", cmd, strings.Join(names, " or "))}
+		}
+		for _, s := range subs {
+			if s.name != args[0] {
+				continue
+			}
+			fs := newFlagSet(e, cmd+" "+s.name, s.usage)
+			runSub := s.setup(fs)
+			rest, err := parseArgs(fs, args[1:])
+			if err != nil {
+				return err
+			}
+			return runSub(ctx, e, rest)
+		}
+		msg := fmt.Sprintf("unknown %s subcommand %q: use %s", cmd, args[0], strings.Join(names, " or "))
+		if s := logformat.Suggest(args[0], names); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		return &usageError{cmd: cmd, msg: msg}
+	}
 }

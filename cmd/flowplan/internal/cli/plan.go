@@ -48,12 +48,18 @@ func (f *specFlag) load() (*spec.Spec, error) {
 // drift.
 type outputFlags struct {
 	format   string
+	json     bool
 	noColor  bool
 	maxChars int
 }
 
 func (o *outputFlags) define(fs *flag.FlagSet) {
-	fs.StringVar(&o.format, "format", "text", "output `format`: text, json or markdown")
+	names := make([]string, len(render.Formats))
+	for i, f := range render.Formats {
+		names[i] = string(f)
+	}
+	choiceVar(fs, &o.format, "format", string(render.Text), "output `format`", names...)
+	fs.BoolVar(&o.json, "json", false, "same as --format json (Terraform's -json)")
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
 	fs.IntVar(&o.maxChars, "max-chars", render.DefaultMarkdownLimit,
 		fmt.Sprintf("keep markdown output under `N` characters, cutting details, never the summary (at least %d; GitHub's comment limit is %d)",
@@ -61,6 +67,12 @@ func (o *outputFlags) define(fs *flag.FlagSet) {
 }
 
 func (o *outputFlags) parse(cmd string) (render.Format, error) {
+	if o.json {
+		if o.format != string(render.Text) && o.format != string(render.JSON) {
+			return "", &usageError{cmd: cmd, msg: fmt.Sprintf("--json and --format %s disagree; give one of them", o.format)}
+		}
+		o.format = string(render.JSON)
+	}
 	f, err := render.ParseFormat(o.format)
 	if err != nil {
 		return f, &usageError{cmd: cmd, msg: err.Error()}
@@ -106,7 +118,7 @@ type planArgs struct {
 func setupPlan(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	a := &planArgs{kind: render.MarkerPlan}
 	a.define(fs, "the plan")
-	fs.StringVar(&a.outFile, "out", "", "save the plan to `file` (JSON, mode 0600) for a later 'flowplan apply FILE'")
+	fs.StringVar(&a.outFile, "out", "", "save the plan to `file` (JSON, mode 0600) for a later 'flowplan apply FILE'; -out=FILE works too")
 	fs.BoolVar(&a.detailedExitcode, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
 	a.planKey.define(fs)
 	return a.run
@@ -192,20 +204,4 @@ func (a *showArgs) run(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	return render.Plan(e.Stdout, plan, format, a.out.options(e.useColor(e.Stdout, a.out.noColor), render.MarkerPlan, args[0]))
-}
-
-func setupValidate(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-	var sf specFlag
-	sf.define(fs)
-	return func(_ context.Context, e *env, args []string) error {
-		if len(args) > 0 {
-			return &usageError{cmd: "validate", msg: fmt.Sprintf("unexpected argument %q (the spec is given with -f)", args[0])}
-		}
-		s, err := sf.load()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(e.Stdout, spec.Summary(s))
-		return nil
-	}
 }

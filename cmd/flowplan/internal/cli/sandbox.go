@@ -166,63 +166,73 @@ func runningServer(ctx context.Context) (string, bool) {
 	return url, true
 }
 
-func setupSandbox(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-	return func(ctx context.Context, e *env, args []string) error {
-		if len(args) == 0 {
-			return &usageError{cmd: "sandbox", msg: "sandbox needs a subcommand: reset or serve"}
-		}
-		switch args[0] {
-		case "reset":
-			return runSandboxReset(e, args[1:])
-		case "serve":
-			return runSandboxServe(ctx, e, args[1:])
-		}
-		return &usageError{cmd: "sandbox", msg: fmt.Sprintf("unknown sandbox subcommand %q: use reset or serve", args[0])}
+// sandboxSubcommands are the subcommands of 'flowplan sandbox'.
+func sandboxSubcommands() []subcommand {
+	return []subcommand{
+		{"reset", "sandbox reset [--world FILE]", "start the sandbox over from the built-in world (or --world)", setupSandboxReset},
+		{"serve", "sandbox serve [--addr HOST:PORT] [--world FILE]", "serve the sandbox to any AWS client until stopped", setupSandboxServe},
 	}
 }
 
-func runSandboxReset(e *env, args []string) error {
-	fs := newFlagSet(e, "sandbox reset", "sandbox reset [--world FILE]")
+func setupSandbox(*flag.FlagSet) func(context.Context, *env, []string) error {
+	return dispatch("sandbox", sandboxSubcommands())
+}
+
+func setupSandboxReset(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	world := fs.String("world", "", "seed from this world `file` instead of the built-in one")
-	if rest, err := parseArgs(fs, args); err != nil {
-		return err
-	} else if len(rest) > 0 {
-		return &usageError{cmd: "sandbox", msg: fmt.Sprintf("unexpected argument %q", rest[0])}
+	return func(_ context.Context, e *env, rest []string) error {
+		if len(rest) > 0 {
+			return &usageError{cmd: "sandbox reset", msg: fmt.Sprintf("unexpected argument %q", rest[0])}
+		}
+		return runSandboxReset(e, *world)
 	}
+}
+
+func runSandboxReset(e *env, world string) error {
 	if _, ok := runningServer(context.Background()); ok {
 		return errors.New("a 'flowplan sandbox serve' is running on this sandbox; stop it before resetting")
 	}
-	if err := seedSandbox(awsemu.New(awsemu.Options{}), *world); err != nil {
+	if err := seedSandbox(awsemu.New(awsemu.Options{}), world); err != nil {
 		return err
 	}
 	src := "the built-in world"
-	if *world != "" {
-		src = *world
+	if world != "" {
+		src = world
 	}
 	fmt.Fprintf(e.Stdout, "Reset the sandbox in %s from %s.\n", sandboxStatePath, src)
 	return nil
 }
 
-func runSandboxServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "sandbox serve", "sandbox serve [--addr HOST:PORT] [--world FILE]")
-	addr := fs.String("addr", "127.0.0.1:4566", "listen `address`; loopback by default (the sandbox has no real authentication)")
-	world := fs.String("world", "", "when no sandbox state exists yet, seed it from this world `file`")
-	iamDelay := fs.Duration("iam-delay", sandboxIAMDelay, "how long a new IAM role stays unusable")
-	if rest, err := parseArgs(fs, args); err != nil {
-		return err
-	} else if len(rest) > 0 {
-		return &usageError{cmd: "sandbox", msg: fmt.Sprintf("unexpected argument %q", rest[0])}
+// serveArgs are the flags of 'sandbox serve'.
+type serveArgs struct {
+	addr, world string
+	iamDelay    time.Duration
+}
+
+func setupSandboxServe(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	a := &serveArgs{}
+	fs.StringVar(&a.addr, "addr", "127.0.0.1:4566", "listen `address`; loopback by default (the sandbox has no real authentication)")
+	fs.StringVar(&a.world, "world", "", "when no sandbox state exists yet, seed it from this world `file`")
+	fs.DurationVar(&a.iamDelay, "iam-delay", sandboxIAMDelay, "how long a new IAM role stays unusable")
+	return func(ctx context.Context, e *env, rest []string) error {
+		if len(rest) > 0 {
+			return &usageError{cmd: "sandbox serve", msg: fmt.Sprintf("unexpected argument %q", rest[0])}
+		}
+		return runSandboxServe(ctx, e, a)
 	}
+}
+
+func runSandboxServe(ctx context.Context, e *env, a *serveArgs) error {
 	if url, ok := runningServer(ctx); ok {
 		return fmt.Errorf("a sandbox server is already running at %s", url)
 	}
-	emu := awsemu.New(awsemu.Options{IAMPropagationDelay: *iamDelay, AutoSavePath: sandboxStatePath})
-	if _, err := loadSandboxState(emu, *world); err != nil {
+	emu := awsemu.New(awsemu.Options{IAMPropagationDelay: a.iamDelay, AutoSavePath: sandboxStatePath})
+	if _, err := loadSandboxState(emu, a.world); err != nil {
 		return err
 	}
 	akid, secret := emu.SandboxCredentials()
 	sb := &sandbox{emu: emu}
-	if err := sb.listen(*addr); err != nil {
+	if err := sb.listen(a.addr); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(sandboxAddrPath), 0o700); err != nil {

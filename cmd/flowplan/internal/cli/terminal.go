@@ -13,6 +13,19 @@ func isTerminal(s any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// terminalWidth is the width of the terminal s is, or 0 when unknown.
+func terminalWidth(s any) int {
+	f, ok := s.(*os.File)
+	if !ok {
+		return 0
+	}
+	w, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
+}
+
 // useColor decides whether output to w may be coloured: only on a terminal,
 // and never when NO_COLOR is set (https://no-color.org) or --no-color given.
 func (e *env) useColor(w io.Writer, noColorFlag bool) bool {
