@@ -21,6 +21,9 @@ type awsCLI struct {
 	path     string
 	endpoint string
 	home     string
+	// wantFailure makes run expect the command to fail and return its
+	// stderr as {"stderr": ...}.
+	wantFailure bool
 }
 
 func newAWSCLI(t *testing.T, endpoint string) *awsCLI {
@@ -66,7 +69,13 @@ func (a *awsCLI) run(creds [3]string, args ...string) map[string]any {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
+		if a.wantFailure {
+			return map[string]any{"stderr": stderr.String()}
+		}
 		a.t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	if a.wantFailure {
+		a.t.Fatalf("aws %s succeeded, want a failure:\n%s", strings.Join(args, " "), stdout.String())
 	}
 	if strings.TrimSpace(stdout.String()) == "" {
 		return nil
@@ -224,5 +233,33 @@ func TestAWSCLI(t *testing.T) {
 	if str(delivered, "FlowLogs", "0", "DeliverLogsStatus") != "FAILED" {
 		// The write statement covers AWSLogs/111111111111/* only, not cli/AWSLogs/...
 		t.Fatalf("a flow log under cli/ should not deliver with a root-prefix statement: %v", delivered)
+	}
+}
+
+// TestAWSCLIWrongSecret signs with a wrong secret from the AWS CLI: every
+// protocol refuses it with its own error, as AWS does, and botocore's
+// signing with the right secret passes (TestAWSCLI).
+func TestAWSCLIWrongSecret(t *testing.T) {
+	s := start(t, awsemu.Options{}, testWorld)
+	cli := newAWSCLI(t, s.URL)
+	cli.wantFailure = true
+	wrong := [3]string{"AKIATESTACCOUNT00001", "not-the-secret", ""}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ec2", "describe-vpcs"}, "(AuthFailure)"},
+		{[]string{"iam", "list-roles"}, "(SignatureDoesNotMatch)"},
+		{[]string{"sts", "get-caller-identity"}, "(SignatureDoesNotMatch)"},
+		{[]string{"logs", "describe-log-groups"}, "(InvalidSignatureException)"},
+		{[]string{"s3api", "get-bucket-policy", "--bucket", "own-bucket"}, "(SignatureDoesNotMatch)"},
+	} {
+		out := cli.run(wrong, tt.args...)
+		if msg := str(out, "stderr"); !strings.Contains(msg, tt.want) {
+			t.Errorf("aws %s with a wrong secret: %s, want %s", strings.Join(tt.args, " "), msg, tt.want)
+		}
+	}
+	if n := s.Emu.Count("ec2", "DescribeVpcs"); n != 0 {
+		t.Errorf("refused calls were counted: %d DescribeVpcs", n)
 	}
 }

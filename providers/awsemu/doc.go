@@ -49,11 +49,17 @@
 // Requests are routed by their Signature Version 4 credential scope
 // (Credential=AKID/date/region/service/aws4_request): the service picks the
 // protocol and API, the region the account-region, and the access key the
-// account and principal. The signature's shape is checked (algorithm,
-// scope, 64-hex signature, signed host header, X-Amz-Date matching the
-// scope date); its HMAC is not, so a wrongly signed request that AWS would
-// refuse passes here. Temporary credentials from AssumeRole must carry their
-// session token and expire.
+// account and principal. Every signature is verified with the key's secret:
+// the emulator recomputes it with aws-sdk-go-v2's signer over the request as
+// it arrived (sigv4.go), including S3's UNSIGNED-PAYLOAD, signed aws-chunked
+// bodies and presigned URLs, and refuses a mismatch as each service does
+// (EC2 AuthFailure, IAM and STS SignatureDoesNotMatch, CloudWatch Logs,
+// Firehose and Organizations InvalidSignatureException, S3
+// SignatureDoesNotMatch). A signing time more than 15 minutes from the
+// emulator's clock is refused too (S3 RequestTimeTooSkewed, "Signature
+// expired" elsewhere); every response carries a Date header from that
+// clock, from which the SDKs correct their skew. Temporary credentials from
+// AssumeRole must carry their session token and expire.
 //
 // # Behaviour
 //

@@ -133,8 +133,10 @@ type call struct {
 	key    accessKey
 	form   *form
 	body   []byte
-	req    *http.Request
-	now    time.Time
+	// bodySHA is the hex SHA-256 of the body as received, for the signature.
+	bodySHA string
+	req     *http.Request
+	now     time.Time
 	// mutating is true when the action changes state; st is then locked
 	// for writing.
 	mutating bool
@@ -161,6 +163,9 @@ func (c *call) reg() *region {
 // ServeHTTP routes a signed request to its service and action.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := e.newRequestID()
+	now := e.now()
+	// AWS dates every response; the SDKs correct their clock skew from it.
+	w.Header().Set("Date", now.Format(http.TimeFormat))
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
 	if err != nil {
 		http.Error(w, "read request body: "+err.Error(), http.StatusBadRequest)
@@ -177,14 +182,16 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("the credential scope names service %q, which the emulator does not serve", sig.Service))
 		return
 	}
-	c := &call{e: e, svc: svc, requestID: requestID, region: sig.Region, body: body, req: r, now: e.now()}
+	c := &call{e: e, svc: svc, requestID: requestID, region: sig.Region, body: body, bodySHA: bodySHA256(body), req: r, now: now}
 	c.scope = sig.Region
 	if svc.global {
 		c.scope = "global"
 	}
-	act, aerr := svc.route(c)
+	// AWS authenticates a request before it reads the action.
+	aerr := e.authenticate(c, sig)
+	var act *action
 	if aerr == nil {
-		aerr = e.authenticate(c, sig)
+		act, aerr = svc.route(c)
 	}
 	if aerr != nil {
 		svc.writeError(w, c, aerr)
@@ -284,7 +291,8 @@ func asAPIError(err error) *apiError {
 	return newError(http.StatusInternalServerError, "InternalError", "%v", err)
 }
 
-// authenticate maps the access key to its account and principal.
+// authenticate maps the access key to its account and principal, and
+// verifies the request's signature with the key's secret.
 func (e *Emulator) authenticate(c *call, sig *sigv4) *apiError {
 	e.mu.RLock()
 	key, ok := e.st.Keys[sig.AccessKeyID]
@@ -303,6 +311,9 @@ func (e *Emulator) authenticate(c *call, sig *sigv4) *apiError {
 		return c.svc.authError(authBadToken)
 	case !key.Expires.IsZero() && !c.now.Before(key.Expires):
 		return c.svc.authError(authExpired)
+	}
+	if f := verifySignature(c, sig, c.key.SecretAccessKey); f != nil {
+		return c.svc.signatureError(f, sig, c.now)
 	}
 	if !c.svc.global && !acct.regionEnabled(sig.Region) {
 		return c.svc.authError(authRegion)

@@ -69,6 +69,9 @@ func bucketOf(r *http.Request, st *state) (bucketName, key string) {
 func routeS3(c *call) (*action, *apiError) {
 	q := c.req.URL.Query()
 	q.Del("x-id") // aws-sdk-go-v2 names some operations in the query string
+	for _, k := range presignParams {
+		q.Del(k)
+	}
 	var bucketName, key string
 	c.e.readState(func(st *state) { bucketName, key = bucketOf(c.req, st) })
 	switch {
@@ -360,26 +363,38 @@ func s3Payload(c *call) ([]byte, *apiError) {
 	return body, nil
 }
 
-// decodeAWSChunked decodes an aws-chunked body: "<hex size>[;chunk-signature=...]\r\n<data>\r\n"
-// chunks ending with a zero-size chunk, optionally followed by trailer headers.
-func decodeAWSChunked(body []byte) ([]byte, map[string]string, error) {
+// awsChunk is one chunk of an aws-chunked body.
+type awsChunk struct {
+	data      []byte
+	signature string // chunk-signature, "" for unsigned chunks
+}
+
+// parseAWSChunked splits an aws-chunked body: "<hex size>[;chunk-signature=...]\r\n<data>\r\n"
+// chunks ending with a zero-size chunk (returned too), optionally followed
+// by trailer headers.
+func parseAWSChunked(body []byte) ([]awsChunk, map[string]string, error) {
 	r := bufio.NewReader(bytes.NewReader(body))
-	var out bytes.Buffer
+	var chunks []awsChunk
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
 			return nil, nil, errors.New("missing chunk header")
 		}
-		sizeHex, _, _ := strings.Cut(strings.TrimSpace(line), ";")
+		sizeHex, ext, _ := strings.Cut(strings.TrimSpace(line), ";")
 		size, err := strconv.ParseInt(sizeHex, 16, 64)
-		if err != nil || size < 0 {
+		if err != nil || size < 0 || size > int64(len(body)) {
 			return nil, nil, fmt.Errorf("bad chunk size %q", sizeHex)
 		}
+		ch := awsChunk{data: make([]byte, size)}
+		if v, ok := strings.CutPrefix(ext, "chunk-signature="); ok {
+			ch.signature = v
+		}
+		if _, err := io.ReadFull(r, ch.data); err != nil {
+			return nil, nil, errors.New("short chunk")
+		}
+		chunks = append(chunks, ch)
 		if size == 0 {
 			break
-		}
-		if _, err := io.CopyN(&out, r, size); err != nil {
-			return nil, nil, errors.New("short chunk")
 		}
 		if crlf, _ := r.ReadString('\n'); strings.TrimSpace(crlf) != "" {
 			return nil, nil, errors.New("chunk not followed by CRLF")
@@ -395,6 +410,19 @@ func decodeAWSChunked(body []byte) ([]byte, map[string]string, error) {
 		if err != nil {
 			break
 		}
+	}
+	return chunks, trailers, nil
+}
+
+// decodeAWSChunked decodes an aws-chunked body into its data and trailers.
+func decodeAWSChunked(body []byte) ([]byte, map[string]string, error) {
+	chunks, trailers, err := parseAWSChunked(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out bytes.Buffer
+	for _, ch := range chunks {
+		out.Write(ch.data)
 	}
 	return out.Bytes(), trailers, nil
 }
