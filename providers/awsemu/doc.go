@@ -75,7 +75,8 @@
 //
 // Options.Latency and SetLatency delay every call; Options.Throttling and
 // SetThrottling enable token buckets modelled on AWS's (throttle.go);
-// RandomFaults injects seeded 500/503 errors and dropped connections;
+// RandomFaults injects seeded 500/503 errors, throttling errors, dropped
+// connections and ghost writes (made, but their response lost);
 // FailNext scripts failures of chosen calls. Counts, Count and ResetCounts
 // expose per service, action and account-region call counters.
 //

@@ -198,7 +198,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.counts.add(CallKey{Service: svc.name, Action: c.action, Account: c.key.Account, Region: c.scope})
-	if e.injectFault(w, r, c) {
+	answered, ghost := e.injectFault(w, c, act)
+	if answered {
 		return
 	}
 	if d := e.faults.latency(); d > 0 {
@@ -213,28 +214,34 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		svc.writeError(w, c, asAPIError(err))
 		return
 	}
+	if ghost {
+		// The change is made; the response is lost on its way back.
+		resetConnection(w)
+		return
+	}
 	if err := svc.writeResponse(w, c, resp); err != nil {
 		svc.writeError(w, c, newError(http.StatusInternalServerError, "InternalError", "encode response: %v", err))
 	}
 }
 
 // injectFault applies scripted failures, random faults and throttling. It
-// reports whether the request was answered.
-func (e *Emulator) injectFault(w http.ResponseWriter, r *http.Request, c *call) bool {
-	f := e.faults.next(c)
-	if f == nil {
+// reports whether the request was answered, and whether it is a ghost: to
+// be served, then have its response dropped.
+func (e *Emulator) injectFault(w http.ResponseWriter, c *call, act *action) (answered, ghost bool) {
+	f := e.faults.next(c, act.mutating)
+	if f == nil || f.Ghost {
 		if err := e.throttle.take(c); err != nil {
 			c.svc.writeError(w, c, err)
-			return true
+			return true, false
 		}
-		return false
+		return false, f != nil
 	}
 	if f.Reset {
 		resetConnection(w)
-		return true
+		return true, false
 	}
 	c.svc.writeError(w, c, f.apiError(c.svc))
-	return true
+	return true, false
 }
 
 // connectionDropper is implemented by the in-process transport's recorder.

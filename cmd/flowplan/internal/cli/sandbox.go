@@ -204,10 +204,14 @@ func runSandboxReset(e *env, args []string) error {
 }
 
 func runSandboxServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "sandbox serve", "sandbox serve [--addr HOST:PORT] [--world FILE]")
+	fs := newFlagSet(e, "sandbox serve", "sandbox serve [--addr HOST:PORT] [--world FILE] [--faults LIST]")
 	addr := fs.String("addr", "127.0.0.1:4566", "listen `address`; loopback by default (the sandbox has no real authentication)")
 	world := fs.String("world", "", "when no sandbox state exists yet, seed it from this world `file`")
 	iamDelay := fs.Duration("iam-delay", sandboxIAMDelay, "how long a new IAM role stays unusable")
+	var faults faultsFlag
+	fs.Var(&faults, "faults", "inject faults to rehearse failure: a `list` such as throttle=0.1,error=0.05,ghost=0.05,latency=20ms\n"+
+		"(throttle, error, reset and ghost are probabilities per call; ghost loses the response of a write that was made;\n"+
+		"throttle=aws uses AWS's token buckets; latency delays every call; seed=N repeats a run)")
 	if rest, err := parseArgs(fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
@@ -216,7 +220,8 @@ func runSandboxServe(ctx context.Context, e *env, args []string) error {
 	if url, ok := runningServer(ctx); ok {
 		return fmt.Errorf("a sandbox server is already running at %s", url)
 	}
-	emu := awsemu.New(awsemu.Options{IAMPropagationDelay: *iamDelay, AutoSavePath: sandboxStatePath})
+	emu := awsemu.New(awsemu.Options{IAMPropagationDelay: *iamDelay, AutoSavePath: sandboxStatePath,
+		Latency: faults.latency, Throttling: faults.buckets, RandomFaults: faults.random})
 	if _, err := loadSandboxState(emu, *world); err != nil {
 		return err
 	}
@@ -242,6 +247,9 @@ Point any AWS client at it:
 
 'flowplan ... --sandbox' in this directory uses this server while it runs. Stop it with Ctrl-C.
 `, sb.url, sandboxStatePath, sandboxRegion, akid, secret)
+	if d := faults.describe(); d != "" {
+		fmt.Fprintf(e.Stdout, "Injecting faults: %s.\n", d)
+	}
 	<-ctx.Done()
 	fmt.Fprintln(e.Stdout, "Stopping the sandbox server.")
 	return sb.close()
