@@ -50,8 +50,8 @@ var motoBaseKey = credentials.NewStaticCredentialsProvider("AKIAE2EMOTOBASE00000
 // default subnets replaced by the world's).
 //
 // Not modelled (ErrUnsupported): an organisation (moto makes up account
-// IDs), requester-managed interface types, delivery streams that are not
-// ACTIVE, and pinned delivery statuses of flow logs.
+// IDs), requester-managed interface types and delivery streams that are
+// not ACTIVE.
 func SeedMoto(ctx context.Context, m *motoserver.Server, w *awsemu.World) (*Seeded, error) {
 	if w.Organization != nil {
 		return nil, fmt.Errorf("seed moto: organization: %w: moto generates its own account IDs", ErrUnsupported)
@@ -482,9 +482,6 @@ func (sd *motoSeeder) deliveryStream(c *clients, account string, ds awsemu.World
 }
 
 func (sd *motoSeeder) flowLog(c *clients, account, region string, f awsemu.WorldFlowLog) error {
-	if f.DeliverLogsStatus != "" {
-		return fmt.Errorf("%w: a pinned delivery status (%s)", ErrUnsupported, f.DeliverLogsStatus)
-	}
 	resourceID := sd.ids.resolve(account, region, f.Resource)
 	in := &ec2.CreateFlowLogsInput{
 		ResourceIds:        []string{resourceID},

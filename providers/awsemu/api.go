@@ -65,8 +65,12 @@ func (e *Emulator) FlowLogs(accountID, region string) []FlowLog {
 		if a == nil || a.Regions[region] == nil {
 			return
 		}
+		now := e.now()
 		for _, id := range slices.Sorted(maps.Keys(a.Regions[region].FlowLogs)) {
 			fl := a.Regions[region].FlowLogs[id]
+			if fl.gone(now) {
+				continue
+			}
 			out = append(out, FlowLog{ID: fl.ID, ResourceID: fl.ResourceID, DestinationType: fl.DestinationType,
 				Destination: fl.Destination, Tags: copyTags(fl.Tags)})
 		}

@@ -25,9 +25,6 @@ const (
 )
 
 func (e *Emulator) deliveryStatus(st *state, acct, regionName string, fl *flowLog) (string, string) {
-	if fl.Override != nil {
-		return fl.Override.Status, fl.Override.Message
-	}
 	var ok bool
 	switch fl.DestinationType {
 	case "cloud-watch-logs":

@@ -69,7 +69,10 @@
 // tokens tied to the query. CreateFlowLogs honours ClientToken. A role is
 // unusable for Options.IAMPropagationDelay after it is created or its trust
 // policy changes. DescribeFlowLogs computes DeliverLogsStatus from the
-// current roles, policies and destinations (see delivery.go).
+// current roles, policies and destinations (see delivery.go); nothing, not
+// even a world file, can set it. VPCs, subnets and network interfaces can
+// be created and deleted (ec2_network.go) with EC2's dependency rules; the
+// flow logs of a deleted resource linger for an hour, then disappear.
 //
 // # Faults and accounting
 //

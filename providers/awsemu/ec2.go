@@ -384,11 +384,7 @@ func describeVpcs(c *call) (any, error) {
 	}
 	out := &describeVpcsXML{NextToken: next, Vpcs: items([]vpcXML{})}
 	for _, v := range list {
-		out.Vpcs.Items = append(out.Vpcs.Items, vpcXML{
-			VpcID: v.ID, OwnerID: c.key.Account, State: "available", CidrBlock: v.CIDR,
-			CidrBlockAssociationSet: items([]cidrAssocXML{{v.AssociationID, v.CIDR, cidrStateXML{"associated"}}}),
-			DhcpOptionsID:           v.DHCPOptionsID, TagSet: ec2Tags(v.Tags), InstanceTenancy: "default", IsDefault: v.IsDefault,
-		})
+		out.Vpcs.Items = append(out.Vpcs.Items, vpcItem(v, c.key.Account, "available"))
 	}
 	return out, nil
 }
@@ -469,18 +465,7 @@ func describeSubnets(c *call) (any, error) {
 	out := &describeSubnetsXML{NextToken: next, Subnets: items([]subnetXML{})}
 	r := c.reg()
 	for _, s := range list {
-		used := 0
-		for _, n := range r.ENIs {
-			if n.SubnetID == s.ID {
-				used++
-			}
-		}
-		out.Subnets.Items = append(out.Subnets.Items, subnetXML{
-			SubnetID: s.ID, SubnetArn: "arn:aws:ec2:" + c.region + ":" + c.key.Account + ":subnet/" + s.ID,
-			State: "available", OwnerID: c.key.Account, VpcID: s.VPCID, CidrBlock: s.CIDR,
-			Ipv6CidrBlockAssociationSet: items([]string{}), AvailableIPAddressCount: availableIPs(s.CIDR) - used,
-			AvailabilityZone: s.AZ, AvailabilityZoneID: s.AZID, DefaultForAz: s.Default, TagSet: ec2Tags(s.Tags),
-		})
+		out.Subnets.Items = append(out.Subnets.Items, subnetItem(r, s, c.key.Account))
 	}
 	return out, nil
 }
@@ -541,7 +526,7 @@ var eniFilters = filterSet[*eni]{
 		"addresses.private-ip-address": func(n *eni) []string {
 			return one(n.PrivateIP)
 		},
-		"requester-managed": func(n *eni) []string { return boolStr(false) },
+		"requester-managed": func(n *eni) []string { return boolStr(n.RequesterManaged) },
 		"group-id":          func(n *eni) []string { return nil },
 		"private-dns-name":  nil, // needs the region; filled per call
 		"owner-id":          nil,
@@ -576,15 +561,7 @@ func describeNetworkInterfaces(c *call) (any, error) {
 	}
 	out := &describeENIsXML{NextToken: next, NetworkInterfaces: items([]eniXML{})}
 	for _, n := range list {
-		dns := privateDNS(n.PrivateIP, c.region)
-		out.NetworkInterfaces.Items = append(out.NetworkInterfaces.Items, eniXML{
-			NetworkInterfaceID: n.ID, SubnetID: n.SubnetID, VpcID: n.VPCID, AvailabilityZone: n.AZ,
-			Description: n.Description, OwnerID: c.key.Account, Status: n.Status, MacAddress: n.MAC,
-			PrivateIPAddress: n.PrivateIP, PrivateDNSName: dns, SourceDestCheck: true,
-			GroupSet: items([]string{}), TagSet: ec2Tags(n.Tags),
-			PrivateIPAddressesSet: items([]privateIPXML{{n.PrivateIP, dns, true}}),
-			Ipv6AddressesSet:      items([]string{}), InterfaceType: n.Type,
-		})
+		out.NetworkInterfaces.Items = append(out.NetworkInterfaces.Items, eniItem(n, c.key.Account, c.region, n.Status))
 	}
 	return out, nil
 }

@@ -609,6 +609,7 @@ func createFlowLogs(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.purgeGoneFlowLogs(c.now)
 	x := &flowLogContext{st: c.st, e: c.e, acct: c.key.Account, reg: r, now: c.now}
 	ids, failed, err := x.create(in, "")
 	if err != nil {
@@ -714,7 +715,7 @@ func describeFlowLogs(c *call) (any, error) {
 	for id, fl := range r.FlowLogs {
 		// Unknown IDs are not an error: DescribeFlowLogs returns an empty
 		// set for them (Terraform's findFlowLogByID relies on it).
-		if len(ids) > 0 && !wanted[id] {
+		if (len(ids) > 0 && !wanted[id]) || fl.gone(c.now) {
 			continue
 		}
 		v := flowLogView{fl: fl}
@@ -789,6 +790,7 @@ func deleteFlowLogs(c *call) (any, error) {
 		return nil, badRequest("InvalidParameterValue", "The maximum number of flow log IDs is 1000")
 	}
 	r := c.reg()
+	r.purgeGoneFlowLogs(c.now)
 	var failed []unsuccessful
 	for _, id := range ids {
 		switch {

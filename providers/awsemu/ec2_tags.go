@@ -112,6 +112,7 @@ func createTags(c *call) (any, error) {
 		}
 	}
 	r := c.reg()
+	r.purgeGoneFlowLogs(c.now)
 	sets := make([]*tags, 0, len(ids))
 	for _, id := range ids {
 		set, _, err := taggable(r, id)
@@ -157,6 +158,7 @@ func deleteTags(c *call) (any, error) {
 		}
 	}
 	r := c.reg()
+	r.purgeGoneFlowLogs(c.now)
 	var sets []*tags
 	for _, id := range ids {
 		set, _, err := taggable(r, id)
@@ -245,7 +247,9 @@ func describeTags(c *call) (any, error) {
 		add(id, a.Tags)
 	}
 	for id, f := range r.FlowLogs {
-		add(id, f.Tags)
+		if !f.gone(c.now) {
+			add(id, f.Tags)
+		}
 	}
 	keys := make([]string, 0, len(all))
 	for k := range all {

@@ -121,6 +121,9 @@ func (r *region) fillMaps() {
 	if r.ClientTokens == nil {
 		r.ClientTokens = empty.ClientTokens
 	}
+	if r.CreateTokens == nil {
+		r.CreateTokens = empty.CreateTokens
+	}
 }
 
 // SaveStateFile writes the state to path atomically (a temporary file
@@ -158,8 +161,9 @@ func (e *Emulator) saveFileLocked(path string) error {
 	return nil
 }
 
-// dropExpiredKeys forgets temporary credentials that have expired. The
-// caller holds the write lock.
+// dropExpiredKeys forgets temporary credentials that have expired, old
+// client tokens and the flow logs of deleted resources past their linger.
+// The caller holds the write lock.
 func (e *Emulator) dropExpiredKeys() {
 	now := e.now()
 	for id, k := range e.st.Keys {
@@ -174,6 +178,12 @@ func (e *Emulator) dropExpiredKeys() {
 					delete(r.ClientTokens, token)
 				}
 			}
+			for token, rec := range r.CreateTokens {
+				if now.Sub(rec.Created) > clientTokenLifetime {
+					delete(r.CreateTokens, token)
+				}
+			}
+			r.purgeGoneFlowLogs(now)
 		}
 	}
 }

@@ -73,6 +73,8 @@ type region struct {
 	DeliveryStreams map[string]*deliveryStream `json:"delivery_streams"`
 	// ClientTokens records CreateFlowLogs results for idempotency.
 	ClientTokens map[string]*clientTokenRecord `json:"client_tokens"`
+	// CreateTokens records other idempotent creates by "Action/token".
+	CreateTokens map[string]*tokenResult `json:"create_tokens,omitempty"`
 }
 
 func newRegion(name string) *region {
@@ -87,6 +89,7 @@ func newRegion(name string) *region {
 		LogGroups:       map[string]*logGroup{},
 		DeliveryStreams: map[string]*deliveryStream{},
 		ClientTokens:    map[string]*clientTokenRecord{},
+		CreateTokens:    map[string]*tokenResult{},
 	}
 }
 
@@ -97,13 +100,15 @@ type tags map[string]string
 func (t tags) sortedKeys() []string { return slices.Sorted(maps.Keys(t)) }
 
 type vpc struct {
-	ID            string    `json:"id"`
-	CIDR          string    `json:"cidr"`
-	DHCPOptionsID string    `json:"dhcp_options_id"`
-	AssociationID string    `json:"association_id"`
-	IsDefault     bool      `json:"is_default,omitempty"`
-	Tags          tags      `json:"tags,omitempty"`
-	Created       time.Time `json:"created"`
+	ID            string `json:"id"`
+	CIDR          string `json:"cidr"`
+	DHCPOptionsID string `json:"dhcp_options_id"`
+	AssociationID string `json:"association_id"`
+	IsDefault     bool   `json:"is_default,omitempty"`
+	// Tenancy is default (when empty) or dedicated.
+	Tenancy string    `json:"instance_tenancy,omitempty"`
+	Tags    tags      `json:"tags,omitempty"`
+	Created time.Time `json:"created"`
 }
 
 type subnet struct {
@@ -125,8 +130,12 @@ type eni struct {
 	MAC         string `json:"mac"`
 	Description string `json:"description,omitempty"`
 	Type        string `json:"interface_type"`
-	Status      string `json:"status"`
-	Tags        tags   `json:"tags,omitempty"`
+	// Status is in-use (attached) or available.
+	Status string `json:"status"`
+	// RequesterManaged marks an interface a service created for itself
+	// (a NAT gateway's); it cannot be deleted.
+	RequesterManaged bool `json:"requester_managed,omitempty"`
+	Tags             tags `json:"tags,omitempty"`
 }
 
 type tgw struct {
@@ -154,29 +163,24 @@ type tgwAttachment struct {
 // worked out from the current roles, policies and destinations each time it
 // is described, the way AWS reports the outcome of its latest delivery.
 type flowLog struct {
-	ID                       string               `json:"id"`
-	ResourceID               string               `json:"resource_id"`
-	ResourceType             string               `json:"resource_type"`
-	TrafficType              string               `json:"traffic_type,omitempty"`
-	DestinationType          string               `json:"log_destination_type"`
-	Destination              string               `json:"log_destination"`
-	LogGroupName             string               `json:"log_group_name,omitempty"`
-	DeliverLogsPermissionArn string               `json:"deliver_logs_permission_arn,omitempty"`
-	DeliverCrossAccountRole  string               `json:"deliver_cross_account_role,omitempty"`
-	LogFormat                string               `json:"log_format"`
-	MaxAggregationInterval   int                  `json:"max_aggregation_interval"`
-	DestinationOptions       *destinationOptions  `json:"destination_options,omitempty"`
-	TagFieldSpecs            []tagFieldSpec       `json:"tag_field_specifications,omitempty"`
-	Tags                     tags                 `json:"tags,omitempty"`
-	Created                  time.Time            `json:"created"`
-	Override                 *deliveryStatusFixed `json:"delivery_status_override,omitempty"`
-}
-
-// deliveryStatusFixed pins a flow log's delivery status (set from the world
-// file) instead of computing it.
-type deliveryStatusFixed struct {
-	Status  string `json:"status"`
-	Message string `json:"message,omitempty"`
+	ID                       string              `json:"id"`
+	ResourceID               string              `json:"resource_id"`
+	ResourceType             string              `json:"resource_type"`
+	TrafficType              string              `json:"traffic_type,omitempty"`
+	DestinationType          string              `json:"log_destination_type"`
+	Destination              string              `json:"log_destination"`
+	LogGroupName             string              `json:"log_group_name,omitempty"`
+	DeliverLogsPermissionArn string              `json:"deliver_logs_permission_arn,omitempty"`
+	DeliverCrossAccountRole  string              `json:"deliver_cross_account_role,omitempty"`
+	LogFormat                string              `json:"log_format"`
+	MaxAggregationInterval   int                 `json:"max_aggregation_interval"`
+	DestinationOptions       *destinationOptions `json:"destination_options,omitempty"`
+	TagFieldSpecs            []tagFieldSpec      `json:"tag_field_specifications,omitempty"`
+	Tags                     tags                `json:"tags,omitempty"`
+	Created                  time.Time           `json:"created"`
+	// ResourceDeleted is when the flow log's resource was deleted; the flow
+	// log lingers for flowLogLinger after it.
+	ResourceDeleted time.Time `json:"resource_deleted,omitzero"`
 }
 
 type destinationOptions struct {

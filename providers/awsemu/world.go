@@ -149,10 +149,6 @@ type WorldFlowLog struct {
 	MaxAggregationInterval int                      `yaml:"max_aggregation_interval"`
 	DestinationOptions     *WorldDestinationOptions `yaml:"destination_options"`
 	Tags                   map[string]string        `yaml:"tags"`
-	// DeliverLogsStatus and DeliverLogsErrorMessage, when set, pin the
-	// delivery status instead of computing it.
-	DeliverLogsStatus       string `yaml:"deliver_logs_status"`
-	DeliverLogsErrorMessage string `yaml:"deliver_logs_error_message"`
 }
 
 // WorldDestinationOptions are an S3 flow log's destination options.
@@ -597,11 +593,14 @@ func (b *worldBuilder) addRegion(acct, name string, wr WorldRegion) error {
 }
 
 func (b *worldBuilder) addVPC(acct string, r *region, wv WorldVPC) error {
-	prefix, err := netip.ParsePrefix(wv.CIDR)
-	if err != nil || !prefix.Addr().Is4() || prefix.Bits() < 16 || prefix.Bits() > 28 {
-		return fmt.Errorf("cidr %q must be an IPv4 block between /16 and /28", wv.CIDR)
+	prefix, aerr := parseIPv4CIDR(wv.CIDR, "cidr")
+	if aerr == nil {
+		aerr = checkVPCCIDR(prefix)
 	}
-	v := &vpc{ID: b.id(wv.ID, "vpc-"), CIDR: prefix.Masked().String(), IsDefault: wv.Default,
+	if aerr != nil {
+		return fmt.Errorf("cidr %q must be an IPv4 block between /16 and /28, as CreateVpc takes: %s", wv.CIDR, aerr.Message)
+	}
+	v := &vpc{ID: b.id(wv.ID, "vpc-"), CIDR: prefix.String(), IsDefault: wv.Default,
 		Tags: withName(wv.Tags, wv.Name), Created: worldEpoch}
 	if !validID(v.ID, "vpc-") {
 		return fmt.Errorf("id %q is not a VPC ID", v.ID)
@@ -616,7 +615,7 @@ func (b *worldBuilder) addVPC(acct string, r *region, wv WorldVPC) error {
 		return err
 	}
 	for i, ws := range wv.Subnets {
-		if err := b.addSubnet(acct, r, v, prefix, ws); err != nil {
+		if err := b.addSubnet(acct, r, v, ws); err != nil {
 			return fmt.Errorf("subnets[%d] (%s): %w", i, cmp.Or(ws.Name, ws.ID), err)
 		}
 	}
@@ -630,15 +629,18 @@ func (b *worldBuilder) unique(r *region, id string) error {
 	return nil
 }
 
-func (b *worldBuilder) addSubnet(acct string, r *region, v *vpc, vpcPrefix netip.Prefix, ws WorldSubnet) error {
-	prefix, err := netip.ParsePrefix(ws.CIDR)
-	if err != nil || !prefix.Addr().Is4() || prefix.Bits() < vpcPrefix.Bits() || prefix.Bits() > 28 || !vpcPrefix.Contains(prefix.Addr()) {
-		return fmt.Errorf("cidr %q must be an IPv4 block of at most /28 inside the VPC's %s", ws.CIDR, v.CIDR)
+func (b *worldBuilder) addSubnet(acct string, r *region, v *vpc, ws WorldSubnet) error {
+	prefix, aerr := parseIPv4CIDR(ws.CIDR, "cidr")
+	if aerr == nil {
+		aerr = checkSubnetCIDR(r, v, prefix)
 	}
-	if !strings.HasPrefix(ws.AZ, r.Name) || len(ws.AZ) != len(r.Name)+1 {
-		return fmt.Errorf("az %q is not an availability zone of %s", ws.AZ, r.Name)
+	if aerr != nil {
+		return fmt.Errorf("cidr %q must be an IPv4 block of at most /28 inside the VPC's %s, overlapping no other subnet: %s", ws.CIDR, v.CIDR, aerr.Message)
 	}
-	s := &subnet{ID: b.id(ws.ID, "subnet-"), VPCID: v.ID, CIDR: prefix.Masked().String(), AZ: ws.AZ,
+	if !slices.Contains(availabilityZones(r.Name), ws.AZ) {
+		return fmt.Errorf("az %q is not an availability zone of %s (%s)", ws.AZ, r.Name, strings.Join(availabilityZones(r.Name), ", "))
+	}
+	s := &subnet{ID: b.id(ws.ID, "subnet-"), VPCID: v.ID, CIDR: prefix.String(), AZ: ws.AZ,
 		AZID: azID(ws.AZ), Tags: withName(ws.Tags, ws.Name)}
 	if !validID(s.ID, "subnet-") {
 		return fmt.Errorf("id %q is not a subnet ID", s.ID)
@@ -740,15 +742,12 @@ func (b *worldBuilder) addFlowLog(acct string, r *region, wf WorldFlowLog) error
 			PerHourPartition: o.PerHourPartition}
 	}
 	ctx := &flowLogContext{st: b.st, e: b.e, acct: acct, reg: r, now: worldEpoch}
-	ids, failed, aerr := ctx.create(in, wf.ID)
+	_, failed, aerr := ctx.create(in, wf.ID)
 	if aerr != nil {
 		return aerr
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("%s: %s", failed[0].Code, failed[0].Message)
-	}
-	if wf.DeliverLogsStatus != "" {
-		r.FlowLogs[ids[0]].Override = &deliveryStatusFixed{Status: wf.DeliverLogsStatus, Message: wf.DeliverLogsErrorMessage}
 	}
 	return nil
 }
