@@ -38,9 +38,10 @@
 // # World files
 //
 // A world (World, examples/sandbox/world.yaml) lists accounts with their
-// regions (VPCs with subnets and ENIs, transit gateways with attachments,
-// log groups, Firehose streams, flow logs), IAM roles with trust and inline
-// policies, S3 buckets with policies, credentials, and the organisation
+// regions (VPCs with subnets and ENIs, NAT gateways, transit gateways with
+// attachments, log groups, Firehose streams, flow logs), IAM roles with
+// trust and inline policies, S3 buckets with policies, credentials, and the
+// organisation
 // tree. Resources may be named; names become Name tags and can be used
 // where an ID is expected. Flow logs go through CreateFlowLogs' validation.
 //
@@ -71,8 +72,10 @@
 // policy changes. DescribeFlowLogs computes DeliverLogsStatus from the
 // current roles, policies and destinations (see delivery.go); nothing, not
 // even a world file, can set it. VPCs, subnets and network interfaces can
-// be created and deleted (ec2_network.go) with EC2's dependency rules; the
-// flow logs of a deleted resource linger for an hour, then disappear.
+// be created and deleted (ec2_network.go) with EC2's dependency rules, and
+// so can zonal and regional NAT gateways (ec2_nat.go); regional ones take
+// flow logs (resource type RegionalNatGateway). The flow logs of a deleted
+// resource linger for an hour, then disappear.
 //
 // # Faults and accounting
 //

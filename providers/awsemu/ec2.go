@@ -57,6 +57,7 @@ var idFamilies = map[string]struct{ code, noun string }{
 	"tgw-":        {"InvalidTransitGatewayID", "transitGateway"},
 	"tgw-attach-": {"InvalidTransitGatewayAttachmentID", "transitGatewayAttachment"},
 	"fl-":         {"InvalidFlowLogId", "flowLog"},
+	"nat-":        {"NatGateway", "natGateway"},
 }
 
 var idBody = regexp.MustCompile(`^([0-9a-f]{8}|[0-9a-f]{17})$`)
@@ -74,6 +75,9 @@ func validID(id, prefix string) bool {
 }
 
 func notFound(prefix, id string) *apiError {
+	if prefix == "nat-" {
+		return natNotFound(id)
+	}
 	f := idFamilies[prefix]
 	if prefix == "tgw-" {
 		return badRequest(f.code+".NotFound", "Transit Gateway %s was deleted or does not exist.", id)
@@ -85,6 +89,9 @@ func notFound(prefix, id string) *apiError {
 }
 
 func malformedID(prefix, id string) *apiError {
+	if prefix == "nat-" {
+		return natMalformed(id)
+	}
 	return badRequest(idFamilies[prefix].code+".Malformed", "Invalid id: \"%s\" (expecting \"%s...\")", id, prefix)
 }
 

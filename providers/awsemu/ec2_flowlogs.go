@@ -26,6 +26,10 @@ var resourcePrefix = map[string]string{
 	"TransitGateway": "tgw-", "TransitGatewayAttachment": "tgw-attach-", "RegionalNatGateway": "nat-",
 }
 
+// maxFlowLogResourceIDs is CreateFlowLogs' ResourceIds limit for the types
+// other than transit gateways (see validate).
+const maxFlowLogResourceIDs = 300
+
 func isTGWType(t string) bool { return t == "TransitGateway" || t == "TransitGatewayAttachment" }
 
 // createFlowLogsInput is CreateFlowLogs' request, shared by the API and
@@ -101,8 +105,12 @@ func (x *flowLogContext) validate(in *createFlowLogsInput) (destination, *apiErr
 	if tgwTarget && len(in.resourceIDs) > 25 {
 		return destination{}, invalidParameter("Maximum of 25 resource IDs allowed for resource-type %s, got %d", in.resourceType, len(in.resourceIDs))
 	}
-	if len(in.resourceIDs) > 1000 {
-		return destination{}, invalidParameter("Maximum of 1000 resource IDs allowed, got %d", len(in.resourceIDs))
+	// "Maximum of 25 for transit gateway resource types. Maximum of 300 for
+	// the other resource types" (the ResourceIds constraint in
+	// aws-sdk-go-v2 ec2 v1.346.0, the newest model at hand; older pages
+	// and botocore 1.43 say 1000). The emulator enforces the stricter 300.
+	if len(in.resourceIDs) > maxFlowLogResourceIDs {
+		return destination{}, invalidParameter("Maximum of %d resource IDs allowed, got %d", maxFlowLogResourceIDs, len(in.resourceIDs))
 	}
 	if err := checkTrafficAndInterval(in, tgwTarget); err != nil {
 		return destination{}, err
@@ -163,7 +171,7 @@ func checkTrafficAndInterval(in *createFlowLogsInput, tgwTarget bool) *apiError 
 		return nil
 	}
 	if in.trafficType == "" {
-		return invalidParameter("traffic-type is required when the resource-type is VPC, Subnet or NetworkInterface")
+		return invalidParameter("traffic-type is required when the resource-type is VPC, Subnet, NetworkInterface or RegionalNatGateway")
 	}
 	if in.interval != 0 && in.interval != 60 && in.interval != 600 {
 		return invalidParameter("Invalid Flow Log Max Aggregation Interval")
@@ -396,9 +404,6 @@ func (x *flowLogContext) create(in createFlowLogsInput, givenID string) ([]strin
 func (x *flowLogContext) checkResource(id, prefix string) *unsuccessful {
 	if !validID(id, prefix) {
 		e := malformedID(prefix, id)
-		if prefix == "nat-" {
-			e = badRequest("InvalidNatGatewayID.Malformed", "Invalid id: \"%s\"", id)
-		}
 		return &unsuccessful{id, e.Code, e.Message}
 	}
 	var exists bool
@@ -414,8 +419,16 @@ func (x *flowLogContext) checkResource(id, prefix string) *unsuccessful {
 	case "tgw-attach-":
 		exists = x.reg.TGWAttachments[id] != nil
 	case "nat-":
-		// The emulator models no NAT gateways.
-		return &unsuccessful{id, "InvalidNatGatewayID.NotFound", fmt.Sprintf("The natGateway ID '%s' does not exist", id)}
+		g := x.reg.NATGateways[id]
+		exists = g.live()
+		if exists && g.AvailabilityMode != natRegional {
+			// ASSUMPTION: the RegionalNatGateway type takes regional NAT
+			// gateways only, by its name; AWS's answer for a zonal one is
+			// not documented. A zonal NAT gateway is logged through its
+			// network interface.
+			return &unsuccessful{id, "InvalidParameterValue",
+				fmt.Sprintf("NAT gateway %s is zonal: resource type RegionalNatGateway takes regional NAT gateways only", id)}
+		}
 	}
 	if !exists {
 		e := notFound(prefix, id)

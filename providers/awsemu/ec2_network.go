@@ -400,7 +400,7 @@ func eniItem(n *eni, acct, region, status string) eniXML {
 // deleteVpc refuses a VPC with subnets, network interfaces, transit gateway
 // attachments or NAT gateways: "You must detach or delete all gateways and
 // resources that are associated with the VPC before you can delete it."
-// (NAT gateways join the list with them.) Its flow logs are left to linger (see flowLogLinger).
+// NAT gateways count too (a zonal one also has its interface). Its flow logs are left to linger (see flowLogLinger).
 func deleteVpc(c *call) (any, error) {
 	if err := dryRun(c); err != nil {
 		return nil, err
@@ -422,6 +422,9 @@ func deleteVpc(c *call) (any, error) {
 	}
 	for _, a := range r.TGWAttachments {
 		dependent = dependent || (a.ResourceType == "vpc" && a.ResourceID == id)
+	}
+	for _, g := range r.NATGateways {
+		dependent = dependent || (g.VPCID == id && g.live())
 	}
 	if dependent {
 		return nil, badRequest("DependencyViolation", "The vpc '%s' has dependencies and cannot be deleted.", id)

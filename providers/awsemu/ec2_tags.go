@@ -42,6 +42,10 @@ func taggable(r *region, id string) (*tags, string, *apiError) {
 		if f := r.FlowLogs[id]; f != nil {
 			return &f.Tags, "vpc-flow-log", nil
 		}
+	case "nat-":
+		if g := r.NATGateways[id]; g.live() {
+			return &g.Tags, "natgateway", nil
+		}
 	}
 	return nil, "", notFound(prefix, id)
 }
@@ -245,6 +249,11 @@ func describeTags(c *call) (any, error) {
 	}
 	for id, a := range r.TGWAttachments {
 		add(id, a.Tags)
+	}
+	for id, g := range r.NATGateways {
+		if g.live() {
+			add(id, g.Tags)
+		}
 	}
 	for id, f := range r.FlowLogs {
 		if !f.gone(c.now) {

@@ -313,6 +313,17 @@ var diffScenarios = []diffScenario{
 		must(t, err)
 		return fmt.Sprintf("listed:%d", len(got.FlowLogs))
 	}, "listed:1", "listed:1"},
+	{"CreateNatGateway regional, then a RegionalNatGateway flow log", func(t *testing.T, tg diffTarget) string {
+		client := ec2.NewFromConfig(tg.cfg)
+		out, err := client.CreateNatGateway(ctx, &ec2.CreateNatGatewayInput{AvailabilityMode: types.AvailabilityModeRegional, VpcId: aws.String(tg.vpc)})
+		if err != nil {
+			return "create:" + outcome(err, nil)
+		}
+		in := cwlFlowLog(tg, aws.ToString(out.NatGateway.NatGatewayId))
+		in.ResourceType = types.FlowLogsResourceTypeRegionalNatGateway
+		fl, err := client.CreateFlowLogs(ctx, in)
+		return "mode:" + string(out.NatGateway.AvailabilityMode) + " flow-log:" + outcome(err, unsuccessfulOf(fl))
+	}, "mode:regional flow-log:ok", "create:error:InvalidSubnetID.NotFound"},
 	{"delivery status, correct role", func(t *testing.T, tg diffTarget) string {
 		client := ec2.NewFromConfig(tg.cfg)
 		out, err := client.CreateFlowLogs(ctx, cwlFlowLog(tg, tg.vpc3))

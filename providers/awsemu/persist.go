@@ -109,6 +109,9 @@ func (r *region) fillMaps() {
 	if r.TGWAttachments == nil {
 		r.TGWAttachments = empty.TGWAttachments
 	}
+	if r.NATGateways == nil {
+		r.NATGateways = empty.NATGateways
+	}
 	if r.FlowLogs == nil {
 		r.FlowLogs = empty.FlowLogs
 	}

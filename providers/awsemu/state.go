@@ -68,6 +68,7 @@ type region struct {
 	ENIs            map[string]*eni            `json:"enis"`
 	TGWs            map[string]*tgw            `json:"transit_gateways"`
 	TGWAttachments  map[string]*tgwAttachment  `json:"transit_gateway_attachments"`
+	NATGateways     map[string]*natGateway     `json:"nat_gateways,omitempty"`
 	FlowLogs        map[string]*flowLog        `json:"flow_logs"`
 	LogGroups       map[string]*logGroup       `json:"log_groups"`
 	DeliveryStreams map[string]*deliveryStream `json:"delivery_streams"`
@@ -85,6 +86,7 @@ func newRegion(name string) *region {
 		ENIs:            map[string]*eni{},
 		TGWs:            map[string]*tgw{},
 		TGWAttachments:  map[string]*tgwAttachment{},
+		NATGateways:     map[string]*natGateway{},
 		FlowLogs:        map[string]*flowLog{},
 		LogGroups:       map[string]*logGroup{},
 		DeliveryStreams: map[string]*deliveryStream{},
@@ -157,6 +159,24 @@ type tgwAttachment struct {
 	RouteTable    string    `json:"route_table_id"`
 	Tags          tags      `json:"tags,omitempty"`
 	Created       time.Time `json:"created"`
+}
+
+// natGateway is a zonal or regional NAT gateway (see ec2_nat.go).
+type natGateway struct {
+	ID string `json:"id"`
+	// AvailabilityMode is zonal or regional.
+	AvailabilityMode string `json:"availability_mode"`
+	// ConnectivityType is public or private.
+	ConnectivityType string `json:"connectivity_type"`
+	VPCID            string `json:"vpc_id"`
+	// SubnetID and ENIID are a zonal NAT gateway's subnet and interface.
+	SubnetID string `json:"subnet_id,omitempty"`
+	ENIID    string `json:"eni_id,omitempty"`
+	// State is available or deleted.
+	State   string    `json:"state"`
+	Tags    tags      `json:"tags,omitempty"`
+	Created time.Time `json:"created"`
+	Deleted time.Time `json:"deleted,omitzero"`
 }
 
 // flowLog is stored as created. Its delivery status is not stored: it is

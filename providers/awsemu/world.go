@@ -61,6 +61,7 @@ type WorldAccount struct {
 // WorldRegion holds an account-region's resources.
 type WorldRegion struct {
 	VPCs            []WorldVPC            `yaml:"vpcs"`
+	NATGateways     []WorldNATGateway     `yaml:"nat_gateways"`
 	TransitGateways []WorldTGW            `yaml:"transit_gateways"`
 	LogGroups       []WorldLogGroup       `yaml:"log_groups"`
 	DeliveryStreams []WorldDeliveryStream `yaml:"delivery_streams"`
@@ -95,6 +96,20 @@ type WorldENI struct {
 	Description string            `yaml:"description"`
 	Type        string            `yaml:"type"`
 	Tags        map[string]string `yaml:"tags"`
+}
+
+// WorldNATGateway is a NAT gateway. A regional one (availability_mode:
+// regional) belongs to a VPC; a zonal one (the default) to a subnet, where
+// it gets a requester-managed network interface. VPC and Subnet are IDs or
+// world names.
+type WorldNATGateway struct {
+	ID               string            `yaml:"id"`
+	Name             string            `yaml:"name"`
+	AvailabilityMode string            `yaml:"availability_mode"`
+	ConnectivityType string            `yaml:"connectivity_type"`
+	VPC              string            `yaml:"vpc"`
+	Subnet           string            `yaml:"subnet"`
+	Tags             map[string]string `yaml:"tags"`
 }
 
 // WorldTGW is a transit gateway with its attachments.
@@ -133,8 +148,8 @@ type WorldDeliveryStream struct {
 // created through the same validation as CreateFlowLogs.
 type WorldFlowLog struct {
 	ID string `yaml:"id"`
-	// Resource is a VPC, subnet, ENI, transit gateway or attachment, by ID
-	// or world name.
+	// Resource is a VPC, subnet, ENI, regional NAT gateway, transit gateway
+	// or attachment, by ID or world name.
 	Resource    string `yaml:"resource"`
 	TrafficType string `yaml:"traffic_type"`
 	// DestinationType defaults to cloud-watch-logs.
@@ -562,6 +577,11 @@ func (b *worldBuilder) addRegion(acct, name string, wr WorldRegion) error {
 			return fmt.Errorf("vpcs[%d] (%s): %w", i, cmp.Or(wv.Name, wv.ID), err)
 		}
 	}
+	for i, wn := range wr.NATGateways {
+		if err := b.addNATGateway(acct, r, wn); err != nil {
+			return fmt.Errorf("nat_gateways[%d] (%s): %w", i, cmp.Or(wn.Name, wn.ID), err)
+		}
+	}
 	for i, wt := range wr.TransitGateways {
 		if err := b.addTGW(acct, r, wt); err != nil {
 			return fmt.Errorf("transit_gateways[%d] (%s): %w", i, cmp.Or(wt.Name, wt.ID), err)
@@ -623,7 +643,8 @@ func (b *worldBuilder) addVPC(acct string, r *region, wv WorldVPC) error {
 }
 
 func (b *worldBuilder) unique(r *region, id string) error {
-	if r.VPCs[id] != nil || r.Subnets[id] != nil || r.ENIs[id] != nil || r.TGWs[id] != nil || r.TGWAttachments[id] != nil {
+	if r.VPCs[id] != nil || r.Subnets[id] != nil || r.ENIs[id] != nil || r.TGWs[id] != nil || r.TGWAttachments[id] != nil ||
+		r.NATGateways[id] != nil {
 		return fmt.Errorf("id %s is used twice", id)
 	}
 	return nil
@@ -679,6 +700,32 @@ func (b *worldBuilder) addENI(acct string, r *region, s *subnet, prefix netip.Pr
 	}
 	r.ENIs[n.ID] = n
 	return b.remember(acct, r.Name, we.Name, n.ID)
+}
+
+// addNATGateway goes through CreateNatGateway's rules, except that a
+// public zonal NAT gateway needs no Elastic IP (the emulator models none).
+func (b *worldBuilder) addNATGateway(acct string, r *region, wn WorldNATGateway) error {
+	in := natGatewayInput{id: wn.ID, mode: cmp.Or(wn.AvailabilityMode, natZonal), connectivity: cmp.Or(wn.ConnectivityType, "public"),
+		tags: withName(wn.Tags, wn.Name), allowPublicZonal: true}
+	if wn.VPC != "" {
+		in.vpc = b.resolve(acct, r.Name, wn.VPC)
+	}
+	if wn.Subnet != "" {
+		in.subnet = b.resolve(acct, r.Name, wn.Subnet)
+	}
+	if in.id != "" {
+		if !validID(in.id, "nat-") {
+			return fmt.Errorf("id %q is not a NAT gateway ID", in.id)
+		}
+		if err := b.unique(r, in.id); err != nil {
+			return err
+		}
+	}
+	g, aerr := newNatGateway(b.st, r, in, worldEpoch)
+	if aerr != nil {
+		return fmt.Errorf("%s: %s", aerr.Code, aerr.Message)
+	}
+	return b.remember(acct, r.Name, wn.Name, g.ID)
 }
 
 func (b *worldBuilder) addTGW(acct string, r *region, wt WorldTGW) error {
@@ -765,6 +812,8 @@ func resourceTypeOf(id string) string {
 		return "TransitGatewayAttachment"
 	case strings.HasPrefix(id, "tgw-"):
 		return "TransitGateway"
+	case strings.HasPrefix(id, "nat-"):
+		return "RegionalNatGateway"
 	}
 	return "VPC"
 }
