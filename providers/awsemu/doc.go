@@ -62,6 +62,15 @@
 // clock, from which the SDKs correct their skew. Temporary credentials from
 // AssumeRole must carry their session token and expire.
 //
+// # Partitions
+//
+// Each account is in one partition, aws, aws-cn or aws-us-gov (World
+// accounts' partition key, or the partition of their regions), and every
+// ARN the emulator builds or checks is in it (partition.go): roles, STS
+// sessions, log groups, buckets (arn:aws-cn:s3:::name), flow log sources,
+// subnets and the root principals stored policies are rewritten to. A key
+// is unknown in the other partitions, and their ARNs are refused.
+//
 // # Behaviour
 //
 // Validation follows AWS's error codes and, where known, messages; per

@@ -472,7 +472,7 @@ func describeSubnets(c *call) (any, error) {
 	out := &describeSubnetsXML{NextToken: next, Subnets: items([]subnetXML{})}
 	r := c.reg()
 	for _, s := range list {
-		out.Subnets.Items = append(out.Subnets.Items, subnetItem(r, s, c.key.Account))
+		out.Subnets.Items = append(out.Subnets.Items, subnetItem(r, s, c.key.Account, c.acct().partition()))
 	}
 	return out, nil
 }
@@ -634,7 +634,7 @@ func describeTransitGateways(c *call) (any, error) {
 	out := &describeTGWsXML{NextToken: next, TransitGateways: items([]tgwXML{})}
 	for _, t := range list {
 		out.TransitGateways.Items = append(out.TransitGateways.Items, tgwXML{
-			TransitGatewayID: t.ID, TransitGatewayArn: "arn:aws:ec2:" + c.region + ":" + c.key.Account + ":transit-gateway/" + t.ID,
+			TransitGatewayID: t.ID, TransitGatewayArn: c.arn("ec2", "transit-gateway/"+t.ID),
 			State: "available", OwnerID: c.key.Account, Description: t.Description, CreationTime: ec2Time(t.Created),
 			Options: tgwOptionsXML{AmazonSideAsn: t.ASN, AutoAcceptSharedAttachments: "disable",
 				DefaultRouteTableAssociation: "enable", AssociationDefaultRouteTableID: t.RouteTable,
@@ -740,7 +740,7 @@ func describeRegions(c *call) (any, error) {
 	}
 	a := c.acct()
 	var all []regionXML
-	for _, name := range append(append([]string(nil), defaultRegions...), optInRegions...) {
+	for _, name := range regionsIn(a.partition()) {
 		status := "opt-in-not-required"
 		if isOptInRegion(name) {
 			status = "not-opted-in"
@@ -751,12 +751,16 @@ func describeRegions(c *call) (any, error) {
 		if status == "not-opted-in" && c.form.str("AllRegions") != "true" {
 			continue
 		}
-		all = append(all, regionXML{name, "ec2." + name + ".amazonaws.com", status})
+		endpoint := "ec2." + name + ".amazonaws.com"
+		if a.partition() == "aws-cn" {
+			endpoint += ".cn"
+		}
+		all = append(all, regionXML{name, endpoint, status})
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].RegionName < all[j].RegionName })
 	names := c.form.strs("RegionName")
 	for _, n := range names {
-		if !isDefaultRegion(n) && !isOptInRegion(n) {
+		if !slices.Contains(regionsIn(a.partition()), n) {
 			return nil, badRequest("InvalidParameterValue", "Invalid region: %s", n)
 		}
 	}

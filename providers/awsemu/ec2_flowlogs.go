@@ -85,6 +85,9 @@ type flowLogContext struct {
 	now  time.Time
 }
 
+// partition is the flow log account's partition.
+func (x *flowLogContext) partition() string { return x.st.partitionOfAccount(x.acct) }
+
 func invalidParameter(format string, args ...any) *apiError {
 	return badRequest("InvalidParameter", format, args...)
 }
@@ -194,25 +197,26 @@ func (x *flowLogContext) parseDestination(in *createFlowLogsInput) (destination,
 				return d, invalidParameter("Invalid LogGroupName: %s", err.Message)
 			}
 			d.logGroup = in.logGroupName
-			d.arn = "arn:aws:logs:" + x.reg.Name + ":" + x.acct + ":log-group:" + in.logGroupName
+			d.arn = logGroupARN(x.partition(), x.reg.Name, x.acct, in.logGroupName)
 			return d, nil
 		}
-		parts := strings.SplitN(strings.TrimSuffix(in.destination, ":*"), ":", 7)
-		if len(parts) != 7 || parts[0] != "arn" || parts[1] != "aws" || parts[2] != "logs" || parts[5] != "log-group" || parts[6] == "" {
+		a, ok := parseARN(strings.TrimSuffix(in.destination, ":*"))
+		group, isGroup := strings.CutPrefix(a.Resource, "log-group:")
+		if !ok || a.Partition != x.partition() || a.Service != "logs" || !isGroup || group == "" {
 			return d, invalidParameter("LogDestination %s is not a valid CloudWatch Logs log group ARN", in.destination)
 		}
-		if parts[3] != x.reg.Name || parts[4] != x.acct {
+		if a.Region != x.reg.Name || a.Account != x.acct {
 			// ASSUMPTION: flow logs publish only to log groups of their own
 			// account and region; AWS's wording is not documented.
 			return d, invalidParameter("LogDestination %s must be a log group in %s/%s", in.destination, x.acct, x.reg.Name)
 		}
-		d.arn, d.logGroup = in.destination, parts[6]
+		d.arn, d.logGroup = in.destination, group
 		return d, nil
 	case "s3":
 		if in.logGroupName != "" {
 			return d, invalidParameter("LogDestination type must be cloud-watch-logs if LogGroupName is provided.")
 		}
-		rest, ok := strings.CutPrefix(in.destination, "arn:aws:s3:::")
+		rest, ok := strings.CutPrefix(in.destination, s3ARN(x.partition(), ""))
 		if !ok || rest == "" {
 			return d, invalidParameter("LogDestination %q is not a valid S3 ARN", in.destination)
 		}
@@ -229,12 +233,12 @@ func (x *flowLogContext) parseDestination(in *createFlowLogsInput) (destination,
 		if in.logGroupName != "" {
 			return d, invalidParameter("LogDestination type must be cloud-watch-logs if LogGroupName is provided.")
 		}
-		parts := strings.SplitN(in.destination, ":", 6)
-		if len(parts) != 6 || parts[0] != "arn" || parts[2] != "firehose" || !strings.HasPrefix(parts[5], "deliverystream/") {
+		a, ok := parseARN(in.destination)
+		stream, isStream := strings.CutPrefix(a.Resource, "deliverystream/")
+		if !ok || a.Partition != x.partition() || a.Service != "firehose" || !isStream {
 			return d, invalidParameter("LogDestination %q is not a valid Firehose delivery stream ARN", in.destination)
 		}
-		d.arn, d.streamRegion, d.streamAccount = in.destination, parts[3], parts[4]
-		d.stream = strings.TrimPrefix(parts[5], "deliverystream/")
+		d.arn, d.streamRegion, d.streamAccount, d.stream = in.destination, a.Region, a.Account, stream
 		return d, nil
 	}
 }
@@ -334,26 +338,24 @@ func (x *flowLogContext) checkRoleUsable(roleARN string) *apiError {
 	if !ok || acct != x.acct {
 		return unable
 	}
-	r := x.st.Accounts[acct].roleByName(name)
-	if r == nil || r.arn(acct) != roleARN || !x.e.rolePropagated(r, x.now) {
+	a := x.st.Accounts[acct]
+	r := a.roleByName(name)
+	if r == nil || a.roleARN(r) != roleARN || !x.e.rolePropagated(r, x.now) {
 		return unable
 	}
 	return nil
 }
 
-// parseRoleARN splits arn:aws:iam::<acct>:role/<path/>name.
-func parseRoleARN(arn string) (acct, name string, ok bool) {
-	rest, ok := strings.CutPrefix(arn, "arn:aws:iam::")
-	if !ok {
+// parseRoleARN splits arn:PARTITION:iam::<acct>:role/<path/>name. Callers
+// compare the whole ARN with account.roleARN, which checks the partition.
+func parseRoleARN(s string) (acct, name string, ok bool) {
+	a, ok := parseARN(s)
+	if !ok || a.Service != "iam" || a.Region != "" || !accountIDPattern.MatchString(a.Account) || !strings.HasPrefix(a.Resource, "role/") {
 		return "", "", false
 	}
-	acct, res, ok := strings.Cut(rest, ":")
-	if !ok || !accountIDPattern.MatchString(acct) || !strings.HasPrefix(res, "role/") {
-		return "", "", false
-	}
-	path := strings.TrimPrefix(res, "role")
+	path := strings.TrimPrefix(a.Resource, "role")
 	i := strings.LastIndex(path, "/")
-	return acct, path[i+1:], path[i+1:] != ""
+	return a.Account, path[i+1:], path[i+1:] != ""
 }
 
 // rolePropagated reports whether the IAM propagation delay has passed

@@ -196,7 +196,7 @@ type createSubnetXML struct {
 	Subnet subnetXML `xml:"subnet"`
 }
 
-func subnetItem(r *region, s *subnet, acct string) subnetXML {
+func subnetItem(r *region, s *subnet, acct, partition string) subnetXML {
 	used := 0
 	for _, n := range r.ENIs {
 		if n.SubnetID == s.ID {
@@ -204,7 +204,7 @@ func subnetItem(r *region, s *subnet, acct string) subnetXML {
 		}
 	}
 	return subnetXML{
-		SubnetID: s.ID, SubnetArn: "arn:aws:ec2:" + r.Name + ":" + acct + ":subnet/" + s.ID,
+		SubnetID: s.ID, SubnetArn: arnFor(partition, "ec2", r.Name, acct, "subnet/"+s.ID),
 		State: "available", OwnerID: acct, VpcID: s.VPCID, CidrBlock: s.CIDR,
 		Ipv6CidrBlockAssociationSet: items([]string{}), AvailableIPAddressCount: availableIPs(s.CIDR) - used,
 		AvailabilityZone: s.AZ, AvailabilityZoneID: s.AZID, DefaultForAz: s.Default, TagSet: ec2Tags(s.Tags),
@@ -264,7 +264,7 @@ func createSubnet(c *call) (any, error) {
 	}
 	s := &subnet{ID: c.st.hexID("subnet-"), VPCID: v.ID, CIDR: p.String(), AZ: az, AZID: azID(az), Tags: t}
 	r.Subnets[s.ID] = s
-	return &createSubnetXML{Subnet: subnetItem(r, s, c.key.Account)}, nil
+	return &createSubnetXML{Subnet: subnetItem(r, s, c.key.Account, c.acct().partition())}, nil
 }
 
 // --- CreateNetworkInterface ---

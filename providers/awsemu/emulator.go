@@ -147,6 +147,11 @@ type call struct {
 // for known accounts.
 func (c *call) acct() *account { return c.st.Accounts[c.key.Account] }
 
+// arn builds an ARN of the caller's account and region, in its partition.
+func (c *call) arn(service, resource string) string {
+	return arnFor(c.acct().partition(), service, c.region, c.key.Account, resource)
+}
+
 // reg returns the caller's account-region. Reads get a throw-away empty
 // region when none exists yet, so that they never change state.
 func (c *call) reg() *region {
@@ -321,6 +326,12 @@ func (e *Emulator) authenticate(c *call, sig *sigv4) *apiError {
 	}
 	if f := verifySignature(c, sig, c.key.SecretAccessKey); f != nil {
 		return c.svc.signatureError(f, sig, c.now)
+	}
+	// Keys exist in one partition: signed for another partition's region
+	// (the scope of IAM, S3 and Organizations calls is a region of their
+	// partition too), the key is unknown there.
+	if partitionOf(sig.Region) != acct.partition() {
+		return c.svc.authError(authUnknownKey)
 	}
 	if !c.svc.global && !acct.regionEnabled(sig.Region) {
 		return c.svc.authError(authRegion)

@@ -46,7 +46,7 @@ type s3Response struct {
 	body        []byte
 }
 
-var vhostSuffix = regexp.MustCompile(`^[^.]+\.(s3([.-][a-z0-9-]+)*\.amazonaws\.com|localhost|localhost\.localstack\.cloud)$`)
+var vhostSuffix = regexp.MustCompile(`^[^.]+\.(s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?|localhost|localhost\.localstack\.cloud)$`)
 
 // bucketOf splits a request into bucket name and object key, accepting
 // path-style (/bucket/key) and virtual-hosted-style (Host: bucket.endpoint)
@@ -242,7 +242,8 @@ func s3HeadBucket(c *call) (any, error) {
 		if c.key.RoleARN != "" {
 			caller.ARNs = append(caller.ARNs, c.key.RoleARN)
 		}
-		req := iampolicy.Request{Caller: caller, Action: "s3:ListBucket", Resource: "arn:aws:s3:::" + b.Name,
+		caller.Partition = c.acct().partition()
+		req := iampolicy.Request{Caller: caller, Action: "s3:ListBucket", Resource: s3ARN(caller.Partition, b.Name),
 			Context: map[string]string{"aws:SecureTransport": "true", "aws:PrincipalAccount": c.key.Account}}
 		if !iampolicy.IsAllowed(req, c.e.cachedPolicy(b.Policy)) {
 			return nil, newError(http.StatusForbidden, "AccessDenied", "Access Denied")
@@ -438,18 +439,19 @@ func checkBucketPolicy(st *state, b *bucket, doc string) (string, *apiError) {
 	if !strings.HasPrefix(strings.TrimSpace(doc), "{") {
 		return "", malformedBucketPolicy("Policies must be valid JSON and the first byte must be '{'")
 	}
-	p, err := iampolicy.Validate(doc, iampolicy.ResourceBased)
+	pol, err := iampolicy.Validate(doc, iampolicy.ResourceBased)
 	if err != nil {
 		return "", bucketPolicyProblem(err)
 	}
-	for _, s := range p.Statements {
+	p := st.partitionOfAccount(b.Owner)
+	for _, s := range pol.Statements {
 		for _, a := range append(append([]string(nil), s.Action...), s.NotAction...) {
 			if a != "*" && !strings.HasPrefix(strings.ToLower(a), "s3:") {
 				return "", malformedBucketPolicy("Policy has invalid action")
 			}
 		}
 		for _, res := range append(append([]string(nil), s.Resource...), s.NotResource...) {
-			if res != "arn:aws:s3:::"+b.Name && !strings.HasPrefix(res, "arn:aws:s3:::"+b.Name+"/") {
+			if res != s3ARN(p, b.Name) && !strings.HasPrefix(res, s3ARN(p, b.Name+"/")) {
 				return "", malformedBucketPolicy("Policy has invalid resource")
 			}
 		}
@@ -458,13 +460,13 @@ func checkBucketPolicy(st *state, b *bucket, doc string) (string, *apiError) {
 				continue
 			}
 			for _, id := range pr.AWS {
-				if checkAWSPrincipal(st, id) != nil {
+				if checkAWSPrincipal(st, p, id) != nil {
 					return "", malformedBucketPolicy("Invalid principal in policy")
 				}
 			}
 		}
 	}
-	stored, _, err := iampolicy.NormalizePrincipals(doc)
+	stored, _, err := iampolicy.NormalizePrincipals(doc, p)
 	if err == nil {
 		stored, err = iampolicy.Compact(stored)
 	}

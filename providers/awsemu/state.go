@@ -53,6 +53,8 @@ type account struct {
 	Name   string `json:"name,omitempty"`
 	Email  string `json:"email,omitempty"`
 	Status string `json:"status,omitempty"` // ACTIVE or SUSPENDED (Organizations)
+	// Partition is aws (when empty), aws-cn or aws-us-gov.
+	Partition string `json:"partition,omitempty"`
 	// OptInRegions are opt-in regions this account has enabled.
 	OptInRegions []string `json:"opt_in_regions,omitempty"`
 	// Regions by name; created on first use.
@@ -267,8 +269,9 @@ type tagPair struct {
 	Value string `json:"value"`
 }
 
-func (r *role) arn(acct string) string {
-	return "arn:aws:iam::" + acct + ":role" + r.Path + r.Name
+// roleARN is the ARN of one of the account's roles.
+func (a *account) roleARN(r *role) string {
+	return iamARN(a.partition(), a.ID, "role"+r.Path+r.Name)
 }
 
 type bucket struct {

@@ -39,7 +39,7 @@ type WorldCredential struct {
 	AccessKeyID     string `yaml:"access_key_id"`
 	SecretAccessKey string `yaml:"secret_access_key"`
 	Account         string `yaml:"account"`
-	// ARN is the principal; default arn:aws:iam::<account>:user/sandbox.
+	// ARN is the principal; default arn:PARTITION:iam::<account>:user/sandbox.
 	ARN     string `yaml:"arn"`
 	Sandbox bool   `yaml:"sandbox"`
 }
@@ -51,6 +51,9 @@ type WorldAccount struct {
 	Email string `yaml:"email"`
 	// Status is the Organizations status: ACTIVE (default) or SUSPENDED.
 	Status string `yaml:"status"`
+	// Partition is aws, aws-cn or aws-us-gov. When absent it is the
+	// partition of the account's regions (cn-north-1: aws-cn), else aws.
+	Partition string `yaml:"partition"`
 	// OptInRegions are opt-in regions the account has enabled.
 	OptInRegions []string               `yaml:"opt_in_regions"`
 	Regions      map[string]WorldRegion `yaml:"regions"`
@@ -324,6 +327,19 @@ func (b *worldBuilder) addAccount(wa WorldAccount) error {
 	}
 	a := b.st.accountOf(wa.ID)
 	a.Name, a.Email, a.OptInRegions = wa.Name, wa.Email, wa.OptInRegions
+	p := wa.Partition
+	if p == "" {
+		p = partitionAWS
+		if names := sortedRegionNames(wa.Regions); len(names) > 0 {
+			p = partitionOf(names[0])
+		}
+	}
+	if !knownPartition(p) {
+		return fmt.Errorf("partition %q must be aws, aws-cn or aws-us-gov", p)
+	}
+	if p != partitionAWS {
+		a.Partition = p
+	}
 	if a.Email == "" && a.Name != "" {
 		a.Email = a.Name + "@example.com"
 	}
@@ -335,9 +351,9 @@ func (b *worldBuilder) addAccount(wa WorldAccount) error {
 	default:
 		return fmt.Errorf("status %q must be ACTIVE or SUSPENDED", wa.Status)
 	}
-	for name := range wa.Regions {
+	for _, name := range sortedRegionNames(wa.Regions) {
 		if !a.regionEnabled(name) {
-			return fmt.Errorf("region %q is not a known region enabled for the account", name)
+			return fmt.Errorf("region %q is not a known region enabled for the account (partition %s)", name, p)
 		}
 	}
 	for i, wr := range wa.Roles {
@@ -365,7 +381,7 @@ func (b *worldBuilder) addCredentials(creds []WorldCredential, firstAccount stri
 			k.SecretAccessKey = b.st.secret()
 		}
 		if k.ARN == "" {
-			k.ARN = "arn:aws:iam::" + wc.Account + ":user/sandbox"
+			k.ARN = iamARN(b.st.Accounts[wc.Account].partition(), wc.Account, "user/sandbox")
 		}
 		k.UserID = userIDFor(b.st, k.ARN, wc.Account)
 		if _, dup := b.st.Keys[k.AccessKeyID]; dup {
@@ -495,11 +511,15 @@ func (b *worldBuilder) addRole(a *account, wr WorldRole) error {
 }
 
 func (b *worldBuilder) addBucket(owner string, wb WorldBucket) error {
+	p := b.st.partitionOfAccount(owner)
 	if wb.Region == "" {
-		wb.Region = "us-east-1"
+		wb.Region = regionsIn(p)[0]
+		if p == partitionAWS {
+			wb.Region = "us-east-1"
+		}
 	}
-	if !isDefaultRegion(wb.Region) && !isOptInRegion(wb.Region) {
-		return fmt.Errorf("region %q is not a known region", wb.Region)
+	if !isKnownRegion(wb.Region) || partitionOf(wb.Region) != p {
+		return fmt.Errorf("region %q is not a known region of the owner's partition %s", wb.Region, p)
 	}
 	if err := validBucketName(wb.Name); err != nil {
 		return err
@@ -781,7 +801,7 @@ func (b *worldBuilder) addFlowLog(acct string, r *region, wf WorldFlowLog) error
 	}
 	if in.roleARN != "" && !strings.HasPrefix(in.roleARN, "arn:") {
 		if role := b.st.Accounts[acct].roleByName(in.roleARN); role != nil {
-			in.roleARN = role.arn(acct)
+			in.roleARN = b.st.Accounts[acct].roleARN(role)
 		}
 	}
 	if o := wf.DestinationOptions; o != nil {
@@ -841,6 +861,9 @@ func (b *worldBuilder) addOrganization(wo *WorldOrganization) error {
 		for _, id := range w.Accounts {
 			if b.st.Accounts[id] == nil {
 				return nil, fmt.Errorf("%s: account %q is not in accounts", path, id)
+			}
+			if p := b.st.partitionOfAccount(id); p != b.st.partitionOfAccount(wo.ManagementAccount) {
+				return nil, fmt.Errorf("%s: account %s is in partition %s, the management account in %s", path, id, p, b.st.partitionOfAccount(wo.ManagementAccount))
 			}
 			if seen[id] {
 				return nil, fmt.Errorf("%s: account %s appears twice in the tree", path, id)
