@@ -142,6 +142,11 @@ func payloadHash(c *call, sig *sigv4) (string, *sigFailure) {
 	return h, nil
 }
 
+// verifier is the one signer all verifications share, so that its cache of
+// derived signing keys (per key, date, region and service) is reused; the
+// SDK's signer is safe for concurrent use.
+var verifier = v4.NewSigner()
+
 // recomputeSignature signs a copy of the request as received with creds
 // and returns the signature; with explain it also returns the canonical
 // request and string to sign the SDK's signer built.
@@ -193,7 +198,7 @@ func recomputeSignature(r *http.Request, sig *sigv4, creds aws.Credentials, payl
 			o.LogSigning, o.Logger = true, &log
 		}
 	}
-	signer := v4.NewSigner()
+	signer := verifier
 	if sig.Presigned {
 		signed, _, err := signer.PresignHTTP(context.Background(), creds, vr, payload, sig.Service, sig.Region, sig.Time, opts)
 		if err != nil {
