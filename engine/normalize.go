@@ -204,6 +204,9 @@ func ResourceTypeOf(id string) string {
 		return "TransitGatewayAttachment"
 	case strings.HasPrefix(id, "tgw-"):
 		return "TransitGateway"
+	case strings.HasPrefix(id, "nat-"):
+		// Only regional NAT gateways take flow logs of their own.
+		return "RegionalNatGateway"
 	}
 	return ""
 }

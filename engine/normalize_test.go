@@ -323,7 +323,7 @@ func TestAddrLessIsDependencyOrderPerAccount(t *testing.T) {
 func TestResourceTypeOf(t *testing.T) {
 	for id, want := range map[string]string{
 		"vpc-1": "VPC", "subnet-1": "Subnet", "eni-1": "NetworkInterface",
-		"tgw-1": "TransitGateway", "tgw-attach-1": "TransitGatewayAttachment", "i-1": "",
+		"tgw-1": "TransitGateway", "tgw-attach-1": "TransitGatewayAttachment", "nat-1": "RegionalNatGateway", "i-1": "",
 	} {
 		if got := ResourceTypeOf(id); got != want {
 			t.Errorf("ResourceTypeOf(%q) = %q, want %q", id, got, want)

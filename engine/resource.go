@@ -145,10 +145,11 @@ func (r *Resource) Owner() (specName, rule string) {
 // FlowLog holds a flow log's configuration. Every field except the
 // resource's Tags is immutable on AWS: a difference forces replacement.
 type FlowLog struct {
-	// ResourceID is the VPC, subnet, ENI, transit gateway or attachment ID.
+	// ResourceID is the VPC, subnet, ENI, regional NAT gateway, transit
+	// gateway or attachment ID.
 	ResourceID string `json:"resource_id"`
-	// ResourceType is VPC, Subnet, NetworkInterface, TransitGateway or
-	// TransitGatewayAttachment.
+	// ResourceType is VPC, Subnet, NetworkInterface, RegionalNatGateway,
+	// TransitGateway or TransitGatewayAttachment.
 	ResourceType string `json:"resource_type"`
 	// TrafficType is ACCEPT, REJECT or ALL; empty for transit gateway types.
 	TrafficType string `json:"traffic_type,omitempty"`

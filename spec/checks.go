@@ -310,6 +310,7 @@ var idPatterns = map[TargetKind]*regexp.Regexp{
 	TargetNetworkInterface:         regexp.MustCompile(`^eni-([0-9a-f]{8}|[0-9a-f]{17})$`),
 	TargetTransitGateway:           regexp.MustCompile(`^tgw-([0-9a-f]{8}|[0-9a-f]{17})$`),
 	TargetTransitGatewayAttachment: regexp.MustCompile(`^tgw-attach-([0-9a-f]{8}|[0-9a-f]{17})$`),
+	TargetRegionalNatGateway:       regexp.MustCompile(`^nat-([0-9a-f]{8}|[0-9a-f]{17})$`),
 }
 
 // idPrefixes are the ID prefixes of each kind, for messages and lengths.
@@ -319,6 +320,7 @@ var idPrefixes = map[TargetKind]string{
 	TargetNetworkInterface:         "eni-",
 	TargetTransitGateway:           "tgw-",
 	TargetTransitGatewayAttachment: "tgw-attach-",
+	TargetRegionalNatGateway:       "nat-",
 }
 
 func checkResourceID(k TargetKind) func(string) string {
@@ -343,6 +345,8 @@ func (k TargetKind) singular() string {
 		return "transit gateway"
 	case TargetTransitGatewayAttachment:
 		return "transit gateway attachment"
+	case TargetRegionalNatGateway:
+		return "regional NAT gateway"
 	}
 	return string(k)
 }

@@ -13,7 +13,7 @@ import (
 
 var (
 	ruleKeys     = []string{"name", "accounts", "regions", "targets", "traffic_type", "max_aggregation_interval", "log_format", "tag_field_specifications", "destination", "tags"}
-	targetKeys   = []string{"vpcs", "subnets", "network_interfaces", "transit_gateways", "transit_gateway_attachments"}
+	targetKeys   = []string{"vpcs", "subnets", "network_interfaces", "regional_nat_gateways", "transit_gateways", "transit_gateway_attachments"}
 	selectorKeys = []string{"all", "ids", "tags", "exclude_ids", "exclude_tags"}
 	tagSpecKeys  = []string{"resource_type", "tag_keys"}
 	// TagFieldResourceTypes are the resource types of tag_field_specifications.
@@ -102,7 +102,7 @@ func (l *loader) readRule(n *yaml.Node, path string) *ruleSrc {
 	if v, ok := e["targets"]; ok {
 		l.readTargets(rs, v.val)
 	} else {
-		l.missing(n, "targets", "%s: targets is required: what gets a flow log (vpcs, subnets, network_interfaces, transit_gateways, transit_gateway_attachments)", path)
+		l.missing(n, "targets", "%s: targets is required: what gets a flow log (vpcs, subnets, network_interfaces, regional_nat_gateways, transit_gateways, transit_gateway_attachments)", path)
 	}
 	l.readTrafficType(rs)
 	l.readRuleInterval(rs)
@@ -192,6 +192,7 @@ func (l *loader) readTargets(rs *ruleSrc, n *yaml.Node) {
 		"enis":            `did you mean "network_interfaces"?`,
 		"tgws":            `did you mean "transit_gateways"?`,
 		"tgw_attachments": `did you mean "transit_gateway_attachments"?`,
+		"nat_gateways":    `did you mean "regional_nat_gateways"? Only regional NAT gateways take flow logs; a zonal one is logged through its network interface`,
 	})
 	if !ok {
 		return

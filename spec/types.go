@@ -107,13 +107,19 @@ const (
 	TargetNetworkInterface         TargetKind = "network_interfaces"
 	TargetTransitGateway           TargetKind = "transit_gateways"
 	TargetTransitGatewayAttachment TargetKind = "transit_gateway_attachments"
+	// TargetRegionalNatGateway is a NAT gateway in regional availability
+	// mode, the newest CreateFlowLogs resource type (RegionalNatGateway).
+	// Zonal NAT gateways have no flow log of their own: their network
+	// interface does.
+	TargetRegionalNatGateway TargetKind = "regional_nat_gateways"
 )
 
 // TargetKinds lists every target kind in a fixed order.
-var TargetKinds = []TargetKind{TargetVPC, TargetSubnet, TargetNetworkInterface, TargetTransitGateway, TargetTransitGatewayAttachment}
+var TargetKinds = []TargetKind{TargetVPC, TargetSubnet, TargetNetworkInterface, TargetRegionalNatGateway, TargetTransitGateway, TargetTransitGatewayAttachment}
 
-// ResourceType returns the CreateFlowLogs ResourceType for the kind:
-// VPC, Subnet, NetworkInterface, TransitGateway or TransitGatewayAttachment.
+// ResourceType returns the CreateFlowLogs ResourceType for the kind: VPC,
+// Subnet, NetworkInterface, RegionalNatGateway, TransitGateway or
+// TransitGatewayAttachment.
 func (k TargetKind) ResourceType() string {
 	switch k {
 	case TargetVPC:
@@ -126,6 +132,8 @@ func (k TargetKind) ResourceType() string {
 		return "TransitGateway"
 	case TargetTransitGatewayAttachment:
 		return "TransitGatewayAttachment"
+	case TargetRegionalNatGateway:
+		return "RegionalNatGateway"
 	}
 	return ""
 }
@@ -195,6 +203,7 @@ type Targets struct {
 	NetworkInterfaces         *Selector
 	TransitGateways           *Selector
 	TransitGatewayAttachments *Selector
+	RegionalNatGateways       *Selector
 }
 
 // Get returns the selector for kind k, or nil.
@@ -210,6 +219,8 @@ func (t Targets) Get(k TargetKind) *Selector {
 		return t.TransitGateways
 	case TargetTransitGatewayAttachment:
 		return t.TransitGatewayAttachments
+	case TargetRegionalNatGateway:
+		return t.RegionalNatGateways
 	}
 	return nil
 }
@@ -227,6 +238,8 @@ func (t *Targets) set(k TargetKind, s *Selector) {
 		t.TransitGateways = s
 	case TargetTransitGatewayAttachment:
 		t.TransitGatewayAttachments = s
+	case TargetRegionalNatGateway:
+		t.RegionalNatGateways = s
 	}
 }
 

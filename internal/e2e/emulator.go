@@ -156,6 +156,13 @@ func assignRegionIDs(account, region string, r *awsemu.WorldRegion, ids *idTable
 			}
 		}
 	}
+	for i := range r.NATGateways {
+		g := &r.NATGateways[i]
+		g.ID = id(g.ID, "nat-", KindNAT, g.Name)
+		if err := ids.add(account, region, KindNAT, g.Name, g.ID, g.ID); err != nil {
+			return err
+		}
+	}
 	for i := range r.TransitGateways {
 		t := &r.TransitGateways[i]
 		t.ID = id(t.ID, "tgw-", KindTGW, t.Name)

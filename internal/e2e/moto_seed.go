@@ -50,8 +50,8 @@ var motoBaseKey = credentials.NewStaticCredentialsProvider("AKIAE2EMOTOBASE00000
 // default subnets replaced by the world's).
 //
 // Not modelled (ErrUnsupported): an organisation (moto makes up account
-// IDs), requester-managed interface types, delivery streams that are not
-// ACTIVE, and pinned delivery statuses of flow logs.
+// IDs), requester-managed interface types, regional NAT gateways and
+// delivery streams that are not ACTIVE.
 func SeedMoto(ctx context.Context, m *motoserver.Server, w *awsemu.World) (*Seeded, error) {
 	if w.Organization != nil {
 		return nil, fmt.Errorf("seed moto: organization: %w: moto generates its own account IDs", ErrUnsupported)
@@ -233,6 +233,11 @@ func (sd *motoSeeder) region(account, region string, r awsemu.WorldRegion) error
 			return fmt.Errorf("vpc %s: %w", cmp.Or(v.Name, v.ID), err)
 		}
 	}
+	for _, g := range r.NATGateways {
+		if err := sd.natGateway(c, account, region, g); err != nil {
+			return fmt.Errorf("nat gateway %s: %w", cmp.Or(g.Name, g.ID), err)
+		}
+	}
 	for _, t := range r.TransitGateways {
 		if err := sd.tgw(c, account, region, t, firstSubnet); err != nil {
 			return fmt.Errorf("transit gateway %s: %w", cmp.Or(t.Name, t.ID), err)
@@ -404,6 +409,22 @@ func (sd *motoSeeder) eni(c *clients, account, region, subnetID string, n awsemu
 	return sd.ids.add(account, region, KindENI, n.Name, n.ID, aws.ToString(out.NetworkInterface.NetworkInterfaceId))
 }
 
+// natGateway creates a zonal NAT gateway. moto 5.2.1 has no regional ones:
+// its CreateNatGateway ignores AvailabilityMode and wants a subnet.
+func (sd *motoSeeder) natGateway(c *clients, account, region string, g awsemu.WorldNATGateway) error {
+	if g.AvailabilityMode == "regional" {
+		return fmt.Errorf("%w: regional NAT gateways (moto 5.2.1 ignores AvailabilityMode)", ErrUnsupported)
+	}
+	in := &ec2.CreateNatGatewayInput{SubnetId: aws.String(sd.ids.resolve(account, region, g.Subnet)),
+		ConnectivityType:  ec2types.ConnectivityType(cmp.Or(g.ConnectivityType, "public")),
+		TagSpecifications: ec2Tags(ec2types.ResourceTypeNatgateway, withName(g.Tags, g.Name))}
+	out, err := c.ec2.CreateNatGateway(sd.ctx, in)
+	if err != nil {
+		return err
+	}
+	return sd.ids.add(account, region, KindNAT, g.Name, g.ID, aws.ToString(out.NatGateway.NatGatewayId))
+}
+
 func (sd *motoSeeder) tgw(c *clients, account, region string, t awsemu.WorldTGW, firstSubnet map[string]string) error {
 	in := &ec2.CreateTransitGatewayInput{TagSpecifications: ec2Tags(ec2types.ResourceTypeTransitGateway, withName(t.Tags, t.Name))}
 	if t.Description != "" {
@@ -482,9 +503,6 @@ func (sd *motoSeeder) deliveryStream(c *clients, account string, ds awsemu.World
 }
 
 func (sd *motoSeeder) flowLog(c *clients, account, region string, f awsemu.WorldFlowLog) error {
-	if f.DeliverLogsStatus != "" {
-		return fmt.Errorf("%w: a pinned delivery status (%s)", ErrUnsupported, f.DeliverLogsStatus)
-	}
 	resourceID := sd.ids.resolve(account, region, f.Resource)
 	in := &ec2.CreateFlowLogsInput{
 		ResourceIds:        []string{resourceID},

@@ -14,6 +14,7 @@ const (
 	KindSubnet     = "SUBNET"
 	KindENI        = "ENI"
 	KindTGW        = "TGW"
+	KindNAT        = "NAT"
 	KindAttachment = "TGW_ATTACH"
 	KindFlowLog    = "FL"
 )

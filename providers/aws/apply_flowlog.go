@@ -60,7 +60,7 @@ type flowLogKey struct {
 }
 
 // groupCreates groups the changes into CreateFlowLogs calls: changes with
-// identical configuration and tags share calls of at most 1000 resources
+// identical configuration and tags share calls of at most 300 resources
 // (25 for transit gateway types), in the order of their first change. A
 // resource repeated within a group goes to a later call. Changes without a
 // flow log are returned as errors.

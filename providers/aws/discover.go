@@ -93,6 +93,13 @@ func describeTargets(ctx context.Context, c *ec2.Client, k spec.TargetKind) ([]e
 		return allPages(ctx, pg.HasMorePages, pg.NextPage, func(p *ec2.DescribeNetworkInterfacesOutput) []engine.Target {
 			return mapped(p.NetworkInterfaces, eniTarget)
 		})
+	case spec.TargetRegionalNatGateway:
+		// DescribeNatGateways has no availability-mode filter: zonal NAT
+		// gateways, which take no flow log of their own, are dropped here.
+		pg := ec2.NewDescribeNatGatewaysPaginator(c, &ec2.DescribeNatGatewaysInput{MaxResults: max})
+		return allPages(ctx, pg.HasMorePages, pg.NextPage, func(p *ec2.DescribeNatGatewaysOutput) []engine.Target {
+			return mapped(regionalNatGateways(p.NatGateways), natGatewayTarget)
+		})
 	case spec.TargetTransitGateway:
 		pg := ec2.NewDescribeTransitGatewaysPaginator(c, &ec2.DescribeTransitGatewaysInput{MaxResults: max})
 		return allPages(ctx, pg.HasMorePages, pg.NextPage, func(p *ec2.DescribeTransitGatewaysOutput) []engine.Target {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/flowplan/flowplan/engine"
 	"github.com/flowplan/flowplan/internal/arn"
+	"github.com/flowplan/flowplan/providers/awsemu"
 	"github.com/flowplan/flowplan/spec"
 )
 
@@ -237,4 +238,51 @@ func TestDiscoverLogGroupsByPrefix(t *testing.T) {
 			t.Errorf("log groups (-want +got):\n%s", d)
 		}
 	})
+}
+
+// TestDiscoverRegionalNatGateways reads NAT gateways for the
+// regional_nat_gateways kind: the regional ones only, with their state
+// (a deleted one is still listed by AWS for a while; the engine skips it),
+// in one paginated DescribeNatGateways. Emulator only: moto 5.2.1 has no
+// regional NAT gateways (CreateNatGateway ignores AvailabilityMode).
+func TestDiscoverRegionalNatGateways(t *testing.T) {
+	be := emuBackend(t, awsemu.Options{})
+	ctx := context.Background()
+	p := newTestProvider(t, be)
+	acct := testAccount("111111111111", testRegion)
+	ids := be.seed(t, p, (&seed{}).vpcs("111111111111/"+testRegion, seedVPC{name: "vpc", cidr: "10.1.0.0/16",
+		subnets: []seedSubnet{{name: "subnet", cidr: "10.1.1.0/24"}}}))
+	c := p.ec2(testSession(t, p, acct), testRegion)
+	create := func(in *ec2.CreateNatGatewayInput) string {
+		t.Helper()
+		out, err := c.CreateNatGateway(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.NatGateway.NatGatewayId)
+	}
+	regional := create(&ec2.CreateNatGatewayInput{AvailabilityMode: ec2types.AvailabilityModeRegional, VpcId: aws.String(ids["vpc"]),
+		TagSpecifications: ec2TagSpec(ec2types.ResourceTypeNatgateway, map[string]string{"env": "prod"})})
+	gone := create(&ec2.CreateNatGatewayInput{AvailabilityMode: ec2types.AvailabilityModeRegional, VpcId: aws.String(ids["vpc"])})
+	create(&ec2.CreateNatGatewayInput{SubnetId: aws.String(ids["subnet"]), ConnectivityType: ec2types.ConnectivityTypePrivate})
+	if _, err := c.DeleteNatGateway(ctx, &ec2.DeleteNatGatewayInput{NatGatewayId: aws.String(gone)}); err != nil {
+		t.Fatal(err)
+	}
+	be.emu.ResetCounts()
+
+	st, err := p.DiscoverRegion(ctx, engine.RegionQuery{Account: acct, Region: testRegion, TargetKinds: []spec.TargetKind{spec.TargetRegionalNatGateway}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []engine.Target{
+		{Kind: spec.TargetRegionalNatGateway, ID: regional, Tags: map[string]string{"env": "prod"}, VPCID: ids["vpc"], State: "available"},
+		{Kind: spec.TargetRegionalNatGateway, ID: gone, VPCID: ids["vpc"], State: "deleted"},
+	}
+	sortTargets := cmpopts.SortSlices(func(a, b engine.Target) bool { return a.ID < b.ID })
+	if d := cmp.Diff(want, st.Targets, sortTargets); d != "" {
+		t.Errorf("targets (-want +got):\n%s", d)
+	}
+	if n := be.emu.Count("ec2", "DescribeNatGateways"); n != 1 {
+		t.Errorf("DescribeNatGateways called %d times, want 1", n)
+	}
 }

@@ -60,6 +60,24 @@ func tgwTarget(t ec2types.TransitGateway) engine.Target {
 		OwnerID: aws.ToString(t.OwnerId), State: string(t.State)}
 }
 
+// regionalNatGateways keeps the NAT gateways in regional availability mode.
+func regionalNatGateways(in []ec2types.NatGateway) []ec2types.NatGateway {
+	var out []ec2types.NatGateway
+	for _, g := range in {
+		if g.AvailabilityMode == ec2types.AvailabilityModeRegional {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// natGatewayTarget maps a regional NAT gateway. DescribeNatGateways names
+// no owner: a NAT gateway is listed only in its own account.
+func natGatewayTarget(g ec2types.NatGateway) engine.Target {
+	return engine.Target{Kind: spec.TargetRegionalNatGateway, ID: aws.ToString(g.NatGatewayId), Tags: ec2Tags(g.Tags),
+		VPCID: aws.ToString(g.VpcId), State: string(g.State)}
+}
+
 // tgwAttachmentTarget records the transit gateway's owner as the owner (the
 // account that sees the attachment and can give it a flow log), and the
 // VPC when the attachment is a VPC attachment.

@@ -32,7 +32,7 @@ func (e *Emulator) SandboxCredentials() (accessKeyID, secretAccessKey string) {
 }
 
 // AddCredentials mints long-lived credentials for a principal of a known
-// account; arn defaults to arn:aws:iam::<account>:user/test. Tests use it
+// account; arn defaults to arn:PARTITION:iam::<account>:user/test. Tests use it
 // to act directly in an account.
 func (e *Emulator) AddCredentials(accountID, arn string) (accessKeyID, secretAccessKey string, err error) {
 	err = e.withState(func(st *state) error {
@@ -40,7 +40,7 @@ func (e *Emulator) AddCredentials(accountID, arn string) (accessKeyID, secretAcc
 			return fmt.Errorf("add credentials: account %s is not in the world", accountID)
 		}
 		if arn == "" {
-			arn = "arn:aws:iam::" + accountID + ":user/test"
+			arn = iamARN(st.Accounts[accountID].partition(), accountID, "user/test")
 		}
 		k := &accessKey{AccessKeyID: st.accessKeyID(false), SecretAccessKey: st.secret(), Account: accountID, ARN: arn}
 		k.UserID = userIDFor(st, arn, accountID)
@@ -65,8 +65,12 @@ func (e *Emulator) FlowLogs(accountID, region string) []FlowLog {
 		if a == nil || a.Regions[region] == nil {
 			return
 		}
+		now := e.now()
 		for _, id := range slices.Sorted(maps.Keys(a.Regions[region].FlowLogs)) {
 			fl := a.Regions[region].FlowLogs[id]
+			if fl.gone(now) {
+				continue
+			}
 			out = append(out, FlowLog{ID: fl.ID, ResourceID: fl.ResourceID, DestinationType: fl.DestinationType,
 				Destination: fl.Destination, Tags: copyTags(fl.Tags)})
 		}

@@ -4,14 +4,15 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // sigv4 is what the emulator reads from a request's Signature Version 4
-// authorization: the credential scope routes the request. The signature is
-// checked for shape only; its HMAC is not verified, because the emulator is
-// a test bed and its secrets are not secret. A client that signs wrongly
-// therefore passes here and fails on AWS.
+// authorization: the credential scope routes the request, and the rest is
+// what verifySignature (sigv4.go) needs to recompute the signature with the
+// key's secret.
 type sigv4 struct {
 	AccessKeyID   string
 	Date          string // yyyymmdd from the scope
@@ -19,6 +20,15 @@ type sigv4 struct {
 	Service       string
 	SignedHeaders []string
 	SessionToken  string
+	// Signature is the 64-hex signature the client sent.
+	Signature string
+	// AmzDate is X-Amz-Date as sent (yyyymmddThhmmssZ) and Time its value.
+	AmzDate string
+	Time    time.Time
+	// Presigned is true for query-string authentication; Expires is then
+	// X-Amz-Expires in seconds (0 when absent).
+	Presigned bool
+	Expires   int
 }
 
 var (
@@ -26,6 +36,9 @@ var (
 	hexSig    = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	amzDate   = regexp.MustCompile(`^\d{8}T\d{6}Z$`)
 )
+
+// amzDateLayout is X-Amz-Date's ISO 8601 basic format.
+const amzDateLayout = "20060102T150405Z"
 
 // authProblem says why a request's authorization was refused.
 type authProblem int
@@ -40,7 +53,8 @@ const (
 func parseAuth(r *http.Request) (*sigv4, authProblem, string) {
 	header := r.Header.Get("Authorization")
 	q := r.URL.Query()
-	var credential, signedHeaders, signature, date string
+	var credential, signedHeaders, signature, date, expires string
+	presigned := false
 	switch {
 	case header != "":
 		algo, rest, _ := strings.Cut(header, " ")
@@ -68,6 +82,7 @@ func parseAuth(r *http.Request) (*sigv4, authProblem, string) {
 		}
 		credential, signedHeaders, signature, date = q.Get("X-Amz-Credential"),
 			q.Get("X-Amz-SignedHeaders"), q.Get("X-Amz-Signature"), q.Get("X-Amz-Date")
+		expires, presigned = q.Get("X-Amz-Expires"), true
 	default:
 		return nil, authMissing, "Request is missing Authentication Token"
 	}
@@ -85,13 +100,26 @@ func parseAuth(r *http.Request) (*sigv4, authProblem, string) {
 	if !slices.Contains(headers, "host") {
 		return nil, authMalformed, "SignedHeaders must include host"
 	}
-	if !amzDate.MatchString(date) || !strings.HasPrefix(date, parts[1]) {
+	signedAt, err := time.Parse(amzDateLayout, date)
+	if !amzDate.MatchString(date) || err != nil || !strings.HasPrefix(date, parts[1]) {
 		return nil, authMalformed, "X-Amz-Date '" + date + "' is missing, malformed or does not match the credential scope date " + parts[1]
+	}
+	seconds := 0
+	if expires != "" {
+		// "Minimum value of 1. Maximum value of 604800" (S3's
+		// query-string authentication reference); other services take the
+		// same parameter in presigned URLs.
+		n, err := strconv.Atoi(expires)
+		if err != nil || n < 1 || n > 604800 {
+			return nil, authMalformed, "X-Amz-Expires must be a number of seconds from 1 to 604800 (a week), got '" + expires + "'"
+		}
+		seconds = n
 	}
 	token := r.Header.Get("X-Amz-Security-Token")
 	if token == "" {
 		token = q.Get("X-Amz-Security-Token")
 	}
 	return &sigv4{AccessKeyID: parts[0], Date: parts[1], Region: parts[2], Service: parts[3],
-		SignedHeaders: headers, SessionToken: token}, 0, ""
+		SignedHeaders: headers, SessionToken: token, Signature: signature, AmzDate: date, Time: signedAt,
+		Presigned: presigned, Expires: seconds}, 0, ""
 }

@@ -21,6 +21,9 @@ type awsCLI struct {
 	path     string
 	endpoint string
 	home     string
+	// wantFailure makes run expect the command to fail and return its
+	// stderr as {"stderr": ...}.
+	wantFailure bool
 }
 
 func newAWSCLI(t *testing.T, endpoint string) *awsCLI {
@@ -66,7 +69,13 @@ func (a *awsCLI) run(creds [3]string, args ...string) map[string]any {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
+		if a.wantFailure {
+			return map[string]any{"stderr": stderr.String()}
+		}
 		a.t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	if a.wantFailure {
+		a.t.Fatalf("aws %s succeeded, want a failure:\n%s", strings.Join(args, " "), stdout.String())
 	}
 	if strings.TrimSpace(stdout.String()) == "" {
 		return nil
@@ -224,5 +233,109 @@ func TestAWSCLI(t *testing.T) {
 	if str(delivered, "FlowLogs", "0", "DeliverLogsStatus") != "FAILED" {
 		// The write statement covers AWSLogs/111111111111/* only, not cli/AWSLogs/...
 		t.Fatalf("a flow log under cli/ should not deliver with a root-prefix statement: %v", delivered)
+	}
+}
+
+// TestAWSCLIWrongSecret signs with a wrong secret from the AWS CLI: every
+// protocol refuses it with its own error, as AWS does, and botocore's
+// signing with the right secret passes (TestAWSCLI).
+func TestAWSCLIWrongSecret(t *testing.T) {
+	s := start(t, awsemu.Options{}, testWorld)
+	cli := newAWSCLI(t, s.URL)
+	cli.wantFailure = true
+	wrong := [3]string{"AKIATESTACCOUNT00001", "not-the-secret", ""}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ec2", "describe-vpcs"}, "(AuthFailure)"},
+		{[]string{"iam", "list-roles"}, "(SignatureDoesNotMatch)"},
+		{[]string{"sts", "get-caller-identity"}, "(SignatureDoesNotMatch)"},
+		{[]string{"logs", "describe-log-groups"}, "(InvalidSignatureException)"},
+		{[]string{"s3api", "get-bucket-policy", "--bucket", "own-bucket"}, "(SignatureDoesNotMatch)"},
+	} {
+		out := cli.run(wrong, tt.args...)
+		if msg := str(out, "stderr"); !strings.Contains(msg, tt.want) {
+			t.Errorf("aws %s with a wrong secret: %s, want %s", strings.Join(tt.args, " "), msg, tt.want)
+		}
+	}
+	if n := s.Emu.Count("ec2", "DescribeVpcs"); n != 0 {
+		t.Errorf("refused calls were counted: %d DescribeVpcs", n)
+	}
+}
+
+// TestAWSCLINetworkAndDelivery makes a VPC appear and go away with the AWS
+// CLI, and breaks flow log delivery the three ways someone outside flowplan
+// can (the role's trust, the log group, a bucket policy Deny): each shows
+// in describe-flow-logs as FAILED, worked out from its cause.
+func TestAWSCLINetworkAndDelivery(t *testing.T) {
+	s := start(t, awsemu.Options{}, testWorld)
+	cli := newAWSCLI(t, s.URL)
+	one := [3]string{"AKIATESTACCOUNT00001", "secret-one", ""}
+	two := [3]string{"AKIATESTACCOUNT00002", "secret-two", ""}
+
+	vpc := cli.run(one, "ec2", "create-vpc", "--cidr-block", "10.70.0.0/16",
+		"--tag-specifications", "ResourceType=vpc,Tags=[{Key=Name,Value=appeared},{Key=env,Value=prod}]")
+	vpcID := str(vpc, "Vpc", "VpcId")
+	if !strings.HasPrefix(vpcID, "vpc-") || str(vpc, "Vpc", "CidrBlock") != "10.70.0.0/16" {
+		t.Fatalf("create-vpc = %v", vpc)
+	}
+	subnet := cli.run(one, "ec2", "create-subnet", "--vpc-id", vpcID, "--cidr-block", "10.70.1.0/24", "--availability-zone", "us-east-1c")
+	subnetID := str(subnet, "Subnet", "SubnetId")
+	eni := cli.run(one, "ec2", "create-network-interface", "--subnet-id", subnetID, "--description", "appeared")
+	eniID := str(eni, "NetworkInterface", "NetworkInterfaceId")
+	if str(eni, "NetworkInterface", "PrivateIpAddress") != "10.70.1.4" {
+		t.Fatalf("create-network-interface = %v", eni)
+	}
+	listed := cli.run(one, "ec2", "describe-vpcs", "--filters", "Name=tag:env,Values=prod", "Name=tag:Name,Values=appeared")
+	if len(list(listed, "Vpcs")) != 1 || str(listed, "Vpcs", "0", "State") != "available" {
+		t.Fatalf("describe-vpcs of the new VPC = %v", listed)
+	}
+
+	cli.wantFailure = true
+	refused := cli.run(one, "ec2", "delete-vpc", "--vpc-id", vpcID)
+	cli.wantFailure = false
+	if msg := str(refused, "stderr"); !strings.Contains(msg, "(DependencyViolation)") || !strings.Contains(msg, "has dependencies and cannot be deleted") {
+		t.Fatalf("delete-vpc with a subnet: %s", msg)
+	}
+	cli.run(one, "ec2", "delete-network-interface", "--network-interface-id", eniID)
+	cli.run(one, "ec2", "delete-subnet", "--subnet-id", subnetID)
+	cli.run(one, "ec2", "delete-vpc", "--vpc-id", vpcID)
+	if left := cli.run(one, "ec2", "describe-vpcs", "--filters", "Name=tag:Name,Values=appeared"); len(list(left, "Vpcs")) != 0 {
+		t.Fatalf("the VPC is still there: %v", left)
+	}
+
+	// Delivery: a CloudWatch Logs flow log and an S3 one that deliver.
+	vpcs := cli.run(one, "ec2", "describe-vpcs", "--filters", "Name=tag:Name,Values=a")
+	vpcA := str(vpcs, "Vpcs", "0", "VpcId")
+	cwl := cli.run(one, "ec2", "create-flow-logs", "--resource-type", "VPC", "--resource-ids", vpcA, "--traffic-type", "ALL",
+		"--log-group-name", "/fl/existing", "--deliver-logs-permission-arn", deliveryRole)
+	logsFL := str(cwl, "FlowLogIds", "0")
+	cli.run(two, "s3api", "put-bucket-policy", "--bucket", "central-bucket", "--policy", flowplanBucketPolicy)
+	s3fl := cli.run(one, "ec2", "create-flow-logs", "--resource-type", "VPC", "--resource-ids", vpcA, "--traffic-type", "ALL",
+		"--log-destination-type", "s3", "--log-destination", "arn:aws:s3:::central-bucket")
+	bucketFL := str(s3fl, "FlowLogIds", "0")
+	status := func(id string) string {
+		out := cli.run(one, "ec2", "describe-flow-logs", "--flow-log-ids", id)
+		return str(out, "FlowLogs", "0", "DeliverLogsStatus") + " " + str(out, "FlowLogs", "0", "DeliverLogsErrorMessage")
+	}
+	if got := status(logsFL) + "/" + status(bucketFL); got != "SUCCESS /SUCCESS " {
+		t.Fatalf("before any change: %s", got)
+	}
+	cli.run(one, "iam", "update-assume-role-policy", "--role-name", "delivery", "--policy-document",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+	if got := status(logsFL); got != "FAILED Access error" {
+		t.Fatalf("with the role's trust broken: %s", got)
+	}
+	cli.run(one, "iam", "update-assume-role-policy", "--role-name", "delivery", "--policy-document",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"vpc-flow-logs.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+	cli.run(one, "logs", "delete-log-group", "--log-group-name", "/fl/existing")
+	if got := status(logsFL); got != "FAILED Access error" {
+		t.Fatalf("with the log group deleted: %s", got)
+	}
+	deny := strings.Replace(flowplanBucketPolicy, `"Statement":[`, `"Statement":[{"Sid":"NoLogDelivery","Effect":"Deny","Principal":{"Service":"delivery.logs.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::central-bucket/*"},`, 1)
+	cli.run(two, "s3api", "put-bucket-policy", "--bucket", "central-bucket", "--policy", deny)
+	if got := status(bucketFL); got != "FAILED Access error" {
+		t.Fatalf("with a bucket policy Deny on delivery.logs.amazonaws.com: %s", got)
 	}
 }

@@ -25,9 +25,6 @@ const (
 )
 
 func (e *Emulator) deliveryStatus(st *state, acct, regionName string, fl *flowLog) (string, string) {
-	if fl.Override != nil {
-		return fl.Override.Status, fl.Override.Message
-	}
 	var ok bool
 	switch fl.DestinationType {
 	case "cloud-watch-logs":
@@ -62,20 +59,22 @@ func (e *Emulator) canDeliverToLogs(st *state, acct, regionName string, fl *flow
 	if !ok || roleAcct != acct {
 		return false
 	}
-	r := st.Accounts[acct].roleByName(name)
-	if r == nil || r.arn(acct) != fl.DeliverLogsPermissionArn {
+	a := st.Accounts[acct]
+	p := a.partition()
+	r := a.roleByName(name)
+	if r == nil || a.roleARN(r) != fl.DeliverLogsPermissionArn {
 		return false
 	}
-	trust := iampolicy.Request{Caller: iampolicy.Caller{Service: flowLogsService}, Action: "sts:AssumeRole",
+	trust := iampolicy.Request{Caller: iampolicy.Caller{Service: flowLogsService, Partition: p}, Action: "sts:AssumeRole",
 		Context: map[string]string{
 			"aws:SourceAccount": acct,
-			"aws:SourceArn":     "arn:aws:ec2:" + regionName + ":" + acct + ":vpc-flow-log/" + fl.ID,
+			"aws:SourceArn":     arnFor(p, "ec2", regionName, acct, "vpc-flow-log/"+fl.ID),
 		}}
 	if e.cachedPolicy(r.TrustPolicy).Evaluate(trust) != iampolicy.Allowed {
 		return false
 	}
 	policies := e.rolePolicies(r)
-	group := "arn:aws:logs:" + regionName + ":" + acct + ":log-group:" + fl.LogGroupName
+	group := logGroupARN(p, regionName, acct, fl.LogGroupName)
 	stream := group + ":log-stream:" + fl.ResourceID + "-all"
 	for _, action := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
 		if !iampolicy.IsAllowed(iampolicy.Request{Action: action, Resource: stream}, policies...) {
@@ -131,11 +130,15 @@ func s3ObjectKey(prefix, acct, regionName, flowLogID string, o *destinationOptio
 // s3:GetBucketAcl on the bucket, both with aws:SourceAccount the flow log's
 // account and aws:SourceArn an ARN of the log delivery source in that
 // account and region (the guide matches it with
-// "arn:aws:logs:region:account_id:*"; the emulator uses
-// arn:aws:logs:<region>:<account>:vpc-flow-log/<id>). Requests are over TLS
-// (aws:SecureTransport=true).
+// "arn:aws:logs:region:account_id:*" in the aws partition; the emulator uses
+// arn:PARTITION:logs:<region>:<account>:vpc-flow-log/<id>). Requests are
+// over TLS (aws:SecureTransport=true).
 func (e *Emulator) canDeliverToS3(st *state, acct, regionName, flowLogID, dest string, o *destinationOptions) bool {
-	rest := strings.TrimPrefix(dest, "arn:aws:s3:::")
+	p := st.partitionOfAccount(acct)
+	rest, ok := strings.CutPrefix(dest, s3ARN(p, ""))
+	if !ok {
+		return false
+	}
 	name, prefix, _ := strings.Cut(rest, "/")
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
@@ -150,17 +153,17 @@ func (e *Emulator) canDeliverToS3(st *state, acct, regionName, flowLogID, dest s
 	}
 	ctx := map[string]string{
 		"aws:SourceAccount":   acct,
-		"aws:SourceArn":       "arn:aws:logs:" + regionName + ":" + acct + ":vpc-flow-log/" + flowLogID,
+		"aws:SourceArn":       arnFor(p, "logs", regionName, acct, "vpc-flow-log/"+flowLogID),
 		"aws:SecureTransport": "true",
 	}
-	caller := iampolicy.Caller{Service: deliveryService}
-	aclCheck := iampolicy.Request{Caller: caller, Action: "s3:GetBucketAcl", Resource: "arn:aws:s3:::" + name, Context: ctx}
+	caller := iampolicy.Caller{Service: deliveryService, Partition: p}
+	aclCheck := iampolicy.Request{Caller: caller, Action: "s3:GetBucketAcl", Resource: s3ARN(p, name), Context: ctx}
 	writeCtx := map[string]string{"s3:x-amz-acl": "bucket-owner-full-control"}
 	for k, v := range ctx {
 		writeCtx[k] = v
 	}
 	write := iampolicy.Request{Caller: caller, Action: "s3:PutObject",
-		Resource: "arn:aws:s3:::" + name + "/" + s3ObjectKey(prefix, acct, regionName, flowLogID, o), Context: writeCtx}
+		Resource: s3ARN(p, name+"/"+s3ObjectKey(prefix, acct, regionName, flowLogID, o)), Context: writeCtx}
 	return iampolicy.IsAllowed(aclCheck, policy) && iampolicy.IsAllowed(write, policy)
 }
 
@@ -169,11 +172,11 @@ func (e *Emulator) canDeliverToS3(st *state, acct, regionName, flowLogID, dest s
 // delivery.logs.amazonaws.com and the destination account's role exists
 // (the VPC user guide's "Cross-account delivery" section).
 func (e *Emulator) canDeliverToFirehose(st *state, acct string, fl *flowLog) bool {
-	parts := strings.SplitN(fl.Destination, ":", 6)
-	if len(parts) != 6 {
+	dest, ok := parseARN(fl.Destination)
+	if !ok {
 		return false
 	}
-	streamRegion, streamAcct, stream := parts[3], parts[4], strings.TrimPrefix(parts[5], "deliverystream/")
+	streamRegion, streamAcct, stream := dest.Region, dest.Account, strings.TrimPrefix(dest.Resource, "deliverystream/")
 	a := st.Accounts[streamAcct]
 	if a == nil || a.Regions[streamRegion] == nil {
 		return false
@@ -193,7 +196,8 @@ func (e *Emulator) canDeliverToFirehose(st *state, acct string, fl *flowLog) boo
 	// The log delivery service assumes the source role on behalf of the
 	// flow log's account; like every service principal it supplies
 	// aws:SourceAccount, so confused-deputy conditions can be checked.
-	trust := iampolicy.Request{Caller: iampolicy.Caller{Service: deliveryService}, Action: "sts:AssumeRole",
+	p := st.Accounts[acct].partition()
+	trust := iampolicy.Request{Caller: iampolicy.Caller{Service: deliveryService, Partition: p}, Action: "sts:AssumeRole",
 		Context: map[string]string{"aws:SourceAccount": acct}}
 	if e.cachedPolicy(src.TrustPolicy).Evaluate(trust) != iampolicy.Allowed {
 		return false
@@ -212,7 +216,7 @@ func (e *Emulator) canDeliverToFirehose(st *state, acct string, fl *flowLog) boo
 	if !iampolicy.IsAllowed(assume, e.rolePolicies(src)...) {
 		return false
 	}
-	byRole := iampolicy.Request{Caller: iampolicy.Caller{Account: acct, ARNs: []string{fl.DeliverLogsPermissionArn}}, Action: "sts:AssumeRole"}
+	byRole := iampolicy.Request{Caller: iampolicy.Caller{Account: acct, Partition: p, ARNs: []string{fl.DeliverLogsPermissionArn}}, Action: "sts:AssumeRole"}
 	return e.cachedPolicy(dst.TrustPolicy).Evaluate(byRole) == iampolicy.Allowed
 }
 
@@ -225,7 +229,8 @@ func (e *Emulator) canDeliverToFirehose(st *state, acct string, fl *flowLog) boo
 // harsher one.) It does nothing when the bucket policy already lets the
 // flow log deliver.
 func (e *Emulator) autoAttachBucketPolicy(st *state, b *bucket, acct, regionName, prefix string, o *destinationOptions) {
-	dest := "arn:aws:s3:::" + b.Name + "/" + prefix
+	p := st.partitionOfAccount(acct)
+	dest := s3ARN(p, b.Name+"/"+prefix)
 	if e.canDeliverToS3(st, acct, regionName, "fl-00000000000000000", dest, o) {
 		return
 	}
@@ -233,13 +238,13 @@ func (e *Emulator) autoAttachBucketPolicy(st *state, b *bucket, acct, regionName
 	if o != nil && o.HiveCompatiblePartitions {
 		logs = "AWSLogs/aws-account-id=" + acct + "/*"
 	}
-	source := "arn:aws:logs:" + regionName + ":" + acct + ":*"
+	source := arnFor(p, "logs", regionName, acct, "*")
 	b.Policy = `{"Version":"2012-10-17","Statement":[` +
 		`{"Sid":"AWSLogDeliveryWrite","Effect":"Allow","Principal":{"Service":"delivery.logs.amazonaws.com"},` +
-		`"Action":"s3:PutObject","Resource":"arn:aws:s3:::` + b.Name + "/" + prefix + logs + `",` +
+		`"Action":"s3:PutObject","Resource":"` + s3ARN(p, b.Name+"/"+prefix+logs) + `",` +
 		`"Condition":{"StringEquals":{"aws:SourceAccount":"` + acct + `","s3:x-amz-acl":"bucket-owner-full-control"},` +
 		`"ArnLike":{"aws:SourceArn":"` + source + `"}}},` +
 		`{"Sid":"AWSLogDeliveryAclCheck","Effect":"Allow","Principal":{"Service":"delivery.logs.amazonaws.com"},` +
-		`"Action":["s3:GetBucketAcl","s3:ListBucket"],"Resource":"arn:aws:s3:::` + b.Name + `",` +
+		`"Action":["s3:GetBucketAcl","s3:ListBucket"],"Resource":"` + s3ARN(p, b.Name) + `",` +
 		`"Condition":{"StringEquals":{"aws:SourceAccount":"` + acct + `"},"ArnLike":{"aws:SourceArn":"` + source + `"}}}]}`
 }

@@ -38,9 +38,10 @@
 // # World files
 //
 // A world (World, examples/sandbox/world.yaml) lists accounts with their
-// regions (VPCs with subnets and ENIs, transit gateways with attachments,
-// log groups, Firehose streams, flow logs), IAM roles with trust and inline
-// policies, S3 buckets with policies, credentials, and the organisation
+// regions (VPCs with subnets and ENIs, NAT gateways, transit gateways with
+// attachments, log groups, Firehose streams, flow logs), IAM roles with
+// trust and inline policies, S3 buckets with policies, credentials, and the
+// organisation
 // tree. Resources may be named; names become Name tags and can be used
 // where an ID is expected. Flow logs go through CreateFlowLogs' validation.
 //
@@ -49,11 +50,26 @@
 // Requests are routed by their Signature Version 4 credential scope
 // (Credential=AKID/date/region/service/aws4_request): the service picks the
 // protocol and API, the region the account-region, and the access key the
-// account and principal. The signature's shape is checked (algorithm,
-// scope, 64-hex signature, signed host header, X-Amz-Date matching the
-// scope date); its HMAC is not, so a wrongly signed request that AWS would
-// refuse passes here. Temporary credentials from AssumeRole must carry their
-// session token and expire.
+// account and principal. Every signature is verified with the key's secret:
+// the emulator recomputes it with aws-sdk-go-v2's signer over the request as
+// it arrived (sigv4.go), including S3's UNSIGNED-PAYLOAD, signed aws-chunked
+// bodies and presigned URLs, and refuses a mismatch as each service does
+// (EC2 AuthFailure, IAM and STS SignatureDoesNotMatch, CloudWatch Logs,
+// Firehose and Organizations InvalidSignatureException, S3
+// SignatureDoesNotMatch). A signing time more than 15 minutes from the
+// emulator's clock is refused too (S3 RequestTimeTooSkewed, "Signature
+// expired" elsewhere); every response carries a Date header from that
+// clock, from which the SDKs correct their skew. Temporary credentials from
+// AssumeRole must carry their session token and expire.
+//
+// # Partitions
+//
+// Each account is in one partition, aws, aws-cn or aws-us-gov (World
+// accounts' partition key, or the partition of their regions), and every
+// ARN the emulator builds or checks is in it (partition.go): roles, STS
+// sessions, log groups, buckets (arn:aws-cn:s3:::name), flow log sources,
+// subnets and the root principals stored policies are rewritten to. A key
+// is unknown in the other partitions, and their ARNs are refused.
 //
 // # Behaviour
 //
@@ -63,13 +79,19 @@
 // tokens tied to the query. CreateFlowLogs honours ClientToken. A role is
 // unusable for Options.IAMPropagationDelay after it is created or its trust
 // policy changes. DescribeFlowLogs computes DeliverLogsStatus from the
-// current roles, policies and destinations (see delivery.go).
+// current roles, policies and destinations (see delivery.go); nothing, not
+// even a world file, can set it. VPCs, subnets and network interfaces can
+// be created and deleted (ec2_network.go) with EC2's dependency rules, and
+// so can zonal and regional NAT gateways (ec2_nat.go); regional ones take
+// flow logs (resource type RegionalNatGateway). The flow logs of a deleted
+// resource linger for an hour, then disappear.
 //
 // # Faults and accounting
 //
 // Options.Latency and SetLatency delay every call; Options.Throttling and
 // SetThrottling enable token buckets modelled on AWS's (throttle.go);
-// RandomFaults injects seeded 500/503 errors and dropped connections;
+// RandomFaults injects seeded 500/503 errors, throttling errors, dropped
+// connections and ghost writes (made, but their response lost);
 // FailNext scripts failures of chosen calls. Counts, Count and ResetCounts
 // expose per service, action and account-region call counters.
 //

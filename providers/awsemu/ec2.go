@@ -57,6 +57,7 @@ var idFamilies = map[string]struct{ code, noun string }{
 	"tgw-":        {"InvalidTransitGatewayID", "transitGateway"},
 	"tgw-attach-": {"InvalidTransitGatewayAttachmentID", "transitGatewayAttachment"},
 	"fl-":         {"InvalidFlowLogId", "flowLog"},
+	"nat-":        {"NatGateway", "natGateway"},
 }
 
 var idBody = regexp.MustCompile(`^([0-9a-f]{8}|[0-9a-f]{17})$`)
@@ -74,6 +75,9 @@ func validID(id, prefix string) bool {
 }
 
 func notFound(prefix, id string) *apiError {
+	if prefix == "nat-" {
+		return natNotFound(id)
+	}
 	f := idFamilies[prefix]
 	if prefix == "tgw-" {
 		return badRequest(f.code+".NotFound", "Transit Gateway %s was deleted or does not exist.", id)
@@ -85,6 +89,9 @@ func notFound(prefix, id string) *apiError {
 }
 
 func malformedID(prefix, id string) *apiError {
+	if prefix == "nat-" {
+		return natMalformed(id)
+	}
 	return badRequest(idFamilies[prefix].code+".Malformed", "Invalid id: \"%s\" (expecting \"%s...\")", id, prefix)
 }
 
@@ -384,11 +391,7 @@ func describeVpcs(c *call) (any, error) {
 	}
 	out := &describeVpcsXML{NextToken: next, Vpcs: items([]vpcXML{})}
 	for _, v := range list {
-		out.Vpcs.Items = append(out.Vpcs.Items, vpcXML{
-			VpcID: v.ID, OwnerID: c.key.Account, State: "available", CidrBlock: v.CIDR,
-			CidrBlockAssociationSet: items([]cidrAssocXML{{v.AssociationID, v.CIDR, cidrStateXML{"associated"}}}),
-			DhcpOptionsID:           v.DHCPOptionsID, TagSet: ec2Tags(v.Tags), InstanceTenancy: "default", IsDefault: v.IsDefault,
-		})
+		out.Vpcs.Items = append(out.Vpcs.Items, vpcItem(v, c.key.Account, "available"))
 	}
 	return out, nil
 }
@@ -469,18 +472,7 @@ func describeSubnets(c *call) (any, error) {
 	out := &describeSubnetsXML{NextToken: next, Subnets: items([]subnetXML{})}
 	r := c.reg()
 	for _, s := range list {
-		used := 0
-		for _, n := range r.ENIs {
-			if n.SubnetID == s.ID {
-				used++
-			}
-		}
-		out.Subnets.Items = append(out.Subnets.Items, subnetXML{
-			SubnetID: s.ID, SubnetArn: "arn:aws:ec2:" + c.region + ":" + c.key.Account + ":subnet/" + s.ID,
-			State: "available", OwnerID: c.key.Account, VpcID: s.VPCID, CidrBlock: s.CIDR,
-			Ipv6CidrBlockAssociationSet: items([]string{}), AvailableIPAddressCount: availableIPs(s.CIDR) - used,
-			AvailabilityZone: s.AZ, AvailabilityZoneID: s.AZID, DefaultForAz: s.Default, TagSet: ec2Tags(s.Tags),
-		})
+		out.Subnets.Items = append(out.Subnets.Items, subnetItem(r, s, c.key.Account, c.acct().partition()))
 	}
 	return out, nil
 }
@@ -541,7 +533,7 @@ var eniFilters = filterSet[*eni]{
 		"addresses.private-ip-address": func(n *eni) []string {
 			return one(n.PrivateIP)
 		},
-		"requester-managed": func(n *eni) []string { return boolStr(false) },
+		"requester-managed": func(n *eni) []string { return boolStr(n.RequesterManaged) },
 		"group-id":          func(n *eni) []string { return nil },
 		"private-dns-name":  nil, // needs the region; filled per call
 		"owner-id":          nil,
@@ -576,15 +568,7 @@ func describeNetworkInterfaces(c *call) (any, error) {
 	}
 	out := &describeENIsXML{NextToken: next, NetworkInterfaces: items([]eniXML{})}
 	for _, n := range list {
-		dns := privateDNS(n.PrivateIP, c.region)
-		out.NetworkInterfaces.Items = append(out.NetworkInterfaces.Items, eniXML{
-			NetworkInterfaceID: n.ID, SubnetID: n.SubnetID, VpcID: n.VPCID, AvailabilityZone: n.AZ,
-			Description: n.Description, OwnerID: c.key.Account, Status: n.Status, MacAddress: n.MAC,
-			PrivateIPAddress: n.PrivateIP, PrivateDNSName: dns, SourceDestCheck: true,
-			GroupSet: items([]string{}), TagSet: ec2Tags(n.Tags),
-			PrivateIPAddressesSet: items([]privateIPXML{{n.PrivateIP, dns, true}}),
-			Ipv6AddressesSet:      items([]string{}), InterfaceType: n.Type,
-		})
+		out.NetworkInterfaces.Items = append(out.NetworkInterfaces.Items, eniItem(n, c.key.Account, c.region, n.Status))
 	}
 	return out, nil
 }
@@ -650,7 +634,7 @@ func describeTransitGateways(c *call) (any, error) {
 	out := &describeTGWsXML{NextToken: next, TransitGateways: items([]tgwXML{})}
 	for _, t := range list {
 		out.TransitGateways.Items = append(out.TransitGateways.Items, tgwXML{
-			TransitGatewayID: t.ID, TransitGatewayArn: "arn:aws:ec2:" + c.region + ":" + c.key.Account + ":transit-gateway/" + t.ID,
+			TransitGatewayID: t.ID, TransitGatewayArn: c.arn("ec2", "transit-gateway/"+t.ID),
 			State: "available", OwnerID: c.key.Account, Description: t.Description, CreationTime: ec2Time(t.Created),
 			Options: tgwOptionsXML{AmazonSideAsn: t.ASN, AutoAcceptSharedAttachments: "disable",
 				DefaultRouteTableAssociation: "enable", AssociationDefaultRouteTableID: t.RouteTable,
@@ -756,7 +740,7 @@ func describeRegions(c *call) (any, error) {
 	}
 	a := c.acct()
 	var all []regionXML
-	for _, name := range append(append([]string(nil), defaultRegions...), optInRegions...) {
+	for _, name := range regionsIn(a.partition()) {
 		status := "opt-in-not-required"
 		if isOptInRegion(name) {
 			status = "not-opted-in"
@@ -767,12 +751,16 @@ func describeRegions(c *call) (any, error) {
 		if status == "not-opted-in" && c.form.str("AllRegions") != "true" {
 			continue
 		}
-		all = append(all, regionXML{name, "ec2." + name + ".amazonaws.com", status})
+		endpoint := "ec2." + name + ".amazonaws.com"
+		if a.partition() == "aws-cn" {
+			endpoint += ".cn"
+		}
+		all = append(all, regionXML{name, endpoint, status})
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].RegionName < all[j].RegionName })
 	names := c.form.strs("RegionName")
 	for _, n := range names {
-		if !isDefaultRegion(n) && !isOptInRegion(n) {
+		if !slices.Contains(regionsIn(a.partition()), n) {
 			return nil, badRequest("InvalidParameterValue", "Invalid region: %s", n)
 		}
 	}

@@ -26,6 +26,10 @@ var resourcePrefix = map[string]string{
 	"TransitGateway": "tgw-", "TransitGatewayAttachment": "tgw-attach-", "RegionalNatGateway": "nat-",
 }
 
+// maxFlowLogResourceIDs is CreateFlowLogs' ResourceIds limit for the types
+// other than transit gateways (see validate).
+const maxFlowLogResourceIDs = 300
+
 func isTGWType(t string) bool { return t == "TransitGateway" || t == "TransitGatewayAttachment" }
 
 // createFlowLogsInput is CreateFlowLogs' request, shared by the API and
@@ -97,6 +101,9 @@ type flowLogContext struct {
 	now  time.Time
 }
 
+// partition is the flow log account's partition.
+func (x *flowLogContext) partition() string { return x.st.partitionOfAccount(x.acct) }
+
 func invalidParameter(format string, args ...any) *apiError {
 	return badRequest("InvalidParameter", format, args...)
 }
@@ -117,8 +124,12 @@ func (x *flowLogContext) validate(in *createFlowLogsInput) (destination, *apiErr
 	if tgwTarget && len(in.resourceIDs) > 25 {
 		return destination{}, invalidParameter("Maximum of 25 resource IDs allowed for resource-type %s, got %d", in.resourceType, len(in.resourceIDs))
 	}
-	if len(in.resourceIDs) > 1000 {
-		return destination{}, invalidParameter("Maximum of 1000 resource IDs allowed, got %d", len(in.resourceIDs))
+	// "Maximum of 25 for transit gateway resource types. Maximum of 300 for
+	// the other resource types" (the ResourceIds constraint in
+	// aws-sdk-go-v2 ec2 v1.346.0, the newest model at hand; older pages
+	// and botocore 1.43 say 1000). The emulator enforces the stricter 300.
+	if len(in.resourceIDs) > maxFlowLogResourceIDs {
+		return destination{}, invalidParameter("Maximum of %d resource IDs allowed, got %d", maxFlowLogResourceIDs, len(in.resourceIDs))
 	}
 	if err := checkTrafficAndInterval(in, tgwTarget); err != nil {
 		return destination{}, err
@@ -179,7 +190,7 @@ func checkTrafficAndInterval(in *createFlowLogsInput, tgwTarget bool) *apiError 
 		return nil
 	}
 	if in.trafficType == "" {
-		return invalidParameter("traffic-type is required when the resource-type is VPC, Subnet or NetworkInterface")
+		return invalidParameter("traffic-type is required when the resource-type is VPC, Subnet, NetworkInterface or RegionalNatGateway")
 	}
 	if in.interval != 0 && in.interval != 60 && in.interval != 600 {
 		return invalidParameter("Invalid Flow Log Max Aggregation Interval")
@@ -202,25 +213,26 @@ func (x *flowLogContext) parseDestination(in *createFlowLogsInput) (destination,
 				return d, invalidParameter("Invalid LogGroupName: %s", err.Message)
 			}
 			d.logGroup = in.logGroupName
-			d.arn = "arn:aws:logs:" + x.reg.Name + ":" + x.acct + ":log-group:" + in.logGroupName
+			d.arn = logGroupARN(x.partition(), x.reg.Name, x.acct, in.logGroupName)
 			return d, nil
 		}
-		parts := strings.SplitN(strings.TrimSuffix(in.destination, ":*"), ":", 7)
-		if len(parts) != 7 || parts[0] != "arn" || parts[1] != "aws" || parts[2] != "logs" || parts[5] != "log-group" || parts[6] == "" {
+		a, ok := parseARN(strings.TrimSuffix(in.destination, ":*"))
+		group, isGroup := strings.CutPrefix(a.Resource, "log-group:")
+		if !ok || a.Partition != x.partition() || a.Service != "logs" || !isGroup || group == "" {
 			return d, invalidParameter("LogDestination %s is not a valid CloudWatch Logs log group ARN", in.destination)
 		}
-		if parts[3] != x.reg.Name || parts[4] != x.acct {
+		if a.Region != x.reg.Name || a.Account != x.acct {
 			// ASSUMPTION: flow logs publish only to log groups of their own
 			// account and region; AWS's wording is not documented.
 			return d, invalidParameter("LogDestination %s must be a log group in %s/%s", in.destination, x.acct, x.reg.Name)
 		}
-		d.arn, d.logGroup = in.destination, parts[6]
+		d.arn, d.logGroup = in.destination, group
 		return d, nil
 	case "s3":
 		if in.logGroupName != "" {
 			return d, invalidParameter("LogDestination type must be cloud-watch-logs if LogGroupName is provided.")
 		}
-		rest, ok := strings.CutPrefix(in.destination, "arn:aws:s3:::")
+		rest, ok := strings.CutPrefix(in.destination, s3ARN(x.partition(), ""))
 		if !ok || rest == "" {
 			return d, invalidParameter("LogDestination %q is not a valid S3 ARN", in.destination)
 		}
@@ -237,12 +249,12 @@ func (x *flowLogContext) parseDestination(in *createFlowLogsInput) (destination,
 		if in.logGroupName != "" {
 			return d, invalidParameter("LogDestination type must be cloud-watch-logs if LogGroupName is provided.")
 		}
-		parts := strings.SplitN(in.destination, ":", 6)
-		if len(parts) != 6 || parts[0] != "arn" || parts[2] != "firehose" || !strings.HasPrefix(parts[5], "deliverystream/") {
+		a, ok := parseARN(in.destination)
+		stream, isStream := strings.CutPrefix(a.Resource, "deliverystream/")
+		if !ok || a.Partition != x.partition() || a.Service != "firehose" || !isStream {
 			return d, invalidParameter("LogDestination %q is not a valid Firehose delivery stream ARN", in.destination)
 		}
-		d.arn, d.streamRegion, d.streamAccount = in.destination, parts[3], parts[4]
-		d.stream = strings.TrimPrefix(parts[5], "deliverystream/")
+		d.arn, d.streamRegion, d.streamAccount, d.stream = in.destination, a.Region, a.Account, stream
 		return d, nil
 	}
 }
@@ -342,26 +354,24 @@ func (x *flowLogContext) checkRoleUsable(roleARN string) *apiError {
 	if !ok || acct != x.acct {
 		return unable
 	}
-	r := x.st.Accounts[acct].roleByName(name)
-	if r == nil || r.arn(acct) != roleARN || !x.e.rolePropagated(r, x.now) {
+	a := x.st.Accounts[acct]
+	r := a.roleByName(name)
+	if r == nil || a.roleARN(r) != roleARN || !x.e.rolePropagated(r, x.now) {
 		return unable
 	}
 	return nil
 }
 
-// parseRoleARN splits arn:aws:iam::<acct>:role/<path/>name.
-func parseRoleARN(arn string) (acct, name string, ok bool) {
-	rest, ok := strings.CutPrefix(arn, "arn:aws:iam::")
-	if !ok {
+// parseRoleARN splits arn:PARTITION:iam::<acct>:role/<path/>name. Callers
+// compare the whole ARN with account.roleARN, which checks the partition.
+func parseRoleARN(s string) (acct, name string, ok bool) {
+	a, ok := parseARN(s)
+	if !ok || a.Service != "iam" || a.Region != "" || !accountIDPattern.MatchString(a.Account) || !strings.HasPrefix(a.Resource, "role/") {
 		return "", "", false
 	}
-	acct, res, ok := strings.Cut(rest, ":")
-	if !ok || !accountIDPattern.MatchString(acct) || !strings.HasPrefix(res, "role/") {
-		return "", "", false
-	}
-	path := strings.TrimPrefix(res, "role")
+	path := strings.TrimPrefix(a.Resource, "role")
 	i := strings.LastIndex(path, "/")
-	return acct, path[i+1:], path[i+1:] != ""
+	return a.Account, path[i+1:], path[i+1:] != ""
 }
 
 // rolePropagated reports whether the IAM propagation delay has passed
@@ -412,9 +422,6 @@ func (x *flowLogContext) create(in createFlowLogsInput, givenID string) ([]strin
 func (x *flowLogContext) checkResource(id, prefix string) *unsuccessful {
 	if !validID(id, prefix) {
 		e := malformedID(prefix, id)
-		if prefix == "nat-" {
-			e = badRequest("InvalidNatGatewayID.Malformed", "Invalid id: \"%s\"", id)
-		}
 		return &unsuccessful{id, e.Code, e.Message}
 	}
 	var exists bool
@@ -430,8 +437,16 @@ func (x *flowLogContext) checkResource(id, prefix string) *unsuccessful {
 	case "tgw-attach-":
 		exists = x.reg.TGWAttachments[id] != nil
 	case "nat-":
-		// The emulator models no NAT gateways.
-		return &unsuccessful{id, "InvalidNatGatewayID.NotFound", fmt.Sprintf("The natGateway ID '%s' does not exist", id)}
+		g := x.reg.NATGateways[id]
+		exists = g.live()
+		if exists && g.AvailabilityMode != natRegional {
+			// ASSUMPTION: the RegionalNatGateway type takes regional NAT
+			// gateways only, by its name; AWS's answer for a zonal one is
+			// not documented. A zonal NAT gateway is logged through its
+			// network interface.
+			return &unsuccessful{id, "InvalidParameterValue",
+				fmt.Sprintf("NAT gateway %s is zonal: resource type RegionalNatGateway takes regional NAT gateways only", id)}
+		}
 	}
 	if !exists {
 		e := notFound(prefix, id)
@@ -619,6 +634,7 @@ func createFlowLogs(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.purgeGoneFlowLogs(c.now)
 	x := &flowLogContext{st: c.st, e: c.e, acct: c.key.Account, reg: r, now: c.now}
 	ids, failed, err := x.create(in, "")
 	if err != nil {
@@ -724,7 +740,7 @@ func describeFlowLogs(c *call) (any, error) {
 	for id, fl := range r.FlowLogs {
 		// Unknown IDs are not an error: DescribeFlowLogs returns an empty
 		// set for them (Terraform's findFlowLogByID relies on it).
-		if len(ids) > 0 && !wanted[id] {
+		if (len(ids) > 0 && !wanted[id]) || fl.gone(c.now) {
 			continue
 		}
 		v := flowLogView{fl: fl}
@@ -799,6 +815,7 @@ func deleteFlowLogs(c *call) (any, error) {
 		return nil, badRequest("InvalidParameterValue", "The maximum number of flow log IDs is 1000")
 	}
 	r := c.reg()
+	r.purgeGoneFlowLogs(c.now)
 	var failed []unsuccessful
 	for _, id := range ids {
 		switch {

@@ -42,6 +42,10 @@ func taggable(r *region, id string) (*tags, string, *apiError) {
 		if f := r.FlowLogs[id]; f != nil {
 			return &f.Tags, "vpc-flow-log", nil
 		}
+	case "nat-":
+		if g := r.NATGateways[id]; g.live() {
+			return &g.Tags, "natgateway", nil
+		}
 	}
 	return nil, "", notFound(prefix, id)
 }
@@ -112,6 +116,7 @@ func createTags(c *call) (any, error) {
 		}
 	}
 	r := c.reg()
+	r.purgeGoneFlowLogs(c.now)
 	sets := make([]*tags, 0, len(ids))
 	for _, id := range ids {
 		set, _, err := taggable(r, id)
@@ -157,6 +162,7 @@ func deleteTags(c *call) (any, error) {
 		}
 	}
 	r := c.reg()
+	r.purgeGoneFlowLogs(c.now)
 	var sets []*tags
 	for _, id := range ids {
 		set, _, err := taggable(r, id)
@@ -244,8 +250,15 @@ func describeTags(c *call) (any, error) {
 	for id, a := range r.TGWAttachments {
 		add(id, a.Tags)
 	}
+	for id, g := range r.NATGateways {
+		if g.live() {
+			add(id, g.Tags)
+		}
+	}
 	for id, f := range r.FlowLogs {
-		add(id, f.Tags)
+		if !f.gone(c.now) {
+			add(id, f.Tags)
+		}
 	}
 	keys := make([]string, 0, len(all))
 	for k := range all {

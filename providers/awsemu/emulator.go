@@ -133,8 +133,10 @@ type call struct {
 	key    accessKey
 	form   *form
 	body   []byte
-	req    *http.Request
-	now    time.Time
+	// bodySHA is the hex SHA-256 of the body as received, for the signature.
+	bodySHA string
+	req     *http.Request
+	now     time.Time
 	// mutating is true when the action changes state; st is then locked
 	// for writing.
 	mutating bool
@@ -144,6 +146,11 @@ type call struct {
 // acct is the caller's account. It always exists: keys are only accepted
 // for known accounts.
 func (c *call) acct() *account { return c.st.Accounts[c.key.Account] }
+
+// arn builds an ARN of the caller's account and region, in its partition.
+func (c *call) arn(service, resource string) string {
+	return arnFor(c.acct().partition(), service, c.region, c.key.Account, resource)
+}
 
 // reg returns the caller's account-region. Reads get a throw-away empty
 // region when none exists yet, so that they never change state.
@@ -161,6 +168,9 @@ func (c *call) reg() *region {
 // ServeHTTP routes a signed request to its service and action.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := e.newRequestID()
+	now := e.now()
+	// AWS dates every response; the SDKs correct their clock skew from it.
+	w.Header().Set("Date", now.Format(http.TimeFormat))
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
 	if err != nil {
 		http.Error(w, "read request body: "+err.Error(), http.StatusBadRequest)
@@ -177,21 +187,24 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("the credential scope names service %q, which the emulator does not serve", sig.Service))
 		return
 	}
-	c := &call{e: e, svc: svc, requestID: requestID, region: sig.Region, body: body, req: r, now: e.now()}
+	c := &call{e: e, svc: svc, requestID: requestID, region: sig.Region, body: body, bodySHA: bodySHA256(body), req: r, now: now}
 	c.scope = sig.Region
 	if svc.global {
 		c.scope = "global"
 	}
-	act, aerr := svc.route(c)
+	// AWS authenticates a request before it reads the action.
+	aerr := e.authenticate(c, sig)
+	var act *action
 	if aerr == nil {
-		aerr = e.authenticate(c, sig)
+		act, aerr = svc.route(c)
 	}
 	if aerr != nil {
 		svc.writeError(w, c, aerr)
 		return
 	}
 	e.counts.add(CallKey{Service: svc.name, Action: c.action, Account: c.key.Account, Region: c.scope})
-	if e.injectFault(w, r, c) {
+	answered, ghost := e.injectFault(w, c, act)
+	if answered {
 		return
 	}
 	if d := e.faults.latency(); d > 0 {
@@ -206,28 +219,34 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		svc.writeError(w, c, asAPIError(err))
 		return
 	}
+	if ghost {
+		// The change is made; the response is lost on its way back.
+		resetConnection(w)
+		return
+	}
 	if err := svc.writeResponse(w, c, resp); err != nil {
 		svc.writeError(w, c, newError(http.StatusInternalServerError, "InternalError", "encode response: %v", err))
 	}
 }
 
 // injectFault applies scripted failures, random faults and throttling. It
-// reports whether the request was answered.
-func (e *Emulator) injectFault(w http.ResponseWriter, r *http.Request, c *call) bool {
-	f := e.faults.next(c)
-	if f == nil {
+// reports whether the request was answered, and whether it is a ghost: to
+// be served, then have its response dropped.
+func (e *Emulator) injectFault(w http.ResponseWriter, c *call, act *action) (answered, ghost bool) {
+	f := e.faults.next(c, act.mutating)
+	if f == nil || f.Ghost {
 		if err := e.throttle.take(c); err != nil {
 			c.svc.writeError(w, c, err)
-			return true
+			return true, false
 		}
-		return false
+		return false, f != nil
 	}
 	if f.Reset {
 		resetConnection(w)
-		return true
+		return true, false
 	}
 	c.svc.writeError(w, c, f.apiError(c.svc))
-	return true
+	return true, false
 }
 
 // connectionDropper is implemented by the in-process transport's recorder.
@@ -284,7 +303,8 @@ func asAPIError(err error) *apiError {
 	return newError(http.StatusInternalServerError, "InternalError", "%v", err)
 }
 
-// authenticate maps the access key to its account and principal.
+// authenticate maps the access key to its account and principal, and
+// verifies the request's signature with the key's secret.
 func (e *Emulator) authenticate(c *call, sig *sigv4) *apiError {
 	e.mu.RLock()
 	key, ok := e.st.Keys[sig.AccessKeyID]
@@ -303,6 +323,15 @@ func (e *Emulator) authenticate(c *call, sig *sigv4) *apiError {
 		return c.svc.authError(authBadToken)
 	case !key.Expires.IsZero() && !c.now.Before(key.Expires):
 		return c.svc.authError(authExpired)
+	}
+	if f := verifySignature(c, sig, c.key.SecretAccessKey); f != nil {
+		return c.svc.signatureError(f, sig, c.now)
+	}
+	// Keys exist in one partition: signed for another partition's region
+	// (the scope of IAM, S3 and Organizations calls is a region of their
+	// partition too), the key is unknown there.
+	if partitionOf(sig.Region) != acct.partition() {
+		return c.svc.authError(authUnknownKey)
 	}
 	if !c.svc.global && !acct.regionEnabled(sig.Region) {
 		return c.svc.authError(authRegion)

@@ -27,6 +27,9 @@ type Failure struct {
 	Code, Message string
 	// Reset drops the connection without a response instead.
 	Reset bool
+	// Ghost lets the call succeed, then drops the connection instead of
+	// answering: the change is made but the client never hears of it.
+	Ghost bool
 }
 
 func (f *Failure) matches(c *call) bool {
@@ -71,13 +74,28 @@ func internalError(svc *service, unavailable bool) *apiError {
 }
 
 // RandomFaults injects failures at random, from a seed, so that a failing
-// run can be repeated.
+// run can be repeated. The rates are probabilities (0..1) per call; their
+// sum must not exceed 1.
 type RandomFaults struct {
 	Seed int64
-	// ErrorRate is the probability (0..1) that a call gets a 500 or 503.
+	// ErrorRate is the probability that a call gets a 500 or 503.
 	ErrorRate float64
-	// ResetRate is the probability that a call's connection is dropped.
+	// ResetRate is the probability that a call's connection is dropped
+	// before it is served.
 	ResetRate float64
+	// ThrottleRate is the probability that a call gets the service's
+	// throttling error (as from an empty token bucket, see throttle.go).
+	ThrottleRate float64
+	// GhostRate is the probability that a write (an action that changes
+	// state) succeeds and its response is lost: the connection is dropped
+	// after the change is made, as when a response times out on its way
+	// back. Reads are never ghosted.
+	GhostRate float64
+}
+
+// active reports whether any rate is set.
+func (r RandomFaults) active() bool {
+	return r.ErrorRate > 0 || r.ResetRate > 0 || r.ThrottleRate > 0 || r.GhostRate > 0
 }
 
 type faultInjector struct {
@@ -99,8 +117,9 @@ func (f *faultInjector) setRandom(r RandomFaults) {
 	f.rng = rand.New(rand.NewPCG(uint64(r.Seed), 0x666c6f77706c616e))
 }
 
-// next returns the failure to inject into c, if any.
-func (f *faultInjector) next(c *call) *Failure {
+// next returns the failure to inject into c, if any; mutating says
+// whether the call changes state (only writes are ghosted at random).
+func (f *faultInjector) next(c *call, mutating bool) *Failure {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i, s := range f.scripted {
@@ -114,19 +133,25 @@ func (f *faultInjector) next(c *call) *Failure {
 		}
 		return &out
 	}
-	if f.random.ResetRate <= 0 && f.random.ErrorRate <= 0 {
+	r := f.random
+	if !r.active() {
 		return nil
 	}
 	x := f.rng.Float64()
 	switch {
-	case x < f.random.ResetRate:
+	case x < r.ResetRate:
 		return &Failure{Reset: true}
-	case x < f.random.ResetRate+f.random.ErrorRate:
+	case x < r.ResetRate+r.ErrorRate:
 		if f.rng.IntN(2) == 0 {
 			return &Failure{}
 		}
 		e := internalError(c.svc, true)
 		return &Failure{Status: e.Status, Code: e.Code, Message: e.Message}
+	case x < r.ResetRate+r.ErrorRate+r.ThrottleRate:
+		e := throttlingError(c.svc.name)
+		return &Failure{Status: e.Status, Code: e.Code, Message: e.Message}
+	case mutating && x < r.ResetRate+r.ErrorRate+r.ThrottleRate+r.GhostRate:
+		return &Failure{Ghost: true}
 	}
 	return nil
 }

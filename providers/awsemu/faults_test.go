@@ -11,6 +11,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/flowplan/flowplan/providers/awsemu"
@@ -193,4 +194,54 @@ func TestCounters(t *testing.T) {
 	if len(s.Emu.Counts()) != 0 {
 		t.Fatal("ResetCounts left counters")
 	}
+}
+
+// TestGhostWrites: a ghost write is made, but the client only sees a
+// dropped connection; reads are never ghosted at random.
+func TestGhostWrites(t *testing.T) {
+	s := start(t, awsemu.Options{}, testWorld)
+	client := ec2.NewFromConfig(oneCfg(s))
+	id := lookupIDs(t, client)
+	s.Emu.FailNext(awsemu.Failure{Service: "ec2", Action: "CreateTags", Ghost: true})
+	_, err := client.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id.vpcA},
+		Tags: []types.Tag{{Key: aws.String("ghost"), Value: aws.String("yes")}}})
+	var apiErr interface{ ErrorCode() string }
+	if err == nil || errors.As(err, &apiErr) {
+		t.Fatalf("ghost write: err = %v, want a transport error", err)
+	}
+	out, err := client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{id.vpcA}})
+	must(t, err)
+	if !hasTag(out.Vpcs[0].Tags, "ghost", "yes") {
+		t.Fatalf("the ghost write was not made: tags %v", out.Vpcs[0].Tags)
+	}
+
+	s.Emu.SetRandomFaults(awsemu.RandomFaults{Seed: 1, GhostRate: 1})
+	if _, err := client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}); err != nil {
+		t.Fatalf("a read with GhostRate 1: %v", err)
+	}
+	_, err = client.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id.vpcA},
+		Tags: []types.Tag{{Key: aws.String("ghost2"), Value: aws.String("yes")}}})
+	if err == nil || errors.As(err, &apiErr) {
+		t.Fatalf("write with GhostRate 1: err = %v, want a transport error", err)
+	}
+}
+
+// TestRandomThrottling gives every call the service's throttling error.
+func TestRandomThrottling(t *testing.T) {
+	s := start(t, awsemu.Options{RandomFaults: awsemu.RandomFaults{Seed: 3, ThrottleRate: 1}}, testWorld)
+	_, err := ec2.NewFromConfig(oneCfg(s)).DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	wantAPIError(t, err, "RequestLimitExceeded", "Request limit exceeded.")
+	_, err = cloudwatchlogs.NewFromConfig(oneCfg(s)).DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{})
+	wantAPIError(t, err, "ThrottlingException", "Rate exceeded")
+	_, err = iam.NewFromConfig(oneCfg(s)).ListRoles(ctx, &iam.ListRolesInput{})
+	wantAPIError(t, err, "Throttling", "Rate exceeded")
+}
+
+func hasTag(list []types.Tag, key, value string) bool {
+	for _, t := range list {
+		if aws.ToString(t.Key) == key && aws.ToString(t.Value) == value {
+			return true
+		}
+	}
+	return false
 }

@@ -21,7 +21,7 @@ func firehoseDescribeDeliveryStream(c *call) (any, error) {
 	}
 	return map[string]any{"DeliveryStreamDescription": map[string]any{
 		"DeliveryStreamName":                    ds.Name,
-		"DeliveryStreamARN":                     "arn:aws:firehose:" + c.region + ":" + c.key.Account + ":deliverystream/" + ds.Name,
+		"DeliveryStreamARN":                     c.arn("firehose", "deliverystream/"+ds.Name),
 		"DeliveryStreamStatus":                  ds.Status,
 		"DeliveryStreamType":                    "DirectPut",
 		"VersionId":                             "1",

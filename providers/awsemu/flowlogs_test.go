@@ -115,8 +115,8 @@ func TestCreateFlowLogsValidation(t *testing.T) {
 		{"26 transit gateways", edit(cwlInput(id.tgw), func(in *ec2.CreateFlowLogsInput) {
 			in.ResourceType, in.TrafficType, in.ResourceIds = types.FlowLogsResourceTypeTransitGateway, "", many(26, id.tgw)
 		}), "InvalidParameter", "Maximum of 25"},
-		{"1001 vpcs", edit(cwlInput(id.vpcA), func(in *ec2.CreateFlowLogsInput) { in.ResourceIds = many(1001, id.vpcA) }),
-			"InvalidParameter", "Maximum of 1000"},
+		{"301 vpcs", edit(cwlInput(id.vpcA), func(in *ec2.CreateFlowLogsInput) { in.ResourceIds = many(301, id.vpcA) }),
+			"InvalidParameter", "Maximum of 300"},
 		{"trailing space in format", edit(cwlInput(id.vpcA), func(in *ec2.CreateFlowLogsInput) { in.LogFormat = aws.String("${version} ${srcaddr} ") }),
 			"InvalidParameter", "has an invalid format"},
 		{"double space in format", edit(cwlInput(id.vpcA), func(in *ec2.CreateFlowLogsInput) { in.LogFormat = aws.String("${version}  ${srcaddr}") }),

@@ -110,7 +110,7 @@ func malformedPolicy(err error) *apiError {
 // IAM stores it: bare account IDs in principals become root ARNs. A role
 // ARN principal must name an existing role when the emulator knows its
 // account ("Invalid principal in policy").
-func checkTrustPolicy(st *state, doc string) (string, *apiError) {
+func checkTrustPolicy(st *state, a *account, doc string) (string, *apiError) {
 	if doc == "" {
 		return "", validationError("1 validation error detected: Value at 'assumeRolePolicyDocument' failed to satisfy constraint: Member must not be null")
 	}
@@ -127,41 +127,43 @@ func checkTrustPolicy(st *state, doc string) (string, *apiError) {
 				continue
 			}
 			for _, id := range pr.AWS {
-				if aerr := checkAWSPrincipal(st, id); aerr != nil {
+				if aerr := checkAWSPrincipal(st, a.partition(), id); aerr != nil {
 					return "", aerr
 				}
 			}
 		}
 	}
-	stored, _, err := iampolicy.NormalizePrincipals(doc)
+	stored, _, err := iampolicy.NormalizePrincipals(doc, a.partition())
 	if err != nil {
 		return "", malformedPolicy(err)
 	}
 	return stored, nil
 }
 
-func checkAWSPrincipal(st *state, id string) *apiError {
+// checkAWSPrincipal checks an AWS principal of a policy stored in
+// partition: an account ID, or an IAM or STS ARN of that partition (a
+// principal of another partition cannot exist there); a role of a known
+// account must exist.
+func checkAWSPrincipal(st *state, partition, id string) *apiError {
 	invalid := badRequest("MalformedPolicyDocument", "Invalid principal in policy: \"AWS\":\"%s\"", id)
 	if id == "*" || accountIDPattern.MatchString(id) {
 		return nil
 	}
-	rest, ok := strings.CutPrefix(id, "arn:aws:iam::")
-	if !ok {
-		if strings.HasPrefix(id, "arn:aws:sts::") {
-			return nil
-		}
+	p, ok := parseARN(id)
+	switch {
+	case !ok || p.Partition != partition || p.Region != "":
+		return invalid
+	case p.Service == "sts":
+		return nil
+	case p.Service != "iam" || !accountIDPattern.MatchString(p.Account) || p.Resource == "":
 		return invalid
 	}
-	acct, res, _ := strings.Cut(rest, ":")
-	if !accountIDPattern.MatchString(acct) || res == "" {
-		return invalid
-	}
-	a := st.Accounts[acct]
-	if a == nil || !strings.HasPrefix(res, "role/") {
+	a := st.Accounts[p.Account]
+	if a == nil || !strings.HasPrefix(p.Resource, "role/") {
 		return nil
 	}
 	_, name, _ := parseRoleARN(id)
-	if r := a.roleByName(name); r == nil || r.arn(acct) != id {
+	if r := a.roleByName(name); r == nil || a.roleARN(r) != id {
 		return invalid
 	}
 	return nil
@@ -233,7 +235,7 @@ func createRole(st *state, a *account, in createRoleInput, now time.Time) (*role
 	if a.roleByName(in.name) != nil {
 		return nil, newError(http.StatusConflict, "EntityAlreadyExists", "Role with name %s already exists.", in.name)
 	}
-	trust, err := checkTrustPolicy(st, in.trust)
+	trust, err := checkTrustPolicy(st, a, in.trust)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +249,7 @@ func createRole(st *state, a *account, in createRoleInput, now time.Time) (*role
 	return r, nil
 }
 
-var managedPolicyPattern = regexp.MustCompile(`^arn:aws:iam::(aws|\d{12}):policy/.+$`)
+var managedPolicyPattern = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(aws|\d{12}):policy/.+$`)
 
 func managedPolicyARN(s string) bool { return managedPolicyPattern.MatchString(s) }
 
@@ -303,8 +305,8 @@ type roleXML struct {
 // roleItem renders a role. ListRoles returns less than GetRole: "ListRoles
 // ... does not return the tags, permissions boundary or last-used
 // information" (the ListRoles API reference lists only the other members).
-func roleItem(acct string, r *role, full bool) roleXML {
-	x := roleXML{Path: r.Path, RoleName: r.Name, RoleID: r.ID, Arn: r.arn(acct), CreateDate: iamTime(r.Created),
+func roleItem(a *account, r *role, full bool) roleXML {
+	x := roleXML{Path: r.Path, RoleName: r.Name, RoleID: r.ID, Arn: a.roleARN(r), CreateDate: iamTime(r.Created),
 		AssumeRolePolicyDocument: urlEncodePolicy(r.TrustPolicy), Description: r.Description, MaxSessionDuration: r.MaxSession}
 	if !full {
 		return x
@@ -359,7 +361,7 @@ func iamCreateRole(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &roleResultXML{roleItem(c.key.Account, r, true)}, nil
+	return &roleResultXML{roleItem(c.acct(), r, true)}, nil
 }
 
 func iamGetRole(c *call) (any, error) {
@@ -367,7 +369,7 @@ func iamGetRole(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &roleResultXML{roleItem(c.key.Account, r, true)}, nil
+	return &roleResultXML{roleItem(c.acct(), r, true)}, nil
 }
 
 func iamDeleteRole(c *call) (any, error) {
@@ -426,7 +428,7 @@ func iamListRoles(c *call) (any, error) {
 	}
 	out := &listRolesXML{Roles: members([]roleXML{}), IsTruncated: next != "", Marker: next}
 	for _, k := range page {
-		out.Roles.Members = append(out.Roles.Members, roleItem(c.key.Account, a.Roles[k], false))
+		out.Roles.Members = append(out.Roles.Members, roleItem(c.acct(), a.Roles[k], false))
 	}
 	return out, nil
 }
@@ -436,7 +438,7 @@ func iamUpdateAssumeRolePolicy(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	trust, err := checkTrustPolicy(c.st, c.form.str("PolicyDocument"))
+	trust, err := checkTrustPolicy(c.st, c.acct(), c.form.str("PolicyDocument"))
 	if err != nil {
 		return nil, err
 	}

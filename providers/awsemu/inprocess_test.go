@@ -60,3 +60,17 @@ func TestInProcessS3(t *testing.T) {
 		t.Fatalf("policy = %s", aws.ToString(got.Policy))
 	}
 }
+
+// TestInProcessVerifiesSignatures: the in-process client is checked like a
+// socket one, so --sandbox refuses a wrong secret as sandbox serve does.
+func TestInProcessVerifiesSignatures(t *testing.T) {
+	emu := awsemu.New(awsemu.Options{})
+	must(t, emu.LoadWorld(strings.NewReader(testWorld)))
+	cfg := inProcessCfg(emu, 1)
+	cfg.Credentials = credentials.NewStaticCredentialsProvider("AKIATESTACCOUNT00001", "secret-wrong", "")
+	_, err := ec2.NewFromConfig(cfg).DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	wantAPIError(t, err, "AuthFailure", "AWS was not able to validate the provided access credentials")
+	_, err = s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).
+		GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("own-bucket")})
+	wantAPIError(t, err, "SignatureDoesNotMatch", "does not match")
+}

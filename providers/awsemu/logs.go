@@ -30,7 +30,7 @@ var retentionDays = strings.Fields("1 3 5 7 14 30 60 90 120 150 180 365 400 545 
 
 var (
 	logGroupNamePattern = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
-	kmsKeyARNPattern    = regexp.MustCompile(`^arn:aws:kms:([a-z0-9-]+):\d{12}:key/.+$`)
+	kmsKeyARNPattern    = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):kms:([a-z0-9-]+):\d{12}:key/.+$`)
 	logsTagKeyPattern   = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
 	logsTagValuePattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$`)
 )
@@ -50,8 +50,14 @@ func validLogGroupName(name string) *apiError {
 	return nil
 }
 
-func logGroupARN(region, acct, name string) string {
-	return "arn:aws:logs:" + region + ":" + acct + ":log-group:" + name
+// logGroupARN is a log group's ARN, without ":*".
+func logGroupARN(partition, region, acct, name string) string {
+	return arnFor(partition, "logs", region, acct, "log-group:"+name)
+}
+
+// logGroupARN is the ARN of a log group of the caller's account-region.
+func (c *call) logGroupARN(name string) string {
+	return logGroupARN(c.acct().partition(), c.region, c.key.Account, name)
 }
 
 // logsTags checks a tag map against CloudWatch Logs' rules.
@@ -144,10 +150,10 @@ func logsCreateLogGroup(c *call) (any, error) {
 // be in the same Region as the log group" (AssociateKmsKey reference).
 func (c *call) checkKMSKey(id string) *apiError {
 	m := kmsKeyARNPattern.FindStringSubmatch(id)
-	if m == nil {
+	if m == nil || m[1] != c.acct().partition() {
 		return logsInvalid("Specified KMS key ARN %s is invalid: it must be the ARN of a KMS key", id)
 	}
-	if m[1] != c.region {
+	if m[2] != c.region {
 		return logsInvalid("The KMS key %s must be in the log group's region %s", id, c.region)
 	}
 	return nil
@@ -214,7 +220,7 @@ func logsDescribeLogGroups(c *call) (any, error) {
 			(in.LogGroupNamePattern != "" && !strings.Contains(strings.ToLower(name), strings.ToLower(in.LogGroupNamePattern))) ||
 			(in.LogGroupClass != "" && g.Class != in.LogGroupClass) ||
 			(len(in.LogGroupIdentifiers) > 0 && !slices.Contains(in.LogGroupIdentifiers, name) &&
-				!slices.Contains(in.LogGroupIdentifiers, logGroupARN(c.region, c.key.Account, name))) {
+				!slices.Contains(in.LogGroupIdentifiers, c.logGroupARN(name))) {
 			continue
 		}
 		keys = append(keys, name)
@@ -229,7 +235,7 @@ func logsDescribeLogGroups(c *call) (any, error) {
 	}{LogGroups: []logGroupJSON{}, NextToken: next}
 	for _, name := range page {
 		g := r.LogGroups[name]
-		arn := logGroupARN(c.region, c.key.Account, name)
+		arn := c.logGroupARN(name)
 		item := logGroupJSON{LogGroupName: name, CreationTime: g.Created.UnixMilli(), Arn: arn + ":*",
 			KmsKeyID: g.KMSKeyID, LogGroupClass: g.Class, LogGroupArn: arn}
 		if g.RetentionDays != 0 {
@@ -287,10 +293,9 @@ func (c *call) logGroupByARN(arn string) (*logGroup, *apiError) {
 	if strings.HasSuffix(arn, ":*") {
 		return nil, logsInvalid("Invalid resource ARN %s: use the log group ARN without ':*' (the logGroupArn member of DescribeLogGroups)", arn)
 	}
-	prefix := "arn:aws:logs:" + c.region + ":" + c.key.Account + ":log-group:"
-	name, ok := strings.CutPrefix(arn, prefix)
+	name, ok := strings.CutPrefix(arn, c.logGroupARN(""))
 	if !ok {
-		if strings.HasPrefix(arn, "arn:aws:logs:") {
+		if a, isARN := parseARN(arn); isARN && a.Service == "logs" {
 			return nil, logGroupNotFound()
 		}
 		return nil, logsInvalid("Invalid resource ARN %s", arn)

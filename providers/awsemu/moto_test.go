@@ -296,6 +296,44 @@ var diffScenarios = []diffScenario{
 		_, err := cloudwatchlogs.NewFromConfig(tg.cfg).DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{Limit: aws.Int32(51)})
 		return outcome(err, nil)
 	}, "error:InvalidParameterException", "error:InvalidParameterException"},
+	{"CreateVpc 10.0.0.0/8", func(t *testing.T, tg diffTarget) string {
+		_, err := ec2.NewFromConfig(tg.cfg).CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/8")})
+		return outcome(err, nil)
+	}, "error:InvalidVpc.Range", "error:InvalidVpc.Range"},
+	{"CreateSubnet overlapping another, then DeleteVpc", func(t *testing.T, tg diffTarget) string {
+		client := ec2.NewFromConfig(tg.cfg)
+		v, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.98.0.0/16")})
+		must(t, err)
+		_, err = client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: v.Vpc.VpcId, CidrBlock: aws.String("10.98.1.0/24")})
+		must(t, err)
+		_, err = client.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: v.Vpc.VpcId, CidrBlock: aws.String("10.98.1.128/25")})
+		overlap := outcome(err, nil)
+		_, err = client.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: v.Vpc.VpcId})
+		return "overlap:" + overlap + " delete:" + outcome(err, nil)
+	}, "overlap:error:InvalidSubnet.Conflict delete:error:DependencyViolation", "overlap:error:InvalidSubnet.Conflict delete:error:DependencyViolation"},
+	{"flow log of a deleted VPC", func(t *testing.T, tg diffTarget) string {
+		client := ec2.NewFromConfig(tg.cfg)
+		v, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.99.0.0/16")})
+		must(t, err)
+		out, err := client.CreateFlowLogs(ctx, cwlFlowLog(tg, aws.ToString(v.Vpc.VpcId)))
+		must(t, err)
+		_, err = client.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: v.Vpc.VpcId})
+		must(t, err)
+		got, err := client.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{FlowLogIds: out.FlowLogIds})
+		must(t, err)
+		return fmt.Sprintf("listed:%d", len(got.FlowLogs))
+	}, "listed:1", "listed:1"},
+	{"CreateNatGateway regional, then a RegionalNatGateway flow log", func(t *testing.T, tg diffTarget) string {
+		client := ec2.NewFromConfig(tg.cfg)
+		out, err := client.CreateNatGateway(ctx, &ec2.CreateNatGatewayInput{AvailabilityMode: types.AvailabilityModeRegional, VpcId: aws.String(tg.vpc)})
+		if err != nil {
+			return "create:" + outcome(err, nil)
+		}
+		in := cwlFlowLog(tg, aws.ToString(out.NatGateway.NatGatewayId))
+		in.ResourceType = types.FlowLogsResourceTypeRegionalNatGateway
+		fl, err := client.CreateFlowLogs(ctx, in)
+		return "mode:" + string(out.NatGateway.AvailabilityMode) + " flow-log:" + outcome(err, unsuccessfulOf(fl))
+	}, "mode:regional flow-log:ok", "create:error:InvalidSubnetID.NotFound"},
 	{"delivery status, correct role", func(t *testing.T, tg diffTarget) string {
 		client := ec2.NewFromConfig(tg.cfg)
 		out, err := client.CreateFlowLogs(ctx, cwlFlowLog(tg, tg.vpc3))

@@ -61,11 +61,13 @@ func (c *call) orgPage(keys []string) ([]string, string, *apiError) {
 	return page, next, nil
 }
 
-func orgARN(o *organization, kind, id string) string {
+// orgARN is an Organizations ARN, in the management account's partition.
+func orgARN(st *state, o *organization, kind, id string) string {
+	p := st.partitionOfAccount(o.ManagementAccount)
 	if kind == "organization" {
-		return "arn:aws:organizations::" + o.ManagementAccount + ":organization/" + o.ID
+		return arnFor(p, "organizations", "", o.ManagementAccount, "organization/"+o.ID)
 	}
-	return "arn:aws:organizations::" + o.ManagementAccount + ":" + kind + "/" + o.ID + "/" + id
+	return arnFor(p, "organizations", "", o.ManagementAccount, kind+"/"+o.ID+"/"+id)
 }
 
 type orgAccountJSON struct {
@@ -85,7 +87,7 @@ func (c *call) orgAccount(o *organization, id string) orgAccountJSON {
 	if id == o.ManagementAccount {
 		method = "INVITED"
 	}
-	return orgAccountJSON{ID: id, Arn: orgARN(o, "account", id), Email: a.Email, Name: a.Name,
+	return orgAccountJSON{ID: id, Arn: orgARN(c.st, o, "account", id), Email: a.Email, Name: a.Name,
 		Status: a.Status, State: a.Status, JoinedMethod: method, JoinedTimestamp: float64(o.Joined[id].Unix())}
 }
 
@@ -96,8 +98,8 @@ func orgDescribeOrganization(c *call) (any, error) {
 	}
 	mgmt := c.st.Accounts[o.ManagementAccount]
 	return map[string]any{"Organization": map[string]any{
-		"Id": o.ID, "Arn": orgARN(o, "organization", ""), "FeatureSet": "ALL",
-		"MasterAccountArn": orgARN(o, "account", o.ManagementAccount), "MasterAccountId": o.ManagementAccount,
+		"Id": o.ID, "Arn": orgARN(c.st, o, "organization", ""), "FeatureSet": "ALL",
+		"MasterAccountArn": orgARN(c.st, o, "account", o.ManagementAccount), "MasterAccountId": o.ManagementAccount,
 		"MasterAccountEmail": mgmt.Email, "AvailablePolicyTypes": []any{},
 	}}, nil
 }
@@ -113,7 +115,7 @@ func orgListRoots(c *call) (any, error) {
 	}
 	roots := []map[string]any{}
 	for range page {
-		roots = append(roots, map[string]any{"Id": o.Root.ID, "Arn": orgARN(o, "root", o.Root.ID),
+		roots = append(roots, map[string]any{"Id": o.Root.ID, "Arn": orgARN(c.st, o, "root", o.Root.ID),
 			"Name": o.Root.Name, "PolicyTypes": []any{}})
 	}
 	return listJSON("Roots", roots, next), nil
@@ -205,7 +207,7 @@ func orgListOUsForParent(c *call) (any, error) {
 	}
 	ous := []map[string]any{}
 	for _, id := range page {
-		ous = append(ous, map[string]any{"Id": id, "Arn": orgARN(o, "ou", id), "Name": byID[id].Name})
+		ous = append(ous, map[string]any{"Id": id, "Arn": orgARN(c.st, o, "ou", id), "Name": byID[id].Name})
 	}
 	return listJSON("OrganizationalUnits", ous, next), nil
 }

@@ -109,6 +109,9 @@ func (r *region) fillMaps() {
 	if r.TGWAttachments == nil {
 		r.TGWAttachments = empty.TGWAttachments
 	}
+	if r.NATGateways == nil {
+		r.NATGateways = empty.NATGateways
+	}
 	if r.FlowLogs == nil {
 		r.FlowLogs = empty.FlowLogs
 	}
@@ -120,6 +123,9 @@ func (r *region) fillMaps() {
 	}
 	if r.ClientTokens == nil {
 		r.ClientTokens = empty.ClientTokens
+	}
+	if r.CreateTokens == nil {
+		r.CreateTokens = empty.CreateTokens
 	}
 }
 
@@ -158,8 +164,9 @@ func (e *Emulator) saveFileLocked(path string) error {
 	return nil
 }
 
-// dropExpiredKeys forgets temporary credentials that have expired. The
-// caller holds the write lock.
+// dropExpiredKeys forgets temporary credentials that have expired, old
+// client tokens and the flow logs of deleted resources past their linger.
+// The caller holds the write lock.
 func (e *Emulator) dropExpiredKeys() {
 	now := e.now()
 	for id, k := range e.st.Keys {
@@ -174,6 +181,12 @@ func (e *Emulator) dropExpiredKeys() {
 					delete(r.ClientTokens, token)
 				}
 			}
+			for token, rec := range r.CreateTokens {
+				if now.Sub(rec.Created) > clientTokenLifetime {
+					delete(r.CreateTokens, token)
+				}
+			}
+			r.purgeGoneFlowLogs(now)
 		}
 	}
 }

@@ -26,6 +26,10 @@ func rawCall(t *testing.T, url, method, service, region, key, secret string, hea
 	}
 	if key != "" {
 		sum := sha256.Sum256([]byte(body))
+		if service == "s3" {
+			// S3 signs the payload hash it is given in this header.
+			req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
+		}
 		creds := aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}
 		must(t, v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), service, region, time.Now()))
 	}

@@ -19,8 +19,28 @@ var optInRegions = []string{
 func isDefaultRegion(name string) bool { return slices.Contains(defaultRegions, name) }
 func isOptInRegion(name string) bool   { return slices.Contains(optInRegions, name) }
 
-// regionEnabled reports whether an account may use a region.
+// isKnownRegion reports whether name is a region of any partition.
+func isKnownRegion(name string) bool {
+	return isDefaultRegion(name) || isOptInRegion(name) || slices.Contains(partitionRegions[partitionOf(name)], name)
+}
+
+// regionsIn lists a partition's regions, opt-in ones included.
+func regionsIn(partition string) []string {
+	if partition == partitionAWS {
+		return append(append([]string(nil), defaultRegions...), optInRegions...)
+	}
+	return partitionRegions[partition]
+}
+
+// regionEnabled reports whether an account may use a region: one of its
+// partition's, and enabled if it is an opt-in region.
 func (a *account) regionEnabled(name string) bool {
+	if partitionOf(name) != a.partition() {
+		return false
+	}
+	if a.partition() != partitionAWS {
+		return slices.Contains(partitionRegions[a.partition()], name)
+	}
 	return isDefaultRegion(name) || (isOptInRegion(name) && slices.Contains(a.OptInRegions, name))
 }
 

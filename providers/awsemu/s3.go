@@ -46,7 +46,7 @@ type s3Response struct {
 	body        []byte
 }
 
-var vhostSuffix = regexp.MustCompile(`^[^.]+\.(s3([.-][a-z0-9-]+)*\.amazonaws\.com|localhost|localhost\.localstack\.cloud)$`)
+var vhostSuffix = regexp.MustCompile(`^[^.]+\.(s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?|localhost|localhost\.localstack\.cloud)$`)
 
 // bucketOf splits a request into bucket name and object key, accepting
 // path-style (/bucket/key) and virtual-hosted-style (Host: bucket.endpoint)
@@ -69,6 +69,9 @@ func bucketOf(r *http.Request, st *state) (bucketName, key string) {
 func routeS3(c *call) (*action, *apiError) {
 	q := c.req.URL.Query()
 	q.Del("x-id") // aws-sdk-go-v2 names some operations in the query string
+	for _, k := range presignParams {
+		q.Del(k)
+	}
 	var bucketName, key string
 	c.e.readState(func(st *state) { bucketName, key = bucketOf(c.req, st) })
 	switch {
@@ -239,7 +242,8 @@ func s3HeadBucket(c *call) (any, error) {
 		if c.key.RoleARN != "" {
 			caller.ARNs = append(caller.ARNs, c.key.RoleARN)
 		}
-		req := iampolicy.Request{Caller: caller, Action: "s3:ListBucket", Resource: "arn:aws:s3:::" + b.Name,
+		caller.Partition = c.acct().partition()
+		req := iampolicy.Request{Caller: caller, Action: "s3:ListBucket", Resource: s3ARN(caller.Partition, b.Name),
 			Context: map[string]string{"aws:SecureTransport": "true", "aws:PrincipalAccount": c.key.Account}}
 		if !iampolicy.IsAllowed(req, c.e.cachedPolicy(b.Policy)) {
 			return nil, newError(http.StatusForbidden, "AccessDenied", "Access Denied")
@@ -360,26 +364,38 @@ func s3Payload(c *call) ([]byte, *apiError) {
 	return body, nil
 }
 
-// decodeAWSChunked decodes an aws-chunked body: "<hex size>[;chunk-signature=...]\r\n<data>\r\n"
-// chunks ending with a zero-size chunk, optionally followed by trailer headers.
-func decodeAWSChunked(body []byte) ([]byte, map[string]string, error) {
+// awsChunk is one chunk of an aws-chunked body.
+type awsChunk struct {
+	data      []byte
+	signature string // chunk-signature, "" for unsigned chunks
+}
+
+// parseAWSChunked splits an aws-chunked body: "<hex size>[;chunk-signature=...]\r\n<data>\r\n"
+// chunks ending with a zero-size chunk (returned too), optionally followed
+// by trailer headers.
+func parseAWSChunked(body []byte) ([]awsChunk, map[string]string, error) {
 	r := bufio.NewReader(bytes.NewReader(body))
-	var out bytes.Buffer
+	var chunks []awsChunk
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
 			return nil, nil, errors.New("missing chunk header")
 		}
-		sizeHex, _, _ := strings.Cut(strings.TrimSpace(line), ";")
+		sizeHex, ext, _ := strings.Cut(strings.TrimSpace(line), ";")
 		size, err := strconv.ParseInt(sizeHex, 16, 64)
-		if err != nil || size < 0 {
+		if err != nil || size < 0 || size > int64(len(body)) {
 			return nil, nil, fmt.Errorf("bad chunk size %q", sizeHex)
 		}
+		ch := awsChunk{data: make([]byte, size)}
+		if v, ok := strings.CutPrefix(ext, "chunk-signature="); ok {
+			ch.signature = v
+		}
+		if _, err := io.ReadFull(r, ch.data); err != nil {
+			return nil, nil, errors.New("short chunk")
+		}
+		chunks = append(chunks, ch)
 		if size == 0 {
 			break
-		}
-		if _, err := io.CopyN(&out, r, size); err != nil {
-			return nil, nil, errors.New("short chunk")
 		}
 		if crlf, _ := r.ReadString('\n'); strings.TrimSpace(crlf) != "" {
 			return nil, nil, errors.New("chunk not followed by CRLF")
@@ -396,6 +412,19 @@ func decodeAWSChunked(body []byte) ([]byte, map[string]string, error) {
 			break
 		}
 	}
+	return chunks, trailers, nil
+}
+
+// decodeAWSChunked decodes an aws-chunked body into its data and trailers.
+func decodeAWSChunked(body []byte) ([]byte, map[string]string, error) {
+	chunks, trailers, err := parseAWSChunked(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out bytes.Buffer
+	for _, ch := range chunks {
+		out.Write(ch.data)
+	}
 	return out.Bytes(), trailers, nil
 }
 
@@ -410,18 +439,19 @@ func checkBucketPolicy(st *state, b *bucket, doc string) (string, *apiError) {
 	if !strings.HasPrefix(strings.TrimSpace(doc), "{") {
 		return "", malformedBucketPolicy("Policies must be valid JSON and the first byte must be '{'")
 	}
-	p, err := iampolicy.Validate(doc, iampolicy.ResourceBased)
+	pol, err := iampolicy.Validate(doc, iampolicy.ResourceBased)
 	if err != nil {
 		return "", bucketPolicyProblem(err)
 	}
-	for _, s := range p.Statements {
+	p := st.partitionOfAccount(b.Owner)
+	for _, s := range pol.Statements {
 		for _, a := range append(append([]string(nil), s.Action...), s.NotAction...) {
 			if a != "*" && !strings.HasPrefix(strings.ToLower(a), "s3:") {
 				return "", malformedBucketPolicy("Policy has invalid action")
 			}
 		}
 		for _, res := range append(append([]string(nil), s.Resource...), s.NotResource...) {
-			if res != "arn:aws:s3:::"+b.Name && !strings.HasPrefix(res, "arn:aws:s3:::"+b.Name+"/") {
+			if res != s3ARN(p, b.Name) && !strings.HasPrefix(res, s3ARN(p, b.Name+"/")) {
 				return "", malformedBucketPolicy("Policy has invalid resource")
 			}
 		}
@@ -430,13 +460,13 @@ func checkBucketPolicy(st *state, b *bucket, doc string) (string, *apiError) {
 				continue
 			}
 			for _, id := range pr.AWS {
-				if checkAWSPrincipal(st, id) != nil {
+				if checkAWSPrincipal(st, p, id) != nil {
 					return "", malformedBucketPolicy("Invalid principal in policy")
 				}
 			}
 		}
 	}
-	stored, _, err := iampolicy.NormalizePrincipals(doc)
+	stored, _, err := iampolicy.NormalizePrincipals(doc, p)
 	if err == nil {
 		stored, err = iampolicy.Compact(stored)
 	}

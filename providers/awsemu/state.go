@@ -53,6 +53,8 @@ type account struct {
 	Name   string `json:"name,omitempty"`
 	Email  string `json:"email,omitempty"`
 	Status string `json:"status,omitempty"` // ACTIVE or SUSPENDED (Organizations)
+	// Partition is aws (when empty), aws-cn or aws-us-gov.
+	Partition string `json:"partition,omitempty"`
 	// OptInRegions are opt-in regions this account has enabled.
 	OptInRegions []string `json:"opt_in_regions,omitempty"`
 	// Regions by name; created on first use.
@@ -68,11 +70,14 @@ type region struct {
 	ENIs            map[string]*eni            `json:"enis"`
 	TGWs            map[string]*tgw            `json:"transit_gateways"`
 	TGWAttachments  map[string]*tgwAttachment  `json:"transit_gateway_attachments"`
+	NATGateways     map[string]*natGateway     `json:"nat_gateways,omitempty"`
 	FlowLogs        map[string]*flowLog        `json:"flow_logs"`
 	LogGroups       map[string]*logGroup       `json:"log_groups"`
 	DeliveryStreams map[string]*deliveryStream `json:"delivery_streams"`
 	// ClientTokens records CreateFlowLogs results for idempotency.
 	ClientTokens map[string]*clientTokenRecord `json:"client_tokens"`
+	// CreateTokens records other idempotent creates by "Action/token".
+	CreateTokens map[string]*tokenResult `json:"create_tokens,omitempty"`
 }
 
 func newRegion(name string) *region {
@@ -83,10 +88,12 @@ func newRegion(name string) *region {
 		ENIs:            map[string]*eni{},
 		TGWs:            map[string]*tgw{},
 		TGWAttachments:  map[string]*tgwAttachment{},
+		NATGateways:     map[string]*natGateway{},
 		FlowLogs:        map[string]*flowLog{},
 		LogGroups:       map[string]*logGroup{},
 		DeliveryStreams: map[string]*deliveryStream{},
 		ClientTokens:    map[string]*clientTokenRecord{},
+		CreateTokens:    map[string]*tokenResult{},
 	}
 }
 
@@ -97,13 +104,15 @@ type tags map[string]string
 func (t tags) sortedKeys() []string { return slices.Sorted(maps.Keys(t)) }
 
 type vpc struct {
-	ID            string    `json:"id"`
-	CIDR          string    `json:"cidr"`
-	DHCPOptionsID string    `json:"dhcp_options_id"`
-	AssociationID string    `json:"association_id"`
-	IsDefault     bool      `json:"is_default,omitempty"`
-	Tags          tags      `json:"tags,omitempty"`
-	Created       time.Time `json:"created"`
+	ID            string `json:"id"`
+	CIDR          string `json:"cidr"`
+	DHCPOptionsID string `json:"dhcp_options_id"`
+	AssociationID string `json:"association_id"`
+	IsDefault     bool   `json:"is_default,omitempty"`
+	// Tenancy is default (when empty) or dedicated.
+	Tenancy string    `json:"instance_tenancy,omitempty"`
+	Tags    tags      `json:"tags,omitempty"`
+	Created time.Time `json:"created"`
 }
 
 type subnet struct {
@@ -125,8 +134,12 @@ type eni struct {
 	MAC         string `json:"mac"`
 	Description string `json:"description,omitempty"`
 	Type        string `json:"interface_type"`
-	Status      string `json:"status"`
-	Tags        tags   `json:"tags,omitempty"`
+	// Status is in-use (attached) or available.
+	Status string `json:"status"`
+	// RequesterManaged marks an interface a service created for itself
+	// (a NAT gateway's); it cannot be deleted.
+	RequesterManaged bool `json:"requester_managed,omitempty"`
+	Tags             tags `json:"tags,omitempty"`
 }
 
 type tgw struct {
@@ -150,33 +163,46 @@ type tgwAttachment struct {
 	Created       time.Time `json:"created"`
 }
 
+// natGateway is a zonal or regional NAT gateway (see ec2_nat.go).
+type natGateway struct {
+	ID string `json:"id"`
+	// AvailabilityMode is zonal or regional.
+	AvailabilityMode string `json:"availability_mode"`
+	// ConnectivityType is public or private.
+	ConnectivityType string `json:"connectivity_type"`
+	VPCID            string `json:"vpc_id"`
+	// SubnetID and ENIID are a zonal NAT gateway's subnet and interface.
+	SubnetID string `json:"subnet_id,omitempty"`
+	ENIID    string `json:"eni_id,omitempty"`
+	// State is available or deleted.
+	State   string    `json:"state"`
+	Tags    tags      `json:"tags,omitempty"`
+	Created time.Time `json:"created"`
+	Deleted time.Time `json:"deleted,omitzero"`
+}
+
 // flowLog is stored as created. Its delivery status is not stored: it is
 // worked out from the current roles, policies and destinations each time it
 // is described, the way AWS reports the outcome of its latest delivery.
 type flowLog struct {
-	ID                       string               `json:"id"`
-	ResourceID               string               `json:"resource_id"`
-	ResourceType             string               `json:"resource_type"`
-	TrafficType              string               `json:"traffic_type,omitempty"`
-	DestinationType          string               `json:"log_destination_type"`
-	Destination              string               `json:"log_destination"`
-	LogGroupName             string               `json:"log_group_name,omitempty"`
-	DeliverLogsPermissionArn string               `json:"deliver_logs_permission_arn,omitempty"`
-	DeliverCrossAccountRole  string               `json:"deliver_cross_account_role,omitempty"`
-	LogFormat                string               `json:"log_format"`
-	MaxAggregationInterval   int                  `json:"max_aggregation_interval"`
-	DestinationOptions       *destinationOptions  `json:"destination_options,omitempty"`
-	TagFieldSpecs            []tagFieldSpec       `json:"tag_field_specifications,omitempty"`
-	Tags                     tags                 `json:"tags,omitempty"`
-	Created                  time.Time            `json:"created"`
-	Override                 *deliveryStatusFixed `json:"delivery_status_override,omitempty"`
-}
-
-// deliveryStatusFixed pins a flow log's delivery status (set from the world
-// file) instead of computing it.
-type deliveryStatusFixed struct {
-	Status  string `json:"status"`
-	Message string `json:"message,omitempty"`
+	ID                       string              `json:"id"`
+	ResourceID               string              `json:"resource_id"`
+	ResourceType             string              `json:"resource_type"`
+	TrafficType              string              `json:"traffic_type,omitempty"`
+	DestinationType          string              `json:"log_destination_type"`
+	Destination              string              `json:"log_destination"`
+	LogGroupName             string              `json:"log_group_name,omitempty"`
+	DeliverLogsPermissionArn string              `json:"deliver_logs_permission_arn,omitempty"`
+	DeliverCrossAccountRole  string              `json:"deliver_cross_account_role,omitempty"`
+	LogFormat                string              `json:"log_format"`
+	MaxAggregationInterval   int                 `json:"max_aggregation_interval"`
+	DestinationOptions       *destinationOptions `json:"destination_options,omitempty"`
+	TagFieldSpecs            []tagFieldSpec      `json:"tag_field_specifications,omitempty"`
+	Tags                     tags                `json:"tags,omitempty"`
+	Created                  time.Time           `json:"created"`
+	// ResourceDeleted is when the flow log's resource was deleted; the flow
+	// log lingers for flowLogLinger after it.
+	ResourceDeleted time.Time `json:"resource_deleted,omitzero"`
 }
 
 type destinationOptions struct {
@@ -243,8 +269,9 @@ type tagPair struct {
 	Value string `json:"value"`
 }
 
-func (r *role) arn(acct string) string {
-	return "arn:aws:iam::" + acct + ":role" + r.Path + r.Name
+// roleARN is the ARN of one of the account's roles.
+func (a *account) roleARN(r *role) string {
+	return iamARN(a.partition(), a.ID, "role"+r.Path+r.Name)
 }
 
 type bucket struct {

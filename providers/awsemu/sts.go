@@ -70,12 +70,14 @@ func stsAssumeRole(c *call) (any, error) {
 		return nil, validationError("%s is invalid", roleARN)
 	}
 	target := c.st.Accounts[acct]
-	if target == nil {
+	// A role of another partition is out of reach: partitions share no
+	// principals.
+	if target == nil || target.partition() != c.acct().partition() {
 		return nil, denied
 	}
 	r := target.roleByName(name)
 	if !c.e.opts.PermissiveAssumeRole {
-		if r == nil || r.arn(acct) != roleARN || !c.e.rolePropagated(r, c.now) || !c.trustAdmits(r, externalID) {
+		if r == nil || target.roleARN(r) != roleARN || !c.e.rolePropagated(r, c.now) || !c.trustAdmits(r, externalID) {
 			return nil, denied
 		}
 	}
@@ -92,7 +94,7 @@ func stsAssumeRole(c *call) (any, error) {
 	k := &accessKey{
 		AccessKeyID: c.st.accessKeyID(true), SecretAccessKey: c.st.secret(),
 		SessionToken: base64.StdEncoding.EncodeToString(c.st.nextBytes(96)),
-		Account:      acct, ARN: "arn:aws:sts::" + acct + ":assumed-role/" + name + "/" + session,
+		Account:      acct, ARN: arnFor(target.partition(), "sts", "", acct, "assumed-role/"+name+"/"+session),
 		RoleARN: roleARN, UserID: roleID + ":" + session, Expires: c.now.Add(time.Duration(duration) * time.Second),
 	}
 	c.st.Keys[k.AccessKeyID] = k
@@ -124,7 +126,7 @@ func (c *call) trustAdmits(r *role, externalID string) bool {
 	if o := c.st.Organization; o != nil && slices.Contains(o.members(), c.key.Account) {
 		ctx["aws:PrincipalOrgID"] = o.ID
 	}
-	req := iampolicy.Request{Caller: iampolicy.Caller{Account: c.key.Account, ARNs: arns},
+	req := iampolicy.Request{Caller: iampolicy.Caller{Account: c.key.Account, Partition: c.acct().partition(), ARNs: arns},
 		Action: "sts:AssumeRole", Context: ctx}
 	return c.e.cachedPolicy(r.TrustPolicy).Evaluate(req) == iampolicy.Allowed
 }

@@ -39,7 +39,7 @@ type WorldCredential struct {
 	AccessKeyID     string `yaml:"access_key_id"`
 	SecretAccessKey string `yaml:"secret_access_key"`
 	Account         string `yaml:"account"`
-	// ARN is the principal; default arn:aws:iam::<account>:user/sandbox.
+	// ARN is the principal; default arn:PARTITION:iam::<account>:user/sandbox.
 	ARN     string `yaml:"arn"`
 	Sandbox bool   `yaml:"sandbox"`
 }
@@ -51,6 +51,9 @@ type WorldAccount struct {
 	Email string `yaml:"email"`
 	// Status is the Organizations status: ACTIVE (default) or SUSPENDED.
 	Status string `yaml:"status"`
+	// Partition is aws, aws-cn or aws-us-gov. When absent it is the
+	// partition of the account's regions (cn-north-1: aws-cn), else aws.
+	Partition string `yaml:"partition"`
 	// OptInRegions are opt-in regions the account has enabled.
 	OptInRegions []string               `yaml:"opt_in_regions"`
 	Regions      map[string]WorldRegion `yaml:"regions"`
@@ -61,6 +64,7 @@ type WorldAccount struct {
 // WorldRegion holds an account-region's resources.
 type WorldRegion struct {
 	VPCs            []WorldVPC            `yaml:"vpcs"`
+	NATGateways     []WorldNATGateway     `yaml:"nat_gateways"`
 	TransitGateways []WorldTGW            `yaml:"transit_gateways"`
 	LogGroups       []WorldLogGroup       `yaml:"log_groups"`
 	DeliveryStreams []WorldDeliveryStream `yaml:"delivery_streams"`
@@ -95,6 +99,20 @@ type WorldENI struct {
 	Description string            `yaml:"description"`
 	Type        string            `yaml:"type"`
 	Tags        map[string]string `yaml:"tags"`
+}
+
+// WorldNATGateway is a NAT gateway. A regional one (availability_mode:
+// regional) belongs to a VPC; a zonal one (the default) to a subnet, where
+// it gets a requester-managed network interface. VPC and Subnet are IDs or
+// world names.
+type WorldNATGateway struct {
+	ID               string            `yaml:"id"`
+	Name             string            `yaml:"name"`
+	AvailabilityMode string            `yaml:"availability_mode"`
+	ConnectivityType string            `yaml:"connectivity_type"`
+	VPC              string            `yaml:"vpc"`
+	Subnet           string            `yaml:"subnet"`
+	Tags             map[string]string `yaml:"tags"`
 }
 
 // WorldTGW is a transit gateway with its attachments.
@@ -133,8 +151,8 @@ type WorldDeliveryStream struct {
 // created through the same validation as CreateFlowLogs.
 type WorldFlowLog struct {
 	ID string `yaml:"id"`
-	// Resource is a VPC, subnet, ENI, transit gateway or attachment, by ID
-	// or world name.
+	// Resource is a VPC, subnet, ENI, regional NAT gateway, transit gateway
+	// or attachment, by ID or world name.
 	Resource    string `yaml:"resource"`
 	TrafficType string `yaml:"traffic_type"`
 	// DestinationType defaults to cloud-watch-logs.
@@ -149,10 +167,6 @@ type WorldFlowLog struct {
 	MaxAggregationInterval int                      `yaml:"max_aggregation_interval"`
 	DestinationOptions     *WorldDestinationOptions `yaml:"destination_options"`
 	Tags                   map[string]string        `yaml:"tags"`
-	// DeliverLogsStatus and DeliverLogsErrorMessage, when set, pin the
-	// delivery status instead of computing it.
-	DeliverLogsStatus       string `yaml:"deliver_logs_status"`
-	DeliverLogsErrorMessage string `yaml:"deliver_logs_error_message"`
 }
 
 // WorldDestinationOptions are an S3 flow log's destination options.
@@ -320,6 +334,19 @@ func (b *worldBuilder) addAccount(wa WorldAccount) error {
 	}
 	a := b.st.accountOf(wa.ID)
 	a.Name, a.Email, a.OptInRegions = wa.Name, wa.Email, wa.OptInRegions
+	p := wa.Partition
+	if p == "" {
+		p = partitionAWS
+		if names := sortedRegionNames(wa.Regions); len(names) > 0 {
+			p = partitionOf(names[0])
+		}
+	}
+	if !knownPartition(p) {
+		return fmt.Errorf("partition %q must be aws, aws-cn or aws-us-gov", p)
+	}
+	if p != partitionAWS {
+		a.Partition = p
+	}
 	if a.Email == "" && a.Name != "" {
 		a.Email = a.Name + "@example.com"
 	}
@@ -331,9 +358,9 @@ func (b *worldBuilder) addAccount(wa WorldAccount) error {
 	default:
 		return fmt.Errorf("status %q must be ACTIVE or SUSPENDED", wa.Status)
 	}
-	for name := range wa.Regions {
+	for _, name := range sortedRegionNames(wa.Regions) {
 		if !a.regionEnabled(name) {
-			return fmt.Errorf("region %q is not a known region enabled for the account", name)
+			return fmt.Errorf("region %q is not a known region enabled for the account (partition %s)", name, p)
 		}
 	}
 	for i, wr := range wa.Roles {
@@ -361,7 +388,7 @@ func (b *worldBuilder) addCredentials(creds []WorldCredential, firstAccount stri
 			k.SecretAccessKey = b.st.secret()
 		}
 		if k.ARN == "" {
-			k.ARN = "arn:aws:iam::" + wc.Account + ":user/sandbox"
+			k.ARN = iamARN(b.st.Accounts[wc.Account].partition(), wc.Account, "user/sandbox")
 		}
 		k.UserID = userIDFor(b.st, k.ARN, wc.Account)
 		if _, dup := b.st.Keys[k.AccessKeyID]; dup {
@@ -497,11 +524,15 @@ func (b *worldBuilder) addRole(a *account, wr WorldRole) error {
 }
 
 func (b *worldBuilder) addBucket(owner string, wb WorldBucket) error {
+	p := b.st.partitionOfAccount(owner)
 	if wb.Region == "" {
-		wb.Region = "us-east-1"
+		wb.Region = regionsIn(p)[0]
+		if p == partitionAWS {
+			wb.Region = "us-east-1"
+		}
 	}
-	if !isDefaultRegion(wb.Region) && !isOptInRegion(wb.Region) {
-		return fmt.Errorf("region %q is not a known region", wb.Region)
+	if !isKnownRegion(wb.Region) || partitionOf(wb.Region) != p {
+		return fmt.Errorf("region %q is not a known region of the owner's partition %s", wb.Region, p)
 	}
 	if err := validBucketName(wb.Name); err != nil {
 		return err
@@ -579,6 +610,11 @@ func (b *worldBuilder) addRegion(acct, name string, wr WorldRegion) error {
 			return fmt.Errorf("vpcs[%d] (%s): %w", i, cmp.Or(wv.Name, wv.ID), err)
 		}
 	}
+	for i, wn := range wr.NATGateways {
+		if err := b.addNATGateway(acct, r, wn); err != nil {
+			return fmt.Errorf("nat_gateways[%d] (%s): %w", i, cmp.Or(wn.Name, wn.ID), err)
+		}
+	}
 	for i, wt := range wr.TransitGateways {
 		if err := b.addTGW(acct, r, wt); err != nil {
 			return fmt.Errorf("transit_gateways[%d] (%s): %w", i, cmp.Or(wt.Name, wt.ID), err)
@@ -610,11 +646,14 @@ func (b *worldBuilder) addRegion(acct, name string, wr WorldRegion) error {
 }
 
 func (b *worldBuilder) addVPC(acct string, r *region, wv WorldVPC) error {
-	prefix, err := netip.ParsePrefix(wv.CIDR)
-	if err != nil || !prefix.Addr().Is4() || prefix.Bits() < 16 || prefix.Bits() > 28 {
-		return fmt.Errorf("cidr %q must be an IPv4 block between /16 and /28", wv.CIDR)
+	prefix, aerr := parseIPv4CIDR(wv.CIDR, "cidr")
+	if aerr == nil {
+		aerr = checkVPCCIDR(prefix)
 	}
-	v := &vpc{ID: b.id(wv.ID, "vpc-"), CIDR: prefix.Masked().String(), IsDefault: wv.Default,
+	if aerr != nil {
+		return fmt.Errorf("cidr %q must be an IPv4 block between /16 and /28, as CreateVpc takes: %s", wv.CIDR, aerr.Message)
+	}
+	v := &vpc{ID: b.id(wv.ID, "vpc-"), CIDR: prefix.String(), IsDefault: wv.Default,
 		Tags: withName(wv.Tags, wv.Name), Created: worldEpoch}
 	if !validID(v.ID, "vpc-") {
 		return fmt.Errorf("id %q is not a VPC ID", v.ID)
@@ -629,7 +668,7 @@ func (b *worldBuilder) addVPC(acct string, r *region, wv WorldVPC) error {
 		return err
 	}
 	for i, ws := range wv.Subnets {
-		if err := b.addSubnet(acct, r, v, prefix, ws); err != nil {
+		if err := b.addSubnet(acct, r, v, ws); err != nil {
 			return fmt.Errorf("subnets[%d] (%s): %w", i, cmp.Or(ws.Name, ws.ID), err)
 		}
 	}
@@ -637,21 +676,25 @@ func (b *worldBuilder) addVPC(acct string, r *region, wv WorldVPC) error {
 }
 
 func (b *worldBuilder) unique(r *region, id string) error {
-	if r.VPCs[id] != nil || r.Subnets[id] != nil || r.ENIs[id] != nil || r.TGWs[id] != nil || r.TGWAttachments[id] != nil {
+	if r.VPCs[id] != nil || r.Subnets[id] != nil || r.ENIs[id] != nil || r.TGWs[id] != nil || r.TGWAttachments[id] != nil ||
+		r.NATGateways[id] != nil {
 		return fmt.Errorf("id %s is used twice", id)
 	}
 	return nil
 }
 
-func (b *worldBuilder) addSubnet(acct string, r *region, v *vpc, vpcPrefix netip.Prefix, ws WorldSubnet) error {
-	prefix, err := netip.ParsePrefix(ws.CIDR)
-	if err != nil || !prefix.Addr().Is4() || prefix.Bits() < vpcPrefix.Bits() || prefix.Bits() > 28 || !vpcPrefix.Contains(prefix.Addr()) {
-		return fmt.Errorf("cidr %q must be an IPv4 block of at most /28 inside the VPC's %s", ws.CIDR, v.CIDR)
+func (b *worldBuilder) addSubnet(acct string, r *region, v *vpc, ws WorldSubnet) error {
+	prefix, aerr := parseIPv4CIDR(ws.CIDR, "cidr")
+	if aerr == nil {
+		aerr = checkSubnetCIDR(r, v, prefix)
 	}
-	if !strings.HasPrefix(ws.AZ, r.Name) || len(ws.AZ) != len(r.Name)+1 {
-		return fmt.Errorf("az %q is not an availability zone of %s", ws.AZ, r.Name)
+	if aerr != nil {
+		return fmt.Errorf("cidr %q must be an IPv4 block of at most /28 inside the VPC's %s, overlapping no other subnet: %s", ws.CIDR, v.CIDR, aerr.Message)
 	}
-	s := &subnet{ID: b.id(ws.ID, "subnet-"), VPCID: v.ID, CIDR: prefix.Masked().String(), AZ: ws.AZ,
+	if !slices.Contains(availabilityZones(r.Name), ws.AZ) {
+		return fmt.Errorf("az %q is not an availability zone of %s (%s)", ws.AZ, r.Name, strings.Join(availabilityZones(r.Name), ", "))
+	}
+	s := &subnet{ID: b.id(ws.ID, "subnet-"), VPCID: v.ID, CIDR: prefix.String(), AZ: ws.AZ,
 		AZID: azID(ws.AZ), Tags: withName(ws.Tags, ws.Name)}
 	if !validID(s.ID, "subnet-") {
 		return fmt.Errorf("id %q is not a subnet ID", s.ID)
@@ -690,6 +733,32 @@ func (b *worldBuilder) addENI(acct string, r *region, s *subnet, prefix netip.Pr
 	}
 	r.ENIs[n.ID] = n
 	return b.remember(acct, r.Name, we.Name, n.ID)
+}
+
+// addNATGateway goes through CreateNatGateway's rules, except that a
+// public zonal NAT gateway needs no Elastic IP (the emulator models none).
+func (b *worldBuilder) addNATGateway(acct string, r *region, wn WorldNATGateway) error {
+	in := natGatewayInput{id: wn.ID, mode: cmp.Or(wn.AvailabilityMode, natZonal), connectivity: cmp.Or(wn.ConnectivityType, "public"),
+		tags: withName(wn.Tags, wn.Name), allowPublicZonal: true}
+	if wn.VPC != "" {
+		in.vpc = b.resolve(acct, r.Name, wn.VPC)
+	}
+	if wn.Subnet != "" {
+		in.subnet = b.resolve(acct, r.Name, wn.Subnet)
+	}
+	if in.id != "" {
+		if !validID(in.id, "nat-") {
+			return fmt.Errorf("id %q is not a NAT gateway ID", in.id)
+		}
+		if err := b.unique(r, in.id); err != nil {
+			return err
+		}
+	}
+	g, aerr := newNatGateway(b.st, r, in, worldEpoch)
+	if aerr != nil {
+		return fmt.Errorf("%s: %s", aerr.Code, aerr.Message)
+	}
+	return b.remember(acct, r.Name, wn.Name, g.ID)
 }
 
 func (b *worldBuilder) addTGW(acct string, r *region, wt WorldTGW) error {
@@ -745,7 +814,7 @@ func (b *worldBuilder) addFlowLog(acct string, r *region, wf WorldFlowLog) error
 	}
 	if in.roleARN != "" && !strings.HasPrefix(in.roleARN, "arn:") {
 		if role := b.st.Accounts[acct].roleByName(in.roleARN); role != nil {
-			in.roleARN = role.arn(acct)
+			in.roleARN = b.st.Accounts[acct].roleARN(role)
 		}
 	}
 	if o := wf.DestinationOptions; o != nil {
@@ -753,15 +822,12 @@ func (b *worldBuilder) addFlowLog(acct string, r *region, wf WorldFlowLog) error
 			PerHourPartition: o.PerHourPartition}
 	}
 	ctx := &flowLogContext{st: b.st, e: b.e, acct: acct, reg: r, now: worldEpoch}
-	ids, failed, aerr := ctx.create(in, wf.ID)
+	_, failed, aerr := ctx.create(in, wf.ID)
 	if aerr != nil {
 		return aerr
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("%s: %s", failed[0].Code, failed[0].Message)
-	}
-	if wf.DeliverLogsStatus != "" {
-		r.FlowLogs[ids[0]].Override = &deliveryStatusFixed{Status: wf.DeliverLogsStatus, Message: wf.DeliverLogsErrorMessage}
 	}
 	return nil
 }
@@ -779,6 +845,8 @@ func resourceTypeOf(id string) string {
 		return "TransitGatewayAttachment"
 	case strings.HasPrefix(id, "tgw-"):
 		return "TransitGateway"
+	case strings.HasPrefix(id, "nat-"):
+		return "RegionalNatGateway"
 	}
 	return "VPC"
 }
@@ -806,6 +874,9 @@ func (b *worldBuilder) addOrganization(wo *WorldOrganization) error {
 		for _, id := range w.Accounts {
 			if b.st.Accounts[id] == nil {
 				return nil, fmt.Errorf("%s: account %q is not in accounts", path, id)
+			}
+			if p := b.st.partitionOfAccount(id); p != b.st.partitionOfAccount(wo.ManagementAccount) {
+				return nil, fmt.Errorf("%s: account %s is in partition %s, the management account in %s", path, id, p, b.st.partitionOfAccount(wo.ManagementAccount))
 			}
 			if seen[id] {
 				return nil, fmt.Errorf("%s: account %s appears twice in the tree", path, id)

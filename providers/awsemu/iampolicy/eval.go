@@ -1,6 +1,7 @@
 package iampolicy
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -15,6 +16,9 @@ type Caller struct {
 	Service string
 	// Account is an AWS principal's account ID.
 	Account string
+	// Partition is the caller's partition (aws when empty): an account's
+	// root principal is arn:PARTITION:iam::ACCOUNT:root.
+	Partition string
 	// ARNs are every ARN the AWS principal is known by: for a role session,
 	// the role ARN and the assumed-role session ARN.
 	ARNs []string
@@ -184,7 +188,7 @@ func (p *Principal) matches(c Caller) bool {
 		return false
 	}
 	for _, id := range p.AWS {
-		if id == "*" || id == c.Account || id == "arn:aws:iam::"+c.Account+":root" {
+		if id == "*" || id == c.Account || id == "arn:"+cmp.Or(c.Partition, "aws")+":iam::"+c.Account+":root" {
 			return true
 		}
 		for _, arn := range c.ARNs {

@@ -2,6 +2,7 @@ package iampolicy
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -143,6 +144,7 @@ func TestEvaluateAWSPrincipals(t *testing.T) {
 	}{
 		{"root arn admits any principal of the account", Caller{Account: "333333333333", ARNs: []string{"arn:aws:iam::333333333333:user/u"}}, nil, Allowed},
 		{"bare account id", Caller{Account: "444444444444"}, nil, Allowed},
+		{"root arn of another partition", Caller{Account: "333333333333", Partition: "aws-cn"}, nil, NotApplicable},
 		{"role arn admits its sessions", Caller{Account: "555555555555", ARNs: []string{"arn:aws:iam::555555555555:role/Runner", "arn:aws:sts::555555555555:assumed-role/Runner/s"}}, nil, Allowed},
 		{"other role of the account is not admitted", Caller{Account: "555555555555", ARNs: []string{"arn:aws:iam::555555555555:role/Other"}}, nil, NotApplicable},
 		{"unknown account", Caller{Account: "666666666666"}, nil, NotApplicable},
@@ -280,7 +282,7 @@ func TestIsAllowed(t *testing.T) {
 
 func TestNormalizePrincipals(t *testing.T) {
 	in := `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ["111111111111", "arn:aws:iam::222222222222:role/r"]}, "Action": "sts:AssumeRole"}]}`
-	got, changed, err := NormalizePrincipals(in)
+	got, changed, err := NormalizePrincipals(in, "")
 	if err != nil || !changed {
 		t.Fatalf("NormalizePrincipals: changed=%v err=%v", changed, err)
 	}
@@ -289,7 +291,11 @@ func TestNormalizePrincipals(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 	same := `{"Statement":{"Effect":"Allow","Principal":{"Service":"x"},"Action":"sts:AssumeRole"}}`
-	got, changed, err = NormalizePrincipals(same)
+	cn, _, err := NormalizePrincipals(in, "aws-cn")
+	if err != nil || !strings.Contains(cn, `"arn:aws-cn:iam::111111111111:root"`) {
+		t.Fatalf("in aws-cn: %s, %v", cn, err)
+	}
+	got, changed, err = NormalizePrincipals(same, "")
 	if err != nil || changed || got != same {
 		t.Fatalf("unchanged doc: got %q changed=%v err=%v", got, changed, err)
 	}

@@ -137,11 +137,11 @@ func (n *node) get(key string) *node {
 var accountID = regexp.MustCompile(`^\d{12}$`)
 
 // NormalizePrincipals rewrites bare account IDs in AWS principals to
-// "arn:aws:iam::<id>:root", as IAM and S3 do when they store a policy. It
-// returns the document unchanged (and false) when there is nothing to
-// rewrite; otherwise the compact rewritten document, with keys in their
-// original order.
-func NormalizePrincipals(doc string) (string, bool, error) {
+// "arn:PARTITION:iam::<id>:root" (partition aws when empty), as IAM and S3
+// do when they store a policy. It returns the document unchanged (and
+// false) when there is nothing to rewrite; otherwise the compact rewritten
+// document, with keys in their original order.
+func NormalizePrincipals(doc, partition string) (string, bool, error) {
 	root, err := parseOrdered(doc)
 	if err != nil {
 		return "", false, err
@@ -153,7 +153,7 @@ func NormalizePrincipals(doc string) (string, bool, error) {
 			if p == nil || !p.isObj {
 				continue
 			}
-			if aws := p.get("AWS"); aws != nil && rewriteAccountIDs(aws) {
+			if aws := p.get("AWS"); aws != nil && rewriteAccountIDs(aws, partition) {
 				changed = true
 			}
 		}
@@ -193,11 +193,14 @@ func statementNodes(root *node) []*node {
 	return nil
 }
 
-func rewriteAccountIDs(n *node) bool {
+func rewriteAccountIDs(n *node, partition string) bool {
+	if partition == "" {
+		partition = "aws"
+	}
 	changed := false
 	rewrite := func(v *node) {
 		if s, ok := v.token.(string); ok && accountID.MatchString(s) {
-			v.token = "arn:aws:iam::" + s + ":root"
+			v.token = "arn:" + partition + ":iam::" + s + ":root"
 			changed = true
 		}
 	}

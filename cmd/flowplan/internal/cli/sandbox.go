@@ -170,7 +170,7 @@ func runningServer(ctx context.Context) (string, bool) {
 func sandboxSubcommands() []subcommand {
 	return []subcommand{
 		{"reset", "sandbox reset [--world FILE]", "start the sandbox over from the built-in world (or --world)", setupSandboxReset},
-		{"serve", "sandbox serve [--addr HOST:PORT] [--world FILE]", "serve the sandbox to any AWS client until stopped", setupSandboxServe},
+		{"serve", "sandbox serve [--addr HOST:PORT] [--world FILE] [--faults LIST]", "serve the sandbox to any AWS client until stopped", setupSandboxServe},
 	}
 }
 
@@ -207,13 +207,17 @@ func runSandboxReset(e *env, world string) error {
 type serveArgs struct {
 	addr, world string
 	iamDelay    time.Duration
+	faults      faultsFlag
 }
 
 func setupSandboxServe(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	a := &serveArgs{}
-	fs.StringVar(&a.addr, "addr", "127.0.0.1:4566", "listen `address`; loopback by default (the sandbox has no real authentication)")
+	fs.StringVar(&a.addr, "addr", "127.0.0.1:4566", "listen `address`; loopback by default (the sandbox's keys are printed, not secret)")
 	fs.StringVar(&a.world, "world", "", "when no sandbox state exists yet, seed it from this world `file`")
 	fs.DurationVar(&a.iamDelay, "iam-delay", sandboxIAMDelay, "how long a new IAM role stays unusable")
+	fs.Var(&a.faults, "faults", "inject faults to rehearse failure: a `list` such as throttle=0.1,error=0.05,ghost=0.05,latency=20ms\n"+
+		"(throttle, error, reset and ghost are probabilities per call; ghost loses the response of a write that was made;\n"+
+		"throttle=aws uses AWS's token buckets; latency delays every call; seed=N repeats a run)")
 	return func(ctx context.Context, e *env, rest []string) error {
 		if len(rest) > 0 {
 			return &usageError{cmd: "sandbox serve", msg: fmt.Sprintf("unexpected argument %q", rest[0])}
@@ -226,7 +230,8 @@ func runSandboxServe(ctx context.Context, e *env, a *serveArgs) error {
 	if url, ok := runningServer(ctx); ok {
 		return fmt.Errorf("a sandbox server is already running at %s", url)
 	}
-	emu := awsemu.New(awsemu.Options{IAMPropagationDelay: a.iamDelay, AutoSavePath: sandboxStatePath})
+	emu := awsemu.New(awsemu.Options{IAMPropagationDelay: a.iamDelay, AutoSavePath: sandboxStatePath,
+		Latency: a.faults.latency, Throttling: a.faults.buckets, RandomFaults: a.faults.random})
 	if _, err := loadSandboxState(emu, a.world); err != nil {
 		return err
 	}
@@ -252,6 +257,9 @@ Point any AWS client at it:
 
 'flowplan ... --sandbox' in this directory uses this server while it runs. Stop it with Ctrl-C.
 `, sb.url, sandboxStatePath, sandboxRegion, akid, secret)
+	if d := a.faults.describe(); d != "" {
+		fmt.Fprintf(e.Stdout, "Injecting faults: %s.\n", d)
+	}
 	<-ctx.Done()
 	fmt.Fprintln(e.Stdout, "Stopping the sandbox server.")
 	return sb.close()
