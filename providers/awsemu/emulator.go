@@ -57,6 +57,12 @@ type Emulator struct {
 	throttle *throttler
 	reqSeq   atomic.Uint64
 
+	// stateGen counts changes of st; pumpedGen is stateGen as the last
+	// delivery pump saw it, and nextPump when a window next closes (see
+	// flowlog_delivery.go). All three are guarded by mu.
+	stateGen, pumpedGen uint64
+	nextPump            time.Time
+
 	// policies caches parsed policy documents (nil for unparsable ones).
 	policyMu sync.Mutex
 	policies map[string]*iampolicy.Policy
@@ -251,12 +257,19 @@ func resetConnection(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// dispatch runs the action's handler under the state lock.
+// dispatch runs the action's handler under the state lock, first
+// delivering what flow logs have to deliver when the action reads it.
 func (e *Emulator) dispatch(c *call, act *action) (any, error) {
 	c.mutating = act.mutating
+	if act.pumps {
+		if err := e.deliver(c.now); err != nil {
+			return nil, newError(http.StatusInternalServerError, "InternalError", "auto-save state: %v", err)
+		}
+	}
 	if act.mutating {
 		e.mu.Lock()
 		defer e.mu.Unlock()
+		e.stateChanged()
 	} else {
 		e.mu.RLock()
 		defer e.mu.RUnlock()
@@ -314,6 +327,7 @@ func (e *Emulator) authenticate(c *call, sig *sigv4) *apiError {
 func (e *Emulator) withState(fn func(st *state) error) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.stateChanged()
 	return fn(e.st)
 }
 
