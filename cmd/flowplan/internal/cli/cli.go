@@ -92,6 +92,8 @@ func commands() []command {
 		{"sandbox", "sandbox reset [--world FILE] | sandbox serve [--addr HOST:PORT] [--world FILE]", "manage the embedded AWS sandbox", setupSandbox, true},
 		{"version", "version", "print the version and build information", setupVersion, false},
 		{"completion", "completion bash|zsh|fish", "print a shell completion script", setupCompletion, false},
+		{"athena", "athena [-f SPEC] [--rule NAME] [--database DB] [--table-prefix P]", "print Athena tables for the spec's S3 flow logs (no AWS call)", setupAthena, false},
+		{"insights", "insights [-f SPEC] [--rule NAME]", "print CloudWatch Logs Insights queries for the spec's log groups (no AWS call)", setupInsights, false},
 	}
 }
 
