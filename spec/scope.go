@@ -34,11 +34,17 @@ func (a scopeAccount) label() string {
 
 // scopeOf lists the accounts a rule may apply to.
 func (l *loader) scopeOf(rs *ruleSrc) []scopeAccount {
-	org := l.spec.Organization
+	return scopeFor(&l.spec, rs.Accounts, rs.explicit)
+}
+
+// scopeFor lists the accounts a rule naming accounts (explicit) or not may
+// apply to in spec s.
+func scopeFor(s *Spec, accounts []string, explicit bool) []scopeAccount {
+	org := s.Organization
 	var out []scopeAccount
-	if rs.explicit {
-		for _, id := range rs.Accounts {
-			if a, ok := l.spec.AccountByRef(id); ok {
+	if explicit {
+		for _, id := range accounts {
+			if a, ok := s.AccountByRef(id); ok {
 				out = append(out, scopeAccount{id: a.ID, alias: a.Alias, regions: a.Regions})
 			} else if org != nil {
 				out = append(out, scopeAccount{id: id, regions: org.Regions, org: true})
@@ -46,7 +52,7 @@ func (l *loader) scopeOf(rs *ruleSrc) []scopeAccount {
 		}
 		return out
 	}
-	for _, a := range l.spec.Accounts {
+	for _, a := range s.Accounts {
 		if a.ID != "" {
 			out = append(out, scopeAccount{id: a.ID, alias: a.Alias, regions: a.Regions})
 		}
@@ -60,14 +66,49 @@ func (l *loader) scopeOf(rs *ruleSrc) []scopeAccount {
 // regionsIn returns the regions the rule covers in account a: the rule's
 // regions that the account has, or all of the account's.
 func (rs *ruleSrc) regionsIn(a scopeAccount) []string {
-	if len(rs.Regions) == 0 {
-		return a.regions
+	return ruleRegionsIn(rs.Regions, a.regions)
+}
+
+func ruleRegionsIn(rule, account []string) []string {
+	if len(rule) == 0 {
+		return account
 	}
 	var out []string
-	for _, r := range rs.Regions {
-		if slices.Contains(a.regions, r) {
+	for _, r := range rule {
+		if slices.Contains(account, r) {
 			out = append(out, r)
 		}
+	}
+	return out
+}
+
+// RuleAccount is an account a rule may create flow logs in, as far as the
+// spec alone can tell, with the regions the rule covers there.
+type RuleAccount struct {
+	// ID is the account ID; empty when Organization is set.
+	ID string
+	// Alias is the account's alias, if it has one.
+	Alias string
+	// Regions are the regions the rule covers in the account.
+	Regions []string
+	// Organization marks the stand-in for the organization's member
+	// accounts, which only discovery finds (a rule that names no accounts,
+	// in a spec with an organization).
+	Organization bool
+}
+
+// Scope lists the accounts rule r may apply to, with the regions it covers
+// in each, leaving out accounts where it covers none. It is the spec's
+// reading of a rule's reach, the one its checks use; discovery later
+// replaces the organization's stand-in with the members it finds.
+func (s *Spec) Scope(r *Rule) []RuleAccount {
+	var out []RuleAccount
+	for _, a := range scopeFor(s, r.Accounts, len(r.Accounts) > 0) {
+		regions := ruleRegionsIn(r.Regions, a.regions)
+		if len(regions) == 0 {
+			continue
+		}
+		out = append(out, RuleAccount{ID: a.id, Alias: a.alias, Regions: slices.Clone(regions), Organization: a.symbolic})
 	}
 	return out
 }

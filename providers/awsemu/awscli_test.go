@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/flowplan/flowplan/providers/awsemu"
 	"github.com/flowplan/flowplan/providers/awsemu/emutest"
@@ -337,5 +340,62 @@ func TestAWSCLINetworkAndDelivery(t *testing.T) {
 	cli.run(two, "s3api", "put-bucket-policy", "--bucket", "central-bucket", "--policy", deny)
 	if got := status(bucketFL); got != "FAILED Access error" {
 		t.Fatalf("with a bucket policy Deny on delivery.logs.amazonaws.com: %s", got)
+	}
+}
+
+// TestAWSCLIReadsDeliveries reads what flow logs delivered with the AWS
+// CLI: list-objects-v2 paginated by botocore, get-object, and the log
+// stream and event calls an audit makes.
+func TestAWSCLIReadsDeliveries(t *testing.T) {
+	env := newDeliveryEnv(t)
+	cli := newAWSCLI(t, env.s.URL)
+	one := [3]string{"AKIATESTACCOUNT00001", "secret-one", ""}
+	env.create(t, s3Input(env.names["busy"], "arn:aws:s3:::own-bucket/cli/"))
+	in := cwlInput(env.names["busy"])
+	in.LogGroupName = aws.String("/fl/vpc")
+	env.create(t, in)
+	env.clock.Advance(26 * time.Minute)
+
+	before := env.s.Emu.Count("s3", "ListObjectsV2")
+	listed := cli.run(one, "s3api", "list-objects-v2", "--bucket", "own-bucket",
+		"--prefix", "cli/AWSLogs/111111111111/vpcflowlogs/us-east-1/2025/03/01/", "--page-size", "2")
+	objects := list(listed, "Contents")
+	if calls := env.s.Emu.Count("s3", "ListObjectsV2") - before; len(objects) != 5 || calls != 3 {
+		t.Fatalf("list-objects-v2 --page-size 2: %d objects in %d calls, want 5 in 3", len(objects), calls)
+	}
+	key := str(objects[4], "Key")
+	if !strings.HasSuffix(key, "_20250301T1220Z_"+key[len(key)-15:len(key)-7]+".log.gz") || path(objects[4], "Size") == 0.0 {
+		t.Fatalf("newest object = %v", objects[4])
+	}
+	out := filepath.Join(t.TempDir(), "file.log.gz")
+	meta := cli.run(one, "s3api", "get-object", "--bucket", "own-bucket", "--key", key, out)
+	body, err := os.ReadFile(out)
+	must(t, err)
+	if got := lines(t, body); got[0] != defaultFields || str(meta, "ETag") == "" {
+		t.Fatalf("get-object: header %q, metadata %v", got[0], meta)
+	}
+	head := cli.run(one, "s3api", "head-object", "--bucket", "own-bucket", "--key", key)
+	if path(head, "ContentLength") != float64(len(body)) {
+		t.Fatalf("head-object = %v, body %d bytes", head, len(body))
+	}
+
+	streams := cli.run(one, "logs", "describe-log-streams", "--log-group-name", "/fl/vpc", "--order-by", "LastEventTime", "--descending")
+	ls := list(streams, "logStreams")
+	if len(ls) != 4 || !strings.HasSuffix(str(ls[0], "logStreamName"), "-all") || path(ls[0], "lastIngestionTime") == nil {
+		t.Fatalf("describe-log-streams = %v", streams)
+	}
+	events := cli.run(one, "logs", "get-log-events", "--log-group-name", "/fl/vpc", "--log-stream-name", str(ls[0], "logStreamName"),
+		"--start-from-head", "--limit", "3")
+	if len(list(events, "events")) != 3 || !strings.HasPrefix(str(events, "nextForwardToken"), "f/") {
+		t.Fatalf("get-log-events = %v", events)
+	}
+	filtered := cli.run(one, "logs", "filter-log-events", "--log-group-name", "/fl/vpc", "--filter-pattern", "REJECT", "--page-size", "2")
+	for _, e := range list(filtered, "events") {
+		if !strings.Contains(str(e, "message"), " REJECT ") {
+			t.Fatalf("filter-log-events REJECT returned %v", e)
+		}
+	}
+	if len(list(filtered, "events")) == 0 {
+		t.Fatal("filter-log-events REJECT found nothing in a REJECT flow log's group")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -176,4 +177,42 @@ func BenchmarkInProcessDescribeFlowLogs(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// BenchmarkDeliveryPump is DescribeFlowLogs when every one of n S3 flow
+// logs has a 5-minute window to deliver: each op steps the clock by five
+// minutes, so the call first writes one file per flow log (two busy
+// interfaces each).
+func BenchmarkDeliveryPump(b *testing.B) {
+	for _, n := range []int{10, 100} {
+		b.Run(fmt.Sprintf("flowlogs=%d", n), func(b *testing.B) {
+			var w strings.Builder
+			w.WriteString("credentials: [{access_key_id: AKIATESTACCOUNT00001, secret_access_key: secret-one, account: \"111111111111\"}]\n")
+			w.WriteString("accounts:\n  - id: \"111111111111\"\n    buckets: [{name: bench-bucket}]\n    regions:\n      us-east-1:\n        vpcs:\n")
+			for i := 0; i < n; i++ {
+				fmt.Fprintf(&w, "          - {name: v%d, cidr: 10.%d.%d.0/24, subnets: [{cidr: 10.%d.%d.0/26, az: us-east-1a, enis: [{}, {}]}]}\n",
+					i, i/256, i%256, i/256, i%256)
+			}
+			w.WriteString("        flow_logs:\n")
+			for i := 0; i < n; i++ {
+				fmt.Fprintf(&w, "          - {resource: v%d, traffic_type: ALL, destination_type: s3, destination: \"arn:aws:s3:::bench-bucket\"}\n", i)
+			}
+			clock := newClock()
+			emu := awsemu.New(awsemu.Options{Clock: clock.Now})
+			if err := emu.LoadWorld(strings.NewReader(w.String())); err != nil {
+				b.Fatal(err)
+			}
+			client := ec2.NewFromConfig(inProcessCfg(emu, 1))
+			if _, err := client.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{MaxResults: aws.Int32(1000)}); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				clock.Advance(5 * time.Minute)
+				if _, err := client.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{MaxResults: aws.Int32(1000)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -100,30 +100,6 @@ func (e *Emulator) rolePolicies(r *role) []*iampolicy.Policy {
 	return out
 }
 
-// s3ObjectKey is a representative key of a delivered log file, in the
-// layout of the VPC user guide's "Flow log files" section.
-func s3ObjectKey(prefix, acct, regionName, flowLogID string, o *destinationOptions) string {
-	hive := o != nil && o.HiveCompatiblePartitions
-	perHour := o != nil && o.PerHourPartition
-	ext := ".log.gz"
-	if o != nil && o.FileFormat == "parquet" {
-		ext = ".log.parquet"
-	}
-	var path string
-	if hive {
-		path = "AWSLogs/aws-account-id=" + acct + "/aws-service=vpcflowlogs/aws-region=" + regionName + "/year=2024/month=01/day=15/"
-		if perHour {
-			path += "hour=09/"
-		}
-	} else {
-		path = "AWSLogs/" + acct + "/vpcflowlogs/" + regionName + "/2024/01/15/"
-		if perHour {
-			path += "09/"
-		}
-	}
-	return prefix + path + acct + "_vpcflowlogs_" + regionName + "_" + flowLogID + "_20240115T0905Z_5f3c1a2b" + ext
-}
-
 // canDeliverToS3 evaluates the bucket policy for the log delivery service
 // the way the VPC user guide's bucket policy expects: s3:PutObject on the
 // object key with s3:x-amz-acl=bucket-owner-full-control, and
@@ -135,13 +111,9 @@ func s3ObjectKey(prefix, acct, regionName, flowLogID string, o *destinationOptio
 // over TLS (aws:SecureTransport=true).
 func (e *Emulator) canDeliverToS3(st *state, acct, regionName, flowLogID, dest string, o *destinationOptions) bool {
 	p := st.partitionOfAccount(acct)
-	rest, ok := strings.CutPrefix(dest, s3ARN(p, ""))
+	name, prefix, ok := s3Destination(p, dest)
 	if !ok {
 		return false
-	}
-	name, prefix, _ := strings.Cut(rest, "/")
-	if prefix != "" && !strings.HasSuffix(prefix, "/") {
-		prefix += "/"
 	}
 	b := st.Buckets[name]
 	if b == nil {
@@ -163,7 +135,7 @@ func (e *Emulator) canDeliverToS3(st *state, acct, regionName, flowLogID, dest s
 		writeCtx[k] = v
 	}
 	write := iampolicy.Request{Caller: caller, Action: "s3:PutObject",
-		Resource: s3ARN(p, name+"/"+s3ObjectKey(prefix, acct, regionName, flowLogID, o)), Context: writeCtx}
+		Resource: s3ARN(p, name+"/"+s3ObjectKey(prefix, acct, regionName, flowLogID, o, worldEpoch, "5f3c1a2b")), Context: writeCtx}
 	return iampolicy.IsAllowed(aclCheck, policy) && iampolicy.IsAllowed(write, policy)
 }
 

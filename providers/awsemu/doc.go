@@ -44,6 +44,7 @@
 // organisation
 // tree. Resources may be named; names become Name tags and can be used
 // where an ID is expected. Flow logs go through CreateFlowLogs' validation.
+// An ENI with traffic: false is idle: its flow logs deliver nothing.
 //
 // # Routing and credentials
 //
@@ -85,6 +86,21 @@
 // so can zonal and regional NAT gateways (ec2_nat.go); regional ones take
 // flow logs (resource type RegionalNatGateway). The flow logs of a deleted
 // resource linger for an hour, then disappear.
+//
+// # Delivered records
+//
+// Flow logs that can deliver write what AWS would: made-up but plausible,
+// seeded records for the network interfaces they cover, one CloudWatch
+// Logs stream "<eni-id>-all" per interface and one S3 object per flow log
+// and 5-minute window, under AWS's key layout (plain-text gzip files that
+// start with a header line, or Parquet files). Delivery is lazy: calls that
+// read it (DescribeFlowLogs, DescribeLogStreams, GetLogEvents,
+// FilterLogEvents, ListObjectsV2, GetObject, HeadObject) first deliver the
+// windows that closed since each flow log's last delivery, by
+// Options.Clock, at most an hour of them; a flow log that cannot deliver
+// gets nothing, so its destination goes stale. Transit gateway and
+// Firehose flow logs deliver nothing. See flowlog_delivery.go and
+// flowlog_records.go.
 //
 // # Faults and accounting
 //

@@ -25,7 +25,7 @@ var ec2Actions = map[string]*action{
 	"DescribeNetworkInterfaces":         {fn: describeNetworkInterfaces, params: append([]string{"NetworkInterfaceId", "IncludeManagedResources"}, describeParams...)},
 	"DescribeTransitGateways":           {fn: describeTransitGateways, params: append([]string{"TransitGatewayIds"}, describeParams...)},
 	"DescribeTransitGatewayAttachments": {fn: describeTransitGatewayAttachments, params: append([]string{"TransitGatewayAttachmentIds"}, describeParams...)},
-	"DescribeFlowLogs":                  {fn: describeFlowLogs, params: append([]string{"FlowLogId"}, describeParams...)},
+	"DescribeFlowLogs":                  {fn: describeFlowLogs, pumps: true, params: append([]string{"FlowLogId"}, describeParams...)},
 	"DescribeRegions":                   {fn: describeRegions, params: []string{"AllRegions", "DryRun", "Filter", "RegionName"}},
 	"DescribeTags":                      {fn: describeTags, params: describeParams},
 	"CreateFlowLogs": {fn: createFlowLogs, mutating: true, params: []string{"ClientToken", "DeliverCrossAccountRole",

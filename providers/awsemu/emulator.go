@@ -19,6 +19,11 @@ type Options struct {
 	// Clock returns the current time; nil means time.Now. Tests use it to
 	// step over IAM propagation delays, token buckets and expiries.
 	Clock func() time.Time
+	// SigningClock, when set, is the clock signing times are checked
+	// against (AWS refuses ones 15 minutes away), instead of Clock: tests
+	// that step Clock by hours while their SDK signs with the wall clock
+	// set it to time.Now.
+	SigningClock func() time.Time
 	// IAMPropagationDelay is how long after CreateRole or
 	// UpdateAssumeRolePolicy a role is unusable: CreateFlowLogs answers
 	// "Unable to assume given IAM role" and AssumeRole is denied. AWS gives
@@ -57,6 +62,12 @@ type Emulator struct {
 	throttle *throttler
 	reqSeq   atomic.Uint64
 
+	// stateGen counts changes of st; pumpedGen is stateGen as the last
+	// delivery pump saw it, and nextPump when a window next closes (see
+	// flowlog_delivery.go). All three are guarded by mu.
+	stateGen, pumpedGen uint64
+	nextPump            time.Time
+
 	// policies caches parsed policy documents (nil for unparsable ones).
 	policyMu sync.Mutex
 	policies map[string]*iampolicy.Policy
@@ -87,6 +98,15 @@ func New(opts Options) *Emulator {
 func (e *Emulator) Handler() http.Handler { return e }
 
 func (e *Emulator) now() time.Time { return e.opts.Clock().UTC() }
+
+// signingNow is the time signing times are checked against: Clock's now,
+// or SigningClock's when set.
+func (e *Emulator) signingNow(now time.Time) time.Time {
+	if e.opts.SigningClock != nil {
+		return e.opts.SigningClock().UTC()
+	}
+	return now
+}
 
 // newRequestID returns a UUID-shaped request ID.
 func (e *Emulator) newRequestID() string {
@@ -169,8 +189,9 @@ func (c *call) reg() *region {
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := e.newRequestID()
 	now := e.now()
-	// AWS dates every response; the SDKs correct their clock skew from it.
-	w.Header().Set("Date", now.Format(http.TimeFormat))
+	// AWS dates every response; the SDKs correct their clock skew from it,
+	// so it tells the time signatures are checked against.
+	w.Header().Set("Date", e.signingNow(now).Format(http.TimeFormat))
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
 	if err != nil {
 		http.Error(w, "read request body: "+err.Error(), http.StatusBadRequest)
@@ -270,12 +291,19 @@ func resetConnection(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// dispatch runs the action's handler under the state lock.
+// dispatch runs the action's handler under the state lock, first
+// delivering what flow logs have to deliver when the action reads it.
 func (e *Emulator) dispatch(c *call, act *action) (any, error) {
 	c.mutating = act.mutating
+	if act.pumps {
+		if err := e.deliver(c.now); err != nil {
+			return nil, newError(http.StatusInternalServerError, "InternalError", "auto-save state: %v", err)
+		}
+	}
 	if act.mutating {
 		e.mu.Lock()
 		defer e.mu.Unlock()
+		e.stateChanged()
 	} else {
 		e.mu.RLock()
 		defer e.mu.RUnlock()
@@ -343,6 +371,7 @@ func (e *Emulator) authenticate(c *call, sig *sigv4) *apiError {
 func (e *Emulator) withState(fn func(st *state) error) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.stateChanged()
 	return fn(e.st)
 }
 

@@ -21,25 +21,59 @@ import (
 // They are accepted, which is the lenient choice, because refusing fields
 // AWS may well accept would fail valid plans in the sandbox.
 
-// vpcFields are the fields VPC, subnet and network interface flow logs accept.
-var vpcFields = fieldSet(
+// vpcFieldVersions lists the fields VPC, subnet and network interface flow
+// logs accept by the record version that introduced them. A record's
+// version is the highest version among its format's fields.
+var vpcFieldVersions = []struct {
+	version int
+	names   string
+}{
 	// version 2, in the default format's order
-	"version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status",
-	// version 3
-	"vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr",
-	// version 4
-	"region az-id sublocation-type sublocation-id",
-	// version 5
-	"pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path",
+	{2, "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"},
+	{3, "vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr"},
+	{4, "region az-id sublocation-type sublocation-id"},
+	{5, "pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path"},
 	// version 7: ECS
-	"ecs-cluster-arn ecs-cluster-name ecs-container-instance-arn ecs-container-instance-id ecs-container-id "+
-		"ecs-second-container-id ecs-service-name ecs-task-definition-arn ecs-task-arn ecs-task-id",
-	// version 8
-	"reject-reason",
+	{7, "ecs-cluster-arn ecs-cluster-name ecs-container-instance-arn ecs-container-instance-id ecs-container-id " +
+		"ecs-second-container-id ecs-service-name ecs-task-definition-arn ecs-task-arn ecs-task-id"},
+	{8, "reject-reason"},
 	// versions 9 and 10 (unverified, see above)
-	"resource-id encryption-status",
+	{9, "resource-id"},
+	{10, "encryption-status"},
 	// version 11: tag fields
-	"instance-tag instance-tag-2 interface-tag interface-tag-2 asg-tag asg-tag-2",
+	{11, "instance-tag instance-tag-2 interface-tag interface-tag-2 asg-tag asg-tag-2"},
+}
+
+// vpcFields are the fields VPC, subnet and network interface flow logs accept.
+var vpcFields = func() map[string]bool {
+	out := map[string]bool{}
+	for _, g := range vpcFieldVersions {
+		for _, f := range strings.Fields(g.names) {
+			out[f] = true
+		}
+	}
+	return out
+}()
+
+// fieldVersion is the version that introduced a VPC field (0 if unknown).
+var fieldVersion = func() map[string]int {
+	out := map[string]int{}
+	for _, g := range vpcFieldVersions {
+		for _, f := range strings.Fields(g.names) {
+			out[f] = g.version
+		}
+	}
+	return out
+}()
+
+// parquetInt32 and parquetInt64 are the fields the "Available fields"
+// tables give the Parquet data types INT_32 and INT_64; every other field
+// is a STRING. ASSUMPTION: encryption-status, whose values are 0 to 3, is
+// an INT_32 like traffic-path (its page could not be read).
+var (
+	parquetInt32 = fieldSet("version srcport dstport protocol tcp-flags traffic-path encryption-status")
+	parquetInt64 = fieldSet("packets bytes start end packets-lost-no-route packets-lost-blackhole " +
+		"packets-lost-mtu-exceeded packets-lost-ttl-expired")
 )
 
 // tgwFieldOrder is every transit gateway field, in the order of the

@@ -43,6 +43,7 @@ func (e *Emulator) Load(r io.Reader) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.st = st
+	e.stateChanged()
 	return nil
 }
 

@@ -32,6 +32,9 @@ var s3Actions = map[string]*action{
 	"GetBucketPolicy":    {fn: s3GetBucketPolicy},
 	"PutBucketPolicy":    {fn: s3PutBucketPolicy, mutating: true},
 	"DeleteBucketPolicy": {fn: s3DeleteBucketPolicy, mutating: true},
+	"ListObjectsV2":      {fn: s3ListObjectsV2, pumps: true},
+	"GetObject":          {fn: s3GetObject, pumps: true},
+	"HeadObject":         {fn: s3GetObject, pumps: true},
 }
 
 // maxBucketPolicySize is S3's 20 KB bucket policy limit.
@@ -79,8 +82,14 @@ func routeS3(c *call) (*action, *apiError) {
 		c.action = "ListBuckets"
 	case bucketName == "":
 		c.action = "Unknown"
+	case key != "" && len(q) == 0 && c.req.Method == http.MethodGet:
+		c.action = "GetObject"
+	case key != "" && len(q) == 0 && c.req.Method == http.MethodHead:
+		c.action = "HeadObject"
 	case key != "":
 		c.action = "ObjectOperation"
+	case c.req.Method == http.MethodGet && q.Get("list-type") == "2":
+		c.action = "ListObjectsV2"
 	case c.req.Method == http.MethodHead && len(q) == 0:
 		c.action = "HeadBucket"
 	case q.Has("location") && c.req.Method == http.MethodGet:

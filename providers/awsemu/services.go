@@ -24,6 +24,9 @@ type action struct {
 	fn func(*call) (any, error)
 	// mutating actions take the state lock for writing and trigger auto-save.
 	mutating bool
+	// pumps marks actions that read what flow logs deliver: flow logs
+	// deliver what is due first (flowlog_delivery.go).
+	pumps bool
 	// params are the top-level query parameters the action accepts (EC2
 	// only; AWS answers UnknownParameter for others). Action, Version and
 	// presigning parameters are always accepted.

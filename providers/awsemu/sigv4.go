@@ -83,7 +83,7 @@ const (
 // verifySignature checks the request's signing time and recomputes its
 // signature with secret. c.bodySHA is the SHA-256 of the body as received.
 func verifySignature(c *call, sig *sigv4, secret string) *sigFailure {
-	if f := checkSigningTime(sig, c.now); f != nil {
+	if f := checkSigningTime(sig, c.e.signingNow(c.now)); f != nil {
 		return f
 	}
 	payload, f := payloadHash(c, sig)

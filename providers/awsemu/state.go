@@ -140,6 +140,9 @@ type eni struct {
 	// (a NAT gateway's); it cannot be deleted.
 	RequesterManaged bool `json:"requester_managed,omitempty"`
 	Tags             tags `json:"tags,omitempty"`
+	// NoTraffic marks an interface that sends and receives nothing, so
+	// that its flow logs deliver no records (world files: traffic: false).
+	NoTraffic bool `json:"no_traffic,omitempty"`
 }
 
 type tgw struct {
@@ -203,6 +206,9 @@ type flowLog struct {
 	// ResourceDeleted is when the flow log's resource was deleted; the flow
 	// log lingers for flowLogLinger after it.
 	ResourceDeleted time.Time `json:"resource_deleted,omitzero"`
+	// DeliveredUntil is the end of the last delivery window the flow log
+	// has delivered (flowlog_delivery.go); zero before its first delivery.
+	DeliveredUntil time.Time `json:"delivered_until,omitzero"`
 }
 
 type destinationOptions struct {
@@ -223,6 +229,26 @@ type logGroup struct {
 	KMSKeyID      string    `json:"kms_key_id,omitempty"`
 	Class         string    `json:"class"`
 	Tags          tags      `json:"tags,omitempty"`
+	// Streams are the log streams by name; flow logs write one per
+	// network interface.
+	Streams map[string]*logStream `json:"streams,omitempty"`
+}
+
+// logStream is a CloudWatch Logs log stream with its events, oldest first.
+// Times are milliseconds since the epoch, as the API reports them.
+type logStream struct {
+	Name          string     `json:"name"`
+	Created       int64      `json:"created"`
+	FirstEvent    int64      `json:"first_event"`
+	LastEvent     int64      `json:"last_event"`
+	LastIngestion int64      `json:"last_ingestion"`
+	Events        []logEvent `json:"events"`
+}
+
+type logEvent struct {
+	Timestamp int64  `json:"timestamp"`
+	Ingestion int64  `json:"ingestion"`
+	Message   string `json:"message"`
 }
 
 type deliveryStream struct {
@@ -280,6 +306,19 @@ type bucket struct {
 	Region  string    `json:"region"`
 	Created time.Time `json:"created"`
 	Policy  string    `json:"policy,omitempty"`
+	// Objects by key: the log files flow logs delivered.
+	Objects map[string]*s3Object `json:"objects,omitempty"`
+}
+
+// s3Object is an object in a bucket. FlowLogID records which flow log
+// delivered it, so that the emulator can bound what it keeps per flow log;
+// S3 does not report it.
+type s3Object struct {
+	Key          string    `json:"key"`
+	LastModified time.Time `json:"last_modified"`
+	Body         []byte    `json:"body"`
+	ContentType  string    `json:"content_type"`
+	FlowLogID    string    `json:"flow_log_id,omitempty"`
 }
 
 type organization struct {

@@ -99,6 +99,9 @@ type WorldENI struct {
 	Description string            `yaml:"description"`
 	Type        string            `yaml:"type"`
 	Tags        map[string]string `yaml:"tags"`
+	// Traffic false makes an interface idle: its flow logs deliver no
+	// records, so their newest record ages (a stale unit). Default true.
+	Traffic *bool `yaml:"traffic"`
 }
 
 // WorldNATGateway is a NAT gateway. A regional one (availability_mode:
@@ -267,6 +270,7 @@ func (e *Emulator) ApplyWorld(w *World) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.st = b.st
+	e.stateChanged()
 	return nil
 }
 
@@ -724,7 +728,7 @@ func (b *worldBuilder) addENI(acct string, r *region, s *subnet, prefix netip.Pr
 	}
 	n := &eni{ID: b.id(we.ID, "eni-"), SubnetID: s.ID, VPCID: s.VPCID, AZ: s.AZ, PrivateIP: addr.String(),
 		MAC: b.st.macAddress(), Description: we.Description, Type: cmp.Or(we.Type, "interface"),
-		Status: "in-use", Tags: withName(we.Tags, we.Name)}
+		Status: "in-use", Tags: withName(we.Tags, we.Name), NoTraffic: we.Traffic != nil && !*we.Traffic}
 	if !validID(n.ID, "eni-") {
 		return fmt.Errorf("id %q is not a network interface ID", n.ID)
 	}

@@ -95,6 +95,8 @@ func commands() []command {
 		{"schema", "schema", "print the spec's JSON Schema, for editors (flowplan schema > schema.json)", setupSchema, false},
 		{"version", "version", "print the version and build information", setupVersion, false},
 		{"completion", "completion bash|zsh|fish", "print a shell completion script", setupCompletion, false},
+		{"athena", "athena [-f SPEC] [--rule NAME] [--database DB] [--table-prefix P]", "print Athena tables for the spec's S3 flow logs (no AWS call)", setupAthena, false},
+		{"insights", "insights [-f SPEC] [--rule NAME]", "print CloudWatch Logs Insights queries for the spec's log groups (no AWS call)", setupInsights, false},
 	}
 }
 
