@@ -71,7 +71,9 @@
 // SetThrottling enable token buckets modelled on AWS's (throttle.go);
 // RandomFaults injects seeded 500/503 errors and dropped connections;
 // FailNext scripts failures of chosen calls. Counts, Count and ResetCounts
-// expose per service, action and account-region call counters.
+// expose per service, action and account-region call counters;
+// FlowLogEvents lists the flow logs the API created and deleted, in order,
+// so a test can see whether a replacement left a gap.
 //
 // # Out-of-band changes
 //

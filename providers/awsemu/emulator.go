@@ -57,6 +57,10 @@ type Emulator struct {
 	throttle *throttler
 	reqSeq   atomic.Uint64
 
+	// flowLogEvents records API creates and deletes of flow logs (see
+	// FlowLogEvents); guarded by mu, not saved with the state.
+	flowLogEvents []FlowLogEvent
+
 	// policies caches parsed policy documents (nil for unparsable ones).
 	policyMu sync.Mutex
 	policies map[string]*iampolicy.Policy
