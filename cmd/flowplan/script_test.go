@@ -125,19 +125,22 @@ func (st *scriptState) close() {
 }
 
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
-	"world":      cmdWorld,
-	"exitcode":   cmdExitcode,
-	"subst":      cmdSubst,
-	"oob":        cmdOOB,
-	"describe":   cmdDescribe,
-	"plansum":    cmdPlanSum,
-	"filemode":   cmdFileMode,
-	"emu-fault":  cmdEmuFault,
-	"emu-counts": cmdEmuCounts,
-	"jsonq":      cmdJSONQ,
-	"freeport":   cmdFreePort,
-	"waitfor":    cmdWaitFor,
-	"need":       cmdNeed,
+	"world":               cmdWorld,
+	"exitcode":            cmdExitcode,
+	"subst":               cmdSubst,
+	"oob":                 cmdOOB,
+	"describe":            cmdDescribe,
+	"plansum":             cmdPlanSum,
+	"filemode":            cmdFileMode,
+	"emu-fault":           cmdEmuFault,
+	"emu-counts":          cmdEmuCounts,
+	"emu-flow-log-events": cmdEmuFlowLogEvents,
+	"jsonq":               cmdJSONQ,
+	"freeport":            cmdFreePort,
+	"waitfor":             cmdWaitFor,
+	"need":                cmdNeed,
+	// Terraform, in script_terraform_test.go.
+	"terraform-env": cmdTerraformEnv,
 }
 
 // cmdExitcode runs a command and checks its exact exit code, keeping its
