@@ -327,3 +327,34 @@ func cmdEmuCounts(ts *testscript.TestScript, neg bool, args []string) {
 	sort.Strings(lines)
 	fmt.Fprintf(ts.Stdout(), "%stotal: %d\n", strings.Join(lines, ""), total)
 }
+
+// cmdEmuFlowLogEvents prints, for each resource whose flow logs the API
+// created or deleted since the world was seeded (or the last reset), the
+// order it did so, one "ACCOUNT/REGION RESOURCE: create delete ..." line
+// per resource, sorted, with seeded IDs as variable names. A replacement
+// that left no gap reads "create delete"; one that deleted the old flow log
+// first, "delete create". Nothing is printed when nothing was made.
+// "emu-flow-log-events reset" forgets what was recorded.
+//
+//	emu-flow-log-events [reset]
+func cmdEmuFlowLogEvents(ts *testscript.TestScript, neg bool, args []string) {
+	e := emulator(ts, "emu-flow-log-events")
+	if neg || len(args) > 1 || (len(args) == 1 && args[0] != "reset") {
+		ts.Fatalf("usage: emu-flow-log-events [reset]")
+	}
+	if len(args) == 1 {
+		e.ResetFlowLogEvents()
+		return
+	}
+	ops := map[string][]string{}
+	for _, ev := range e.FlowLogEvents() {
+		k := ev.Account + "/" + ev.Region + " " + ev.ResourceID
+		ops[k] = append(ops[k], ev.Op)
+	}
+	var lines []string
+	for k, o := range ops {
+		lines = append(lines, state(ts).seeded.Names(k+": "+strings.Join(o, " "))+"\n")
+	}
+	sort.Strings(lines)
+	fmt.Fprint(ts.Stdout(), strings.Join(lines, ""))
+}

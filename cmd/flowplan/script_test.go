@@ -125,21 +125,24 @@ func (st *scriptState) close() {
 }
 
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
-	"world":      cmdWorld,
-	"exitcode":   cmdExitcode,
-	"subst":      cmdSubst,
-	"oob":        cmdOOB,
-	"describe":   cmdDescribe,
-	"plansum":    cmdPlanSum,
-	"driftsum":   cmdDriftSum,
-	"filemode":   cmdFileMode,
-	"emu-fault":  cmdEmuFault,
-	"emu-counts": cmdEmuCounts,
-	"jsonq":      cmdJSONQ,
-	"freeport":   cmdFreePort,
-	"waitfor":    cmdWaitFor,
-	"need":       cmdNeed,
-	"planedit":   cmdPlanEdit,
+	"world":               cmdWorld,
+	"exitcode":            cmdExitcode,
+	"subst":               cmdSubst,
+	"oob":                 cmdOOB,
+	"describe":            cmdDescribe,
+	"plansum":             cmdPlanSum,
+	"driftsum":            cmdDriftSum,
+	"filemode":            cmdFileMode,
+	"emu-fault":           cmdEmuFault,
+	"emu-counts":          cmdEmuCounts,
+	"jsonq":               cmdJSONQ,
+	"freeport":            cmdFreePort,
+	"waitfor":             cmdWaitFor,
+	"need":                cmdNeed,
+	"planedit":            cmdPlanEdit,
+	"emu-flow-log-events": cmdEmuFlowLogEvents,
+	// Terraform, in script_terraform_test.go.
+	"terraform-env": cmdTerraformEnv,
 }
 
 // cmdExitcode runs a command and checks its exact exit code, keeping its

@@ -640,6 +640,9 @@ func createFlowLogs(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, id := range ids {
+		c.recordFlowLogEvent("create", id, r.FlowLogs[id].ResourceID)
+	}
 	if token != "" {
 		r.ClientTokens[token] = &clientTokenRecord{Fingerprint: fingerprint, FlowLogIDs: ids, Unsuccessful: failed, Created: c.now}
 	}
@@ -825,6 +828,7 @@ func deleteFlowLogs(c *call) (any, error) {
 			failed = append(failed, unsuccessful{id, "InvalidFlowLogId.NotFound",
 				fmt.Sprintf("These flow log ids in the input list are not found: [TotalCount: 1] %s", id)})
 		default:
+			c.recordFlowLogEvent("delete", id, r.FlowLogs[id].ResourceID)
 			delete(r.FlowLogs, id)
 		}
 	}

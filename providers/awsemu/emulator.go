@@ -67,6 +67,9 @@ type Emulator struct {
 	// flowlog_delivery.go). All three are guarded by mu.
 	stateGen, pumpedGen uint64
 	nextPump            time.Time
+	// flowLogEvents records API creates and deletes of flow logs (see
+	// FlowLogEvents); guarded by mu, not saved with the state.
+	flowLogEvents []FlowLogEvent
 
 	// policies caches parsed policy documents (nil for unparsable ones).
 	policyMu sync.Mutex

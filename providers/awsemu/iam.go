@@ -29,6 +29,14 @@ var iamActions = map[string]*action{
 	"ListRoleTags":                  {fn: iamListRoleTags},
 	"PutRolePermissionsBoundary":    {fn: iamPutRolePermissionsBoundary, mutating: true},
 	"DeleteRolePermissionsBoundary": {fn: iamDeleteRolePermissionsBoundary, mutating: true},
+	// Instance profiles: iam_instance_profiles.go.
+	"CreateInstanceProfile":         {fn: iamCreateInstanceProfile, mutating: true},
+	"GetInstanceProfile":            {fn: iamGetInstanceProfile},
+	"DeleteInstanceProfile":         {fn: iamDeleteInstanceProfile, mutating: true},
+	"AddRoleToInstanceProfile":      {fn: iamAddRoleToInstanceProfile, mutating: true},
+	"RemoveRoleFromInstanceProfile": {fn: iamRemoveRoleFromInstanceProfile, mutating: true},
+	"ListInstanceProfiles":          {fn: iamListInstanceProfiles},
+	"ListInstanceProfilesForRole":   {fn: iamListInstanceProfilesForRole},
 }
 
 // IAM quotas from the IAM user guide's "IAM and AWS STS quotas" page.
@@ -379,6 +387,11 @@ func iamDeleteRole(c *call) (any, error) {
 	}
 	if len(r.Policies) > 0 {
 		return nil, newError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete policies first.")
+	}
+	// "Before attempting to delete a role, remove ... Instance profile"
+	// (the DeleteRole reference).
+	if len(c.acct().profilesOf(r)) > 0 {
+		return nil, newError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.")
 	}
 	delete(c.acct().Roles, strings.ToLower(r.Name))
 	return nil, nil

@@ -47,6 +47,10 @@ func (s *state) alnum(alphabet string, n int) string {
 // roleID is an IAM role's unique ID: "AROA" and 17 upper-case characters.
 func (s *state) roleID() string { return "AROA" + s.alnum(upperAlnum, 17) }
 
+// instanceProfileID is an instance profile's unique ID: "AIPA" and 17
+// upper-case characters.
+func (s *state) instanceProfileID() string { return "AIPA" + s.alnum(upperAlnum, 17) }
+
 // accessKeyID is "AKIA" (long-lived) or "ASIA" (temporary) and 16 characters.
 func (s *state) accessKeyID(temporary bool) string {
 	if temporary {

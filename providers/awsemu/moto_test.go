@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -334,6 +335,42 @@ var diffScenarios = []diffScenario{
 		fl, err := client.CreateFlowLogs(ctx, in)
 		return "mode:" + string(out.NatGateway.AvailabilityMode) + " flow-log:" + outcome(err, unsuccessfulOf(fl))
 	}, "mode:regional flow-log:ok", "create:error:InvalidSubnetID.NotFound"},
+	{"ListInstanceProfilesForRole of a role that does not exist", func(t *testing.T, tg diffTarget) string {
+		_, err := iam.NewFromConfig(tg.cfg).ListInstanceProfilesForRole(ctx, &iam.ListInstanceProfilesForRoleInput{RoleName: aws.String("no-such-role")})
+		return outcome(err, nil)
+	}, "error:NoSuchEntity", "ok"},
+	{"DeleteRole of a role in an instance profile", func(t *testing.T, tg diffTarget) string {
+		iamc := iam.NewFromConfig(tg.cfg)
+		_, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("in-profile"), AssumeRolePolicyDocument: aws.String(diffTrust)})
+		must(t, err)
+		_, err = iamc.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("holder")})
+		must(t, err)
+		_, err = iamc.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("holder"), RoleName: aws.String("in-profile")})
+		must(t, err)
+		_, err = iamc.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("in-profile")})
+		return outcome(err, nil)
+	}, "error:DeleteConflict", "error:DeleteConflict"},
+	{"second role in an instance profile", func(t *testing.T, tg diffTarget) string {
+		iamc := iam.NewFromConfig(tg.cfg)
+		_, err := iamc.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("two-roles")})
+		must(t, err)
+		_, err = iamc.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("two-roles"), RoleName: aws.String("delivery")})
+		must(t, err)
+		_, err = iamc.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("two-roles"), RoleName: aws.String("runner")})
+		return outcome(err, nil)
+	}, "error:LimitExceeded", "error:LimitExceeded"},
+	{"DeleteInstanceProfile that holds a role", func(t *testing.T, tg diffTarget) string {
+		_, err := iam.NewFromConfig(tg.cfg).DeleteInstanceProfile(ctx, &iam.DeleteInstanceProfileInput{InstanceProfileName: aws.String("two-roles")})
+		return outcome(err, nil)
+	}, "error:DeleteConflict", "error:DeleteConflict"},
+	{"RemoveRoleFromInstanceProfile of a role not in it", func(t *testing.T, tg diffTarget) string {
+		_, err := iam.NewFromConfig(tg.cfg).RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String("two-roles"), RoleName: aws.String("runner")})
+		var re *awshttp.ResponseError
+		if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusInternalServerError {
+			return "status:500"
+		}
+		return outcome(err, nil)
+	}, "error:NoSuchEntity", "status:500"},
 	{"delivery status, correct role", func(t *testing.T, tg diffTarget) string {
 		client := ec2.NewFromConfig(tg.cfg)
 		out, err := client.CreateFlowLogs(ctx, cwlFlowLog(tg, tg.vpc3))

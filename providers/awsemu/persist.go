@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Save writes the emulator's whole state as JSON.
@@ -68,6 +69,19 @@ func (st *state) complete() error {
 		}
 		if a.Roles == nil {
 			a.Roles = map[string]*role{}
+		}
+		if a.InstanceProfiles == nil {
+			a.InstanceProfiles = map[string]*instanceProfile{}
+		}
+		for name, p := range a.InstanceProfiles {
+			if p == nil || strings.ToLower(p.Name) != name {
+				return fmt.Errorf("account %s: instance profile %s: entry is empty or has another name", id, name)
+			}
+			for _, r := range p.Roles {
+				if a.Roles[r] == nil {
+					return fmt.Errorf("account %s: instance profile %s holds role %s, which does not exist", id, p.Name, r)
+				}
+			}
 		}
 		for name, r := range a.Regions {
 			if r == nil {

@@ -117,6 +117,7 @@ func TestLoadRefusesBadState(t *testing.T) {
 		{"unknown field", `{"format_version":1,"colour":"red"}`, "colour"},
 		{"other version", `{"format_version":99}`, "format_version 99"},
 		{"key without account", `{"format_version":1,"keys":{"AKIA1":{"access_key_id":"AKIA1","account":"999999999999"}}}`, "its account is missing"},
+		{"instance profile of a missing role", `{"format_version":1,"accounts":{"111111111111":{"id":"111111111111","instance_profiles":{"p":{"name":"p","roles":["gone"]}}}}}`, "holds role gone, which does not exist"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

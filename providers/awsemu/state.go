@@ -61,6 +61,8 @@ type account struct {
 	Regions map[string]*region `json:"regions"`
 	// Roles by lower-cased name: IAM role names are unique case-insensitively.
 	Roles map[string]*role `json:"roles"`
+	// InstanceProfiles by lower-cased name, unique case-insensitively like roles.
+	InstanceProfiles map[string]*instanceProfile `json:"instance_profiles,omitempty"`
 }
 
 type region struct {
@@ -300,6 +302,23 @@ func (a *account) roleARN(r *role) string {
 	return iamARN(a.partition(), a.ID, "role"+r.Path+r.Name)
 }
 
+// instanceProfile is an IAM instance profile: a container for at most one
+// role, which EC2 instances use.
+type instanceProfile struct {
+	Name    string    `json:"name"`
+	Path    string    `json:"path"`
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+	// Roles are the lower-cased names of the roles in the profile (at most
+	// one: the InstanceSessionsPerInstanceProfile quota).
+	Roles []string  `json:"roles,omitempty"`
+	Tags  []tagPair `json:"tags,omitempty"`
+}
+
+func (p *instanceProfile) arn(a *account) string {
+	return iamARN(a.partition(), a.ID, "instance-profile"+p.Path+p.Name)
+}
+
 type bucket struct {
 	Name    string    `json:"name"`
 	Owner   string    `json:"owner"`
@@ -395,7 +414,8 @@ func newState(seed int64) *state {
 func (s *state) accountOf(id string) *account {
 	a, ok := s.Accounts[id]
 	if !ok {
-		a = &account{ID: id, Status: "ACTIVE", Regions: map[string]*region{}, Roles: map[string]*role{}}
+		a = &account{ID: id, Status: "ACTIVE", Regions: map[string]*region{}, Roles: map[string]*role{},
+			InstanceProfiles: map[string]*instanceProfile{}}
 		s.Accounts[id] = a
 	}
 	return a
