@@ -32,6 +32,11 @@ func Discover(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*Sta
 	}
 	st.Accounts = withBucketOwners(s, sortedAccounts(accounts))
 	q := Queries(s, st.Accounts)
+	if len(opts.AlsoRead) > 0 {
+		for i := range q.Regions {
+			q.Regions[i].TargetKinds = withKinds(q.Regions[i].TargetKinds, opts.AlsoRead)
+		}
+	}
 	r := &discovery{st: st, failedAccounts: map[string]bool{}, regions: map[string]*RegionState{}}
 	run := newRunner(opts.parallelism())
 	for _, aq := range q.Accounts {
@@ -121,6 +126,18 @@ func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
 		q.Buckets = append(q.Buckets, BucketQuery{Account: owner, Bucket: b.name, Partition: b.partition})
 	}
 	return q
+}
+
+// withKinds adds the kinds in more to kinds, keeping spec.TargetKinds'
+// order.
+func withKinds(kinds, more []spec.TargetKind) []spec.TargetKind {
+	var out []spec.TargetKind
+	for _, k := range spec.TargetKinds {
+		if slices.Contains(kinds, k) || slices.Contains(more, k) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func ruleApplies(r *spec.Rule, account, region string) bool {

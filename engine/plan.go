@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -24,6 +25,10 @@ type Options struct {
 	// Targets limit a plan to addresses with these prefixes (--target). A
 	// change kept brings along the changes it depends on, as Terraform does.
 	Targets []string
+	// AlsoRead are target kinds to read in every account-region besides
+	// those the rules select: audit reads every VPC for --all-vpcs, and
+	// every network interface to attribute log streams for --evidence.
+	AlsoRead []spec.TargetKind
 }
 
 func (o Options) parallelism() int {
@@ -88,6 +93,9 @@ func MakePlan(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*Pla
 // TargetError refuses --target prefixes that match no address of the plan,
 // so that a typo in CI cannot pass for "no changes".
 type TargetError struct {
+	// Of is what the prefixes were matched against: "plan" (when empty)
+	// or "audit".
+	Of string
 	// Unmatched are the prefixes that matched nothing, sorted.
 	Unmatched []string
 	// Nearest are, per unmatched prefix, the closest addresses (or
@@ -101,7 +109,7 @@ func (e *TargetError) Error() string {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "--target %s matches no address of this plan", t)
+		fmt.Fprintf(&b, "--target %s matches no address of this %s", t, cmp.Or(e.Of, "plan"))
 		if n := e.Nearest[t]; len(n) > 0 {
 			fmt.Fprintf(&b, "; the nearest are %s", strings.Join(n, ", "))
 		}
@@ -173,7 +181,7 @@ func FilterTargets(plan *Plan, prefixes []string) (*Plan, error) {
 			terr = &TargetError{Nearest: map[string][]string{}}
 		}
 		terr.Unmatched = append(terr.Unmatched, p)
-		terr.Nearest[p] = nearestAddrs(plan, p)
+		terr.Nearest[p] = nearestAddrs(planAddrs(plan), p)
 	}
 	if terr != nil {
 		return nil, terr
@@ -182,25 +190,31 @@ func FilterTargets(plan *Plan, prefixes []string) (*Plan, error) {
 	return &out, nil
 }
 
-// nearestAddrs returns the addresses of the plan's changes and notes,
-// cut to as many segments as prefix has, that are closest to it.
-func nearestAddrs(plan *Plan, prefix string) []string {
+// planAddrs are the addresses of the plan's changes and notes.
+func planAddrs(plan *Plan) []Addr {
+	out := make([]Addr, 0, len(plan.Changes)+len(plan.Notes))
+	for _, c := range plan.Changes {
+		out = append(out, c.Addr)
+	}
+	for _, n := range plan.Notes {
+		out = append(out, n.Addr)
+	}
+	return out
+}
+
+// nearestAddrs returns the addresses, cut to as many segments as prefix
+// has, that are closest to it.
+func nearestAddrs(addrs []Addr, prefix string) []string {
 	segs := len(strings.Split(strings.TrimSuffix(prefix, "/"), "/"))
 	seen := map[string]bool{}
 	var candidates []string
-	add := func(a Addr) {
+	for _, a := range addrs {
 		parts := strings.SplitN(a.String(), "/", 4)
 		c := strings.Join(parts[:min(segs, len(parts))], "/")
 		if !seen[c] {
 			seen[c] = true
 			candidates = append(candidates, c)
 		}
-	}
-	for _, c := range plan.Changes {
-		add(c.Addr)
-	}
-	for _, n := range plan.Notes {
-		add(n.Addr)
 	}
 	sort.Strings(candidates)
 	return logformat.Nearest(prefix, candidates, 3)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/flowplan/flowplan/internal/arn"
+	"github.com/flowplan/flowplan/spec"
 )
 
 // This file builds the IAM and S3 policy documents flowplan manages. Each
@@ -213,11 +214,7 @@ func BucketStatements(specName, bucketARN string, writers []BucketWriter) map[st
 		var accounts, resources []string
 		for _, w := range ws {
 			accounts = append(accounts, w.Account)
-			key := "AWSLogs/" + w.Account + "/*"
-			if w.Hive {
-				key = "AWSLogs/aws-account-id=" + w.Account + "/*"
-			}
-			resources = append(resources, bucketARN+"/"+prefix+key)
+			resources = append(resources, bucketARN+"/"+spec.S3AccountFolder(prefix, w.Account, w.Hive)+"*")
 		}
 		cond := sourceConditions(partition, accounts)
 		cond["StringEquals"]["s3:x-amz-acl"] = []string{"bucket-owner-full-control"}

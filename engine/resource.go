@@ -252,6 +252,8 @@ type Target struct {
 	Tags map[string]string `json:"tags,omitempty"`
 	// VPCID is the VPC of a subnet or ENI.
 	VPCID string `json:"vpc_id,omitempty"`
+	// SubnetID is the subnet of an ENI.
+	SubnetID string `json:"subnet_id,omitempty"`
 	// OwnerID is the owning account, which differs from the account for
 	// resources shared through AWS RAM.
 	OwnerID string `json:"owner_id,omitempty"`

@@ -428,3 +428,13 @@ func (s *Spec) DeliveryRoleByName(name string) (DeliveryRole, bool) {
 	}
 	return DeliveryRole{}, false
 }
+
+// RuleByName finds a rule by name.
+func (s *Spec) RuleByName(name string) (*Rule, bool) {
+	for i := range s.Rules {
+		if s.Rules[i].Name == name {
+			return &s.Rules[i], true
+		}
+	}
+	return nil, false
+}

@@ -52,7 +52,7 @@ func subnetTarget(s ec2types.Subnet) engine.Target {
 
 func eniTarget(n ec2types.NetworkInterface) engine.Target {
 	return engine.Target{Kind: spec.TargetNetworkInterface, ID: aws.ToString(n.NetworkInterfaceId), Tags: ec2Tags(n.TagSet),
-		VPCID: aws.ToString(n.VpcId), OwnerID: aws.ToString(n.OwnerId), State: string(n.Status)}
+		VPCID: aws.ToString(n.VpcId), SubnetID: aws.ToString(n.SubnetId), OwnerID: aws.ToString(n.OwnerId), State: string(n.Status)}
 }
 
 func tgwTarget(t ec2types.TransitGateway) engine.Target {
