@@ -66,7 +66,7 @@ func TestDiscoverRegion(t *testing.T) {
 		wantTargets := []engine.Target{
 			{Kind: spec.TargetVPC, ID: vpc, Tags: map[string]string{"env": "prod"}, OwnerID: "111111111111", State: "available"},
 			{Kind: spec.TargetSubnet, ID: subnet, Tags: map[string]string{"tier": "app"}, VPCID: vpc, OwnerID: "111111111111", State: "available"},
-			{Kind: spec.TargetNetworkInterface, ID: eni, VPCID: vpc, OwnerID: "111111111111", State: be.eniState},
+			{Kind: spec.TargetNetworkInterface, ID: eni, VPCID: vpc, SubnetID: subnet, OwnerID: "111111111111", State: be.eniState},
 		}
 		var got []engine.Target
 		for _, tg := range st.Targets {
