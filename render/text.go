@@ -261,14 +261,30 @@ func resultSummary(r *engine.Result) string {
 }
 
 // oneLine folds a message onto one line, so that a stray newline cannot
-// break the layout.
+// break the layout, and replaces other control characters with U+FFFD, so
+// that a tag or an AWS message cannot drive the terminal (an ANSI escape
+// in a Name tag) or hide text.
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
-	if !strings.ContainsAny(s, "\r\n") {
+	if strings.ContainsAny(s, "\r\n") {
+		s = strings.Join(strings.Fields(s), " ")
+	}
+	if strings.IndexFunc(s, isControl) < 0 {
 		return s
 	}
-	return strings.Join(strings.Fields(s), " ")
+	return strings.Map(func(r rune) rune {
+		if r == '\t' {
+			return ' '
+		}
+		if isControl(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 }
+
+// isControl reports whether r is a C0 or C1 control character or DEL.
+func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }
 
 // drift renders a drift check: findings grouped by account × region, worst
 // first, then the scopes that could not be read, then the summary line.
