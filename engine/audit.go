@@ -390,6 +390,28 @@ func (a *Audit) WorstScopes() []ScopeCoverage {
 	return out
 }
 
+// EvidenceStatuses lists the evidence statuses in the order reports show
+// them.
+var EvidenceStatuses = []EvidenceStatus{EvidenceFresh, EvidenceStale, EvidencePending, EvidenceUnavailable}
+
+// EvidenceCounts counts the units of each evidence status (every status
+// present); nil when evidence was not read.
+func (a *Audit) EvidenceCounts() map[EvidenceStatus]int {
+	if a.Evidence == nil {
+		return nil
+	}
+	out := make(map[EvidenceStatus]int, len(EvidenceStatuses))
+	for _, st := range EvidenceStatuses {
+		out[st] = 0
+	}
+	for i := range a.Units {
+		if e := a.Units[i].Evidence; e != nil {
+			out[e.Status]++
+		}
+	}
+	return out
+}
+
 // Findings are the units that are not compliant, and the compliant ones
 // whose records are stale: what a report lists and OCSF exports.
 func (a *Audit) Findings() []*AuditUnit {
@@ -720,7 +742,9 @@ func deliveryShortfall(f *FlowLog) []string {
 	return nil
 }
 
-// formatAge renders a duration for people: "3h", "3h05m", "42m", "15s".
+// FormatAge renders a duration for people: "3h", "3h05m", "42m", "15s".
+func FormatAge(d time.Duration) string { return formatAge(d) }
+
 func formatAge(d time.Duration) string {
 	d = d.Round(time.Second)
 	switch {

@@ -114,6 +114,9 @@ type AuditJSON struct {
 	Rules           []AuditRuleJSON     `json:"rules"`
 	Targets         []AuditUnitJSON     `json:"targets"`
 	Errors          []engine.ScopeError `json:"errors"`
+	// Evidence counts the compliant units by evidence status; null
+	// without --evidence.
+	Evidence map[engine.EvidenceStatus]int `json:"evidence"`
 }
 
 // AuditOptionsJSON records how the audit was asked for.
@@ -219,6 +222,7 @@ func auditJSON(a *engine.Audit, h AuditHeader) AuditJSON {
 	}
 	if a.Evidence != nil {
 		doc.Options.MaxAge = a.Evidence.MaxAge.String()
+		doc.Evidence = a.EvidenceCounts()
 	}
 	for _, c := range a.ByAccount {
 		doc.Accounts = append(doc.Accounts, AuditAccountJSON{ID: c.Account.ID, Alias: c.Account.Alias,
@@ -267,12 +271,19 @@ func auditText(w io.Writer, a *engine.Audit, doc AuditJSON, opts Options) error 
 	h.printf("Caller: %s (flowplan %s)\n", oneLine(cmpOr(doc.Caller.ARN, "unknown")), oneLine(cmpOr(doc.FlowplanVersion, "devel")))
 	h.printf("Covered: %s, regions %s", plural(len(doc.Accounts), "account", "accounts"), strings.Join(doc.Regions, ", "))
 	if a.Evidence != nil {
-		h.printf("; evidence: newest record within %s", doc.Options.MaxAge)
+		h.printf("; evidence: newest record within %s", engine.FormatAge(a.Evidence.MaxAge))
 	}
 	if len(doc.Options.Targets) > 0 {
 		h.printf("; limited to --target %s", strings.Join(doc.Options.Targets, ", "))
 	}
 	h.print("\n")
+	if n := doc.Evidence; n != nil {
+		var parts []string
+		for _, st := range engine.EvidenceStatuses {
+			parts = append(parts, fmt.Sprintf("%d %s", n[st], st))
+		}
+		h.printf("Evidence of delivery for the compliant targets: %s (%s)\n", strings.Join(parts, ", "), plural(doc.Options.EvidenceCalls, "API call", "API calls"))
+	}
 	findings := a.Findings()
 	if len(findings) > 0 {
 		h.printf("\nFindings (%d):\n", len(findings))
@@ -313,6 +324,9 @@ func auditText(w io.Writer, a *engine.Audit, doc AuditJSON, opts Options) error 
 	h.printf("\n%s\n", h.paint(ansiBold, auditSummaryLine(doc.Summary)))
 	return h.err
 }
+
+// AuditSummaryLine is the line text output ends with.
+func AuditSummaryLine(a *engine.Audit) string { return auditSummaryLine(countsJSON(a.Summary)) }
 
 // auditSummaryLine is the last line of text and Markdown output.
 func auditSummaryLine(c AuditCountsJSON) string {
@@ -463,7 +477,7 @@ func auditMarkdown(w io.Writer, a *engine.Audit, doc AuditJSON, opts Options) er
 		facts = append(facts, "spec sha256 "+mdCode(shortSHA(doc.Spec.SHA256), false))
 	}
 	if a.Evidence != nil {
-		facts = append(facts, "evidence: newest record within "+mdText(doc.Options.MaxAge))
+		facts = append(facts, "evidence: newest record within "+mdText(engine.FormatAge(a.Evidence.MaxAge)))
 	}
 	o.print(strings.Join(facts, " · ") + "\n\n")
 	findings := a.Findings()

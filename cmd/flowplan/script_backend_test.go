@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -50,7 +51,9 @@ func cmdWorld(ts *testscript.TestScript, neg bool, args []string) {
 		if st.emu != nil {
 			st.emu.Close()
 		}
-		st.emu = e2e.StartEmulator(awsemu.Options{IAMPropagationDelay: *iamDelay, Throttling: *throttle, Latency: *latency})
+		st.clock = &emuClock{}
+		st.emu = e2e.StartEmulator(awsemu.Options{IAMPropagationDelay: *iamDelay, Throttling: *throttle, Latency: *latency,
+			Clock: st.clock.now, SigningClock: time.Now})
 		st.seeded, err = st.emu.Seed(w)
 	case e2e.BackendMoto:
 		if *iamDelay != 0 || *throttle || *latency != 0 {
@@ -108,6 +111,14 @@ func openTarget(ts *testscript.TestScript, args []string) (*target, []string) {
 //	oob [-sandbox] untag ACCOUNT REGION ID|FILTER=VALUE KEY...
 //	oob [-sandbox] put-bucket-policy ACCOUNT BUCKET FILE
 //	oob [-sandbox] put-retention ACCOUNT REGION LOG_GROUP DAYS
+//	oob [-sandbox] create-flow-log ACCOUNT REGION RESOURCE_ID [KEY=VALUE...]
+//	oob [-sandbox] delete-log-group ACCOUNT REGION LOG_GROUP
+//	oob [-sandbox] put-role-trust ACCOUNT ROLE FILE
+//	oob [-sandbox] write-deliveries ACCOUNT REGION RESOURCE_ID|FILTER=VALUE [AGE]
+//
+// create-flow-log takes the options of e2e.Seeded.CreateFlowLog and sets
+// $FLOW_LOG to the new flow log's ID; write-deliveries stands in for AWS's
+// delivery where the backend has none (moto): records aged AGE (default 0).
 //
 // A FILTER=VALUE is a DescribeFlowLogs filter (tag:flowplan:rule=prod)
 // picking the flow logs to change, whose IDs a script does not know.
@@ -124,7 +135,7 @@ func cmdOOB(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func runOOB(ctx context.Context, ts *testscript.TestScript, s *e2e.Seeded, args []string) error {
-	usage := errors.New("usage: oob [-sandbox] delete-flow-logs|tag|untag|put-bucket-policy|put-retention ...")
+	usage := errors.New("usage: oob [-sandbox] delete-flow-logs|tag|untag|put-bucket-policy|put-retention|create-flow-log|delete-log-group|put-role-trust|write-deliveries ...")
 	if len(args) == 0 {
 		return usage
 	}
@@ -150,6 +161,30 @@ func runOOB(ctx context.Context, ts *testscript.TestScript, s *e2e.Seeded, args 
 		return s.Untag(ctx, args[0], args[1], args[2], args[3:])
 	case op == "put-bucket-policy" && len(args) == 3:
 		return s.PutBucketPolicy(ctx, args[0], args[1], ts.ReadFile(args[2]))
+	case op == "create-flow-log" && len(args) >= 3:
+		id, err := s.CreateFlowLog(ctx, args[0], args[1], args[2], args[3:])
+		if err == nil {
+			ts.Setenv("FLOW_LOG", id)
+		}
+		return err
+	case op == "delete-log-group" && len(args) == 3:
+		return s.DeleteLogGroup(ctx, args[0], args[1], args[2])
+	case op == "put-role-trust" && len(args) == 3:
+		return s.PutRoleTrust(ctx, args[0], args[1], ts.ReadFile(args[2]))
+	case op == "write-deliveries" && (len(args) == 3 || len(args) == 4):
+		age := time.Duration(0)
+		if len(args) == 4 {
+			d, err := time.ParseDuration(args[3])
+			if err != nil {
+				return fmt.Errorf("oob write-deliveries: %q is not a duration", args[3])
+			}
+			age = d
+		}
+		n, err := s.WriteDeliveries(ctx, args[0], args[1], args[2], age)
+		if err == nil {
+			fmt.Fprintf(ts.Stdout(), "wrote %d records\n", n)
+		}
+		return err
 	case op == "put-retention" && len(args) == 4:
 		days, err := strconv.Atoi(args[3])
 		if err != nil {
@@ -298,6 +333,32 @@ func parseFailure(args []string) (awsemu.Failure, error) {
 		}
 	}
 	return f, nil
+}
+
+// emuClock is the script emulator's clock: the wall clock moved by an
+// offset that emu-clock sets. flowplan itself keeps the wall clock, as a
+// program talking to AWS does.
+type emuClock struct{ offset atomic.Int64 }
+
+func (c *emuClock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// cmdEmuClock sets the emulator's clock to the wall clock moved by OFFSET
+// (-2h: two hours ago; 0: now). Set it back before a world is applied, and
+// forward again, to let flow logs made "two hours ago" deliver until now:
+// the emulator delivers the windows that closed in between on the next
+// read.
+//
+//	emu-clock OFFSET
+func cmdEmuClock(ts *testscript.TestScript, neg bool, args []string) {
+	emulator(ts, "emu-clock")
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: emu-clock OFFSET")
+	}
+	d, err := time.ParseDuration(args[0])
+	if err != nil {
+		ts.Fatalf("emu-clock: %q is not a duration", args[0])
+	}
+	state(ts).clock.offset.Store(int64(d))
 }
 
 // cmdEmuCounts prints the emulator's call counters, optionally for one

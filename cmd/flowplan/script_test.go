@@ -66,6 +66,8 @@ type scriptState struct {
 	moto *motoserver.Server
 	// emu is the script's own emulator once world ran (emulator only).
 	emu *e2e.Emulator
+	// clock is emu's clock.
+	clock *emuClock
 	// motoLocked is true once the script has moto to itself.
 	motoLocked bool
 	// seeded is the backend after world ran.
@@ -132,9 +134,11 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"describe":            cmdDescribe,
 	"plansum":             cmdPlanSum,
 	"driftsum":            cmdDriftSum,
+	"auditsum":            cmdAuditSum,
 	"filemode":            cmdFileMode,
 	"emu-fault":           cmdEmuFault,
 	"emu-counts":          cmdEmuCounts,
+	"emu-clock":           cmdEmuClock,
 	"jsonq":               cmdJSONQ,
 	"freeport":            cmdFreePort,
 	"waitfor":             cmdWaitFor,

@@ -16,11 +16,17 @@ func setupVersion(*flag.FlagSet) func(context.Context, *env, []string) error {
 	return runVersion
 }
 
-func runVersion(_ context.Context, e *env, args []string) error {
-	if len(args) > 0 {
-		return &usageError{cmd: "version", msg: "version takes no arguments"}
-	}
-	v, rev, modified, when := version, "", false, ""
+// versionString is flowplan's version: the -ldflags one, the module
+// version, or "devel".
+func versionString() string {
+	v, _, _, _ := buildInfo()
+	return v
+}
+
+// buildInfo is the version, VCS revision, whether the tree was modified,
+// and the revision's time.
+func buildInfo() (v, rev string, modified bool, when string) {
+	v = version
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			v = bi.Main.Version
@@ -39,6 +45,14 @@ func runVersion(_ context.Context, e *env, args []string) error {
 	if v == "" {
 		v = "devel"
 	}
+	return v, rev, modified, when
+}
+
+func runVersion(_ context.Context, e *env, args []string) error {
+	if len(args) > 0 {
+		return &usageError{cmd: "version", msg: "version takes no arguments"}
+	}
+	v, rev, modified, when := buildInfo()
 	fmt.Fprintf(e.Stdout, "flowplan %s\n", v)
 	if rev != "" {
 		dirty := ""
