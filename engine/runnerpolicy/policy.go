@@ -399,8 +399,10 @@ func (f *facts) statement(sid string) Statement {
 	case sidRetag, sidDeleteFlowLogs:
 		return Statement{Resources: f.flowLogARNs(), Conditions: condition("StringEquals", ownTag, f.s.Name)}
 	case sidAdopt:
+		// Flow logs that exist (not tagging on create, which the statement
+		// above covers) and carry no spec's tag, given this spec's.
 		return Statement{Resources: f.flowLogARNs(), Conditions: map[string]map[string][]string{
-			"Null": {ownTag: {"true"}}, "StringEquals": {requestTag: {f.s.Name}}}}
+			"Null": {ownTag: {"true"}, "ec2:CreateAction": {"true"}}, "StringEquals": {requestTag: {f.s.Name}}}}
 	case sidBucketPolicies:
 		return Statement{Resources: f.managedBuckets}
 	case sidReadBuckets:

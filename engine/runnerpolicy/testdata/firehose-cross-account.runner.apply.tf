@@ -161,6 +161,12 @@ data "aws_iam_policy_document" "flowplan_firehose_stream_runner_apply" {
     }
 
     condition {
+      test     = "Null"
+      variable = "ec2:CreateAction"
+      values   = ["true"]
+    }
+
+    condition {
       test     = "StringEquals"
       variable = "aws:RequestTag/flowplan:spec"
       values   = ["firehose-stream"]

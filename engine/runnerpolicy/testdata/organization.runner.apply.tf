@@ -221,6 +221,12 @@ data "aws_iam_policy_document" "flowplan_org_baseline_runner_apply" {
     }
 
     condition {
+      test     = "Null"
+      variable = "ec2:CreateAction"
+      values   = ["true"]
+    }
+
+    condition {
       test     = "StringEquals"
       variable = "aws:RequestTag/flowplan:spec"
       values   = ["org-baseline"]
