@@ -252,3 +252,60 @@ func TestJSONHoldsOneValueAsAString(t *testing.T) {
 		t.Errorf("one action is not a string: %s", doc)
 	}
 }
+
+// TestSecurityDocQuotesRealOutput keeps docs/security.md's example true:
+// its comment lines are the quickstart runner policy's description, its
+// JSON excerpt holds statements of the policy as generated, and its size
+// figure is the policy's.
+func TestSecurityDocQuotesRealOutput(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "security.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(raw)
+	p := Generate(load(t, "quickstart.yaml"), Apply, Runner)
+	for _, line := range p.Description {
+		if !strings.Contains(doc, "\n# "+line+"\n") {
+			t.Errorf("docs/security.md does not quote the description line %q", line)
+		}
+	}
+	_, rest, ok := strings.Cut(doc, "An excerpt of `runner.json`")
+	if !ok {
+		t.Fatal("docs/security.md has no excerpt of runner.json")
+	}
+	_, rest, _ = strings.Cut(rest, "```json\n")
+	excerpt, _, _ := strings.Cut(rest, "```")
+	var quoted []json.RawMessage
+	if err := json.Unmarshal([]byte("["+excerpt+"]"), &quoted); err != nil {
+		t.Fatalf("the excerpt is not a list of statements: %v", err)
+	}
+	if len(quoted) < 4 {
+		t.Fatalf("the excerpt has %d statements, want the four that write flow logs", len(quoted))
+	}
+	full, err := p.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var generated struct{ Statement []json.RawMessage }
+	if err := json.Unmarshal(full, &generated); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, st := range generated.Statement {
+		var id struct{ Sid string }
+		_ = json.Unmarshal(st, &id)
+		want[id.Sid], _ = engine.NormalizeStatement(string(st))
+	}
+	for _, q := range quoted {
+		var id struct{ Sid string }
+		_ = json.Unmarshal(q, &id)
+		got, err := engine.NormalizeStatement(string(q))
+		if err != nil || got != want[id.Sid] {
+			t.Errorf("the excerpt's %s statement is not the generated one:\n doc:       %s\n generated: %s", id.Sid, got, want[id.Sid])
+		}
+	}
+	size := len(strings.Join(strings.Fields(string(full)), ""))
+	if !strings.Contains(doc, "about 4,500 characters") || size < 4250 || size > 4750 {
+		t.Errorf("the quickstart runner policy is %d characters; docs/security.md says about 4,500", size)
+	}
+}
