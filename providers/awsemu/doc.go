@@ -63,6 +63,19 @@
 // clock, from which the SDKs correct their skew. Temporary credentials from
 // AssumeRole must carry their session token and expire.
 //
+// # Caller authorization
+//
+// With Options.EnforceIAM, every request of a role session (credentials
+// from AssumeRole) is authorized before it runs, as AWS authorizes it: the
+// IAM actions, resource ARNs and condition keys (aws:ResourceTag,
+// aws:RequestTag, aws:TagKeys, ec2:CreateAction, iam:PassedToService, ...)
+// each operation involves, from the Service Authorization Reference, are
+// evaluated against the role's inline policies with iampolicy, S3 bucket
+// policies take part as AWS's cross-account rules say, and an explicit Deny
+// wins. A refused request gets the service's own AccessDenied error. Other
+// credentials keep full access; EnforceIAM is off in the sandbox. See
+// authz.go.
+//
 // # Partitions
 //
 // Each account is in one partition, aws, aws-cn or aws-us-gov (World

@@ -99,6 +99,9 @@ type flowLogContext struct {
 	acct string
 	reg  *region
 	now  time.Time
+	// mayAttach reports whether the caller may read and write a bucket's
+	// policy, which AWS's automatic bucket policy needs; nil allows.
+	mayAttach func(b *bucket) bool
 }
 
 // partition is the flow log account's partition.
@@ -466,7 +469,7 @@ func (x *flowLogContext) checkDestination(d destination, rid string, o *destinat
 		if b == nil {
 			return &unsuccessful{rid, "400", fmt.Sprintf("LogDestination: %s does not exist.", d.bucket)}
 		}
-		if b.Owner == x.acct {
+		if b.Owner == x.acct && (x.mayAttach == nil || x.mayAttach(b)) {
 			x.e.autoAttachBucketPolicy(x.st, b, x.acct, x.reg.Name, d.prefix, o)
 		}
 	case "kinesis-data-firehose":
@@ -635,7 +638,7 @@ func createFlowLogs(c *call) (any, error) {
 		return nil, err
 	}
 	r.purgeGoneFlowLogs(c.now)
-	x := &flowLogContext{st: c.st, e: c.e, acct: c.key.Account, reg: r, now: c.now}
+	x := &flowLogContext{st: c.st, e: c.e, acct: c.key.Account, reg: r, now: c.now, mayAttach: c.mayAttachBucketPolicy}
 	ids, failed, err := x.create(in, "")
 	if err != nil {
 		return nil, err

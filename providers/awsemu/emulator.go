@@ -44,6 +44,12 @@ type Options struct {
 	AutoSavePath string
 	// Seed drives generated IDs when the world file sets none.
 	Seed int64
+	// EnforceIAM authorizes every request of a role session (credentials
+	// from AssumeRole) against the role's inline policies, as AWS does, and
+	// refuses what they do not allow with the service's AccessDenied error
+	// (authz.go). Other credentials keep full access. Off, every caller has
+	// full access in its own account, as in the sandbox.
+	EnforceIAM bool
 }
 
 // Emulator is an in-memory AWS: EC2, IAM, STS, CloudWatch Logs, S3,
@@ -314,6 +320,9 @@ func (e *Emulator) dispatch(c *call, act *action) (any, error) {
 	c.st = e.st
 	if c.st.Accounts[c.key.Account] == nil {
 		return nil, newError(http.StatusForbidden, "AccessDenied", "account %s no longer exists", c.key.Account)
+	}
+	if aerr := e.authorize(c); aerr != nil {
+		return nil, aerr
 	}
 	resp, err := act.fn(c)
 	if ae, ok := err.(*apiError); ok && ae == nil {

@@ -31,9 +31,13 @@ type Request struct {
 	Action string
 	// Resource is the ARN acted on; empty for trust policies.
 	Resource string
-	// Context holds the condition keys present in the request. Keys are
-	// matched case-insensitively, as IAM does.
+	// Context holds the single-valued condition keys present in the
+	// request. Keys are matched case-insensitively, as IAM does.
 	Context map[string]string
+	// Sets holds the multivalued condition keys present in the request,
+	// such as aws:TagKeys: the IAM user guide's "Single-valued vs.
+	// multivalued context keys". A key with no values is absent.
+	Sets map[string][]string
 }
 
 // Decision is the outcome of evaluating a policy.
@@ -159,7 +163,7 @@ func (s Statement) applies(r Request) bool {
 		return false
 	}
 	for _, c := range s.Conditions {
-		if !c.holds(r.Context) {
+		if !c.holdsFor(r.Context, r.Sets) {
 			return false
 		}
 	}
@@ -369,16 +373,24 @@ func ipMatch(p, v string) bool {
 	return err == nil && a == addr
 }
 
-// holds evaluates one condition against the request context, following the
-// IAM user guide: a key that is absent makes a condition false, except for
-// ...IfExists operators and negated operators (StringNotEquals, ArnNotLike,
-// ...), which are true, and ForAllValues, which is true for an empty set.
-func (c Condition) holds(ctx map[string]string) bool {
+// holds evaluates one condition against single-valued request keys.
+func (c Condition) holds(ctx map[string]string) bool { return c.holdsFor(ctx, nil) }
+
+// holdsFor evaluates one condition against the request's keys, following
+// the IAM user guide: a key that is absent makes a condition false, except
+// for ...IfExists operators and negated operators (StringNotEquals,
+// ArnNotLike, ...), which are true, and ForAllValues, which is true for an
+// empty set. For a multivalued key ForAllValues requires every request
+// value to pass, ForAnyValue at least one; an operator without a set
+// qualifier on a multivalued key is read as ForAnyValue (the guide advises
+// against that use without defining it). A value passes when it matches one
+// of the policy's values, or, for a negated operator, none of them.
+func (c Condition) holdsFor(ctx map[string]string, sets map[string][]string) bool {
 	op, err := parseOperator(c.Operator)
 	if err != nil {
 		return false // Validate refuses such documents; never allow on them.
 	}
-	value, present := lookup(ctx, c.Key)
+	values, present := lookupValues(ctx, sets, c.Key)
 	if op.base == "Null" {
 		want := len(c.Values) > 0 && strings.EqualFold(c.Values[0], "true")
 		return want == !present
@@ -386,17 +398,44 @@ func (c Condition) holds(ctx map[string]string) bool {
 	if !present {
 		return op.ifExists || op.negated || op.forAll
 	}
-	matched := false
-	for _, pv := range c.Values {
-		if op.compareFn(pv, value) {
-			matched = true
-			break
+	passes := func(v string) bool {
+		matched := false
+		for _, pv := range c.Values {
+			if op.compareFn(pv, v) {
+				matched = true
+				break
+			}
+		}
+		return matched != op.negated
+	}
+	if op.forAll {
+		for _, v := range values {
+			if !passes(v) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, v := range values {
+		if passes(v) {
+			return true
 		}
 	}
-	if op.negated {
-		return !matched
+	return false
+}
+
+// lookupValues returns a key's values: its single value from ctx, or its
+// set from sets; present is false when it has none.
+func lookupValues(ctx map[string]string, sets map[string][]string, key string) (values []string, present bool) {
+	if v, ok := lookup(ctx, key); ok {
+		return []string{v}, true
 	}
-	return matched
+	for k, vs := range sets {
+		if strings.EqualFold(k, key) && len(vs) > 0 {
+			return vs, true
+		}
+	}
+	return nil, false
 }
 
 func lookup(ctx map[string]string, key string) (string, bool) {

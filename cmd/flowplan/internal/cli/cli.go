@@ -98,6 +98,7 @@ func commands() []command {
 		{"completion", "completion bash|zsh|fish", "print a shell completion script", setupCompletion, false},
 		{"athena", "athena [-f SPEC] [--rule NAME] [--database DB] [--table-prefix P]", "print Athena tables for the spec's S3 flow logs (no AWS call)", setupAthena, false},
 		{"insights", "insights [-f SPEC] [--rule NAME]", "print CloudWatch Logs Insights queries for the spec's log groups (no AWS call)", setupInsights, false},
+		{"iam-policy", "iam-policy [-f SPEC] [--for plan|apply|drift|audit] [--format json|terraform] [--principal runner|caller]", "print the least-privilege IAM policy flowplan needs for the spec (no AWS call)", setupIAMPolicy, false},
 	}
 }
 
