@@ -283,6 +283,12 @@ var Operations = []Operation{
 
 	// Audit evidence (flowplan audit, issue 11): the newest record of each
 	// destination.
+	{Service: "ec2", Name: "DescribeVpcs", Principal: Runner, Phase: Evidence, Need: Always,
+		Grants: []Grant{g("ec2:DescribeVpcs", sidDescribeNetwork)}, Why: "--all-vpcs: every VPC, held to EC2.6"},
+	{Service: "ec2", Name: "DescribeNetworkInterfaces", Principal: Runner, Phase: Evidence, Need: Always,
+		Grants: []Grant{g("ec2:DescribeNetworkInterfaces", sidDescribeNetwork)}, Why: "attribute each interface's log stream to its VPC and subnet"},
+	{Service: "s3", Name: "GetBucketLocation", Principal: Runner, Phase: Evidence, Need: S3Destinations,
+		Grants: []Grant{g("s3:GetBucketLocation", sidReadBuckets)}, Why: "find the region of a destination bucket flowplan does not manage"},
 	{Service: "logs", Name: "DescribeLogStreams", Principal: Runner, Phase: Evidence, Need: CloudWatchLogs,
 		Grants: []Grant{g("logs:DescribeLogStreams", sidReadLogGroups)}, Why: "newest ingestion of a log group's streams"},
 	{Service: "s3", Name: "ListObjectsV2", Principal: Runner, Phase: Evidence, Need: S3Destinations,

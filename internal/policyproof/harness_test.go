@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"testing"
 	"text/template"
 
@@ -123,6 +124,9 @@ type step struct {
 	params params
 	before func(w *world) error
 	drift  bool
+	// audit runs `flowplan audit --evidence --all-vpcs`'s calls after
+	// apply, with the audit policy.
+	audit bool
 	// want are the actions the step's plan must have, so that it shows
 	// what it is for.
 	want []engine.Action
@@ -154,6 +158,7 @@ func scenario() []step {
 	add("replace", func(p *params) { p.SubnetTraffc = "REJECT" }, nil, false, engine.Replace)
 	add("prune", func(p *params) { p.Firehose, p.TGWTargets = false, "{tags: {none: none}}" }, nil, false, engine.Delete)
 	add("drift", nil, func(w *world) error { return w.deleteManagedFlowLog(staging, homeRegion) }, true, engine.Create)
+	steps = append(steps, step{name: "audit with evidence", params: p, audit: true})
 	return steps
 }
 
@@ -376,6 +381,55 @@ func (w *world) run(ctx context.Context, st step, mutate func(runnerpolicy.Mode,
 	})
 	if err != nil {
 		return fail("apply", err)
+	}
+	if !st.audit {
+		return nil
+	}
+	if err := install(runnerpolicy.Audit); err != nil {
+		return err
+	}
+	err = w.record(s, runnerpolicy.Audit, func() error { return w.audit(ctx, s) })
+	if err != nil {
+		return fail(string(runnerpolicy.Audit), err)
+	}
+	return nil
+}
+
+// audit makes the calls `flowplan audit --evidence --all-vpcs` makes:
+// discovery reading every VPC and interface, the caller's identity, and
+// each destination's newest records. An evidence read that AWS refuses
+// shows as an unavailable unit, not an error, so it is one here.
+func (w *world) audit(ctx context.Context, s *spec.Spec) error {
+	p, err := w.provider(ctx)
+	if err != nil {
+		return err
+	}
+	sv, err := engine.MakeSurvey(ctx, p, s, engine.Options{AlsoRead: []spec.TargetKind{spec.TargetVPC, spec.TargetNetworkInterface}})
+	if err != nil {
+		return err
+	}
+	if err := planErrors(sv.Plan); err != nil {
+		return err
+	}
+	a, err := engine.MakeAudit(s, sv, engine.AuditOptions{AllVPCs: true})
+	if err != nil {
+		return err
+	}
+	if _, _, _, err := p.CallerIdentity(ctx); err != nil {
+		return err
+	}
+	engine.CollectEvidence(ctx, p, a, sv.Current, engine.EvidenceOptions{MaxAge: time.Hour, Now: time.Now()})
+	read := 0
+	for _, u := range a.Units {
+		if e := u.Evidence; e != nil {
+			if e.Status == engine.EvidenceUnavailable && strings.Contains(e.Detail, "could not read") {
+				return errors.New(e.Detail)
+			}
+			read++
+		}
+	}
+	if read == 0 {
+		return errors.New("the audit read no evidence")
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ data "aws_iam_policy_document" "flowplan_central_archive_runner_audit" {
     effect    = "Allow"
     actions   = [
       "ec2:DescribeFlowLogs",
+      "ec2:DescribeNetworkInterfaces",
       "ec2:DescribeTransitGateways",
       "ec2:DescribeVpcs",
     ]
@@ -44,7 +45,10 @@ data "aws_iam_policy_document" "flowplan_central_archive_runner_audit" {
   statement {
     sid       = "ListDestinationBuckets"
     effect    = "Allow"
-    actions   = ["s3:ListBucket"]
+    actions   = [
+      "s3:GetBucketLocation",
+      "s3:ListBucket",
+    ]
     resources = ["arn:aws:s3:::example-org-flow-logs"]
   }
 }
