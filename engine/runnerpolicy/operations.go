@@ -84,6 +84,9 @@ const (
 	ManagedBuckets Need = "manage_bucket_policy"
 	// S3Destinations: a rule delivers to S3.
 	S3Destinations Need = "s3 rules"
+	// UnmanagedS3Destinations: a rule delivers to S3 in a bucket whose
+	// policy flowplan does not manage (so discovery has not located it).
+	UnmanagedS3Destinations Need = "s3 rules without manage_bucket_policy"
 	// WholeOrganization and OrganizationOUs: the organization block lists
 	// every account, or those under include_ous.
 	WholeOrganization Need = "organization without include_ous"
@@ -147,6 +150,7 @@ const (
 	sidLogDeliveries           = "LogDeliveries"
 	sidBucketPolicies          = "ManagedBucketPolicies"
 	sidReadBuckets             = "ListDestinationBuckets"
+	sidLocateBuckets           = "LocateDestinationBuckets"
 	sidAssumeRunner            = "AssumeRunnerRoles"
 	sidListOrganization        = "ListOrganizationAccounts"
 )
@@ -156,7 +160,7 @@ var statementOrder = []string{
 	sidDescribeNetwork, sidListRoles, sidReadRoles, sidCreateRoles, sidUpdateRoles, sidDeleteRoles, sidPassRoles,
 	sidDescribeLogGroups, sidReadLogGroups, sidWriteLogGroups,
 	sidCreateFlowLogs, sidCreateFlowLogsOnTargets, sidTagOnCreate, sidRetag, sidAdopt, sidDeleteFlowLogs, sidLogDeliveries,
-	sidBucketPolicies, sidReadBuckets,
+	sidBucketPolicies, sidReadBuckets, sidLocateBuckets,
 	sidAssumeRunner, sidListOrganization,
 }
 
@@ -287,8 +291,8 @@ var Operations = []Operation{
 		Grants: []Grant{g("ec2:DescribeVpcs", sidDescribeNetwork)}, Why: "--all-vpcs: every VPC, held to EC2.6"},
 	{Service: "ec2", Name: "DescribeNetworkInterfaces", Principal: Runner, Phase: Evidence, Need: Always,
 		Grants: []Grant{g("ec2:DescribeNetworkInterfaces", sidDescribeNetwork)}, Why: "attribute each interface's log stream to its VPC and subnet"},
-	{Service: "s3", Name: "GetBucketLocation", Principal: Runner, Phase: Evidence, Need: S3Destinations,
-		Grants: []Grant{g("s3:GetBucketLocation", sidReadBuckets)}, Why: "find the region of a destination bucket flowplan does not manage"},
+	{Service: "s3", Name: "GetBucketLocation", Principal: Runner, Phase: Evidence, Need: UnmanagedS3Destinations,
+		Grants: []Grant{g("s3:GetBucketLocation", sidLocateBuckets)}, Why: "find the region of a destination bucket flowplan does not manage (discovery located the others)"},
 	{Service: "logs", Name: "DescribeLogStreams", Principal: Runner, Phase: Evidence, Need: CloudWatchLogs,
 		Grants: []Grant{g("logs:DescribeLogStreams", sidReadLogGroups)}, Why: "newest ingestion of a log group's streams"},
 	{Service: "s3", Name: "ListObjectsV2", Principal: Runner, Phase: Evidence, Need: S3Destinations,

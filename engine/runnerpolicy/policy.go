@@ -292,6 +292,8 @@ func (f *facts) has(n Need) bool {
 		return len(f.managedBuckets) > 0
 	case S3Destinations:
 		return len(f.s3Buckets) > 0
+	case UnmanagedS3Destinations:
+		return len(f.unmanagedBuckets()) > 0
 	case Organization:
 		return f.s.Organization != nil
 	case WholeOrganization:
@@ -302,6 +304,27 @@ func (f *facts) has(n Need) bool {
 		return len(f.assumeRoles) > 0
 	}
 	return false
+}
+
+// unmanagedBuckets are the ARNs of destination buckets whose policy no
+// rule manages.
+func (f *facts) unmanagedBuckets() []string {
+	managed := map[string]bool{}
+	for _, b := range f.managedBuckets {
+		if _, name, _, ok := arn.ParseBucket(b); ok {
+			managed[name] = true
+		}
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, b := range f.s3Buckets {
+		partition, name, _, ok := arn.ParseBucket(b)
+		if ok && !managed[name] && !seen[name] {
+			seen[name] = true
+			out = append(out, arn.Bucket(partition, name))
+		}
+	}
+	return out
 }
 
 // flowLogResourceTypes are the Service Authorization Reference's EC2
@@ -414,6 +437,8 @@ func (f *facts) statement(sid string) Statement {
 			}
 		}
 		return Statement{Resources: res}
+	case sidLocateBuckets:
+		return Statement{Resources: f.unmanagedBuckets()}
 	case sidAssumeRunner:
 		return Statement{Resources: f.assumeRoles}
 	}

@@ -44,8 +44,8 @@ func (r removal) String() string {
 }
 
 // removals lists every statement and every action of the plan and apply
-// policies of the scenario's specs, for both principals. (The drift policy
-// is the plan policy; audit has no command to run yet.)
+// policies of the scenario's specs, and of the audit policy of the steps
+// that audit, for both principals. (The drift policy is the plan policy.)
 func removals(t *testing.T) []removal {
 	seen := map[removal]bool{}
 	var out []removal
@@ -54,7 +54,11 @@ func removals(t *testing.T) []removal {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range []runnerpolicy.Mode{runnerpolicy.Plan, runnerpolicy.Apply} {
+		modes := []runnerpolicy.Mode{runnerpolicy.Plan, runnerpolicy.Apply}
+		if st.audit {
+			modes = append(modes, runnerpolicy.Audit)
+		}
+		for _, m := range modes {
 			for _, pr := range []runnerpolicy.Principal{runnerpolicy.Runner, runnerpolicy.Caller} {
 				for _, stmt := range runnerpolicy.Generate(s, m, pr).Statements {
 					for _, a := range append([]string{""}, stmt.Actions...) {

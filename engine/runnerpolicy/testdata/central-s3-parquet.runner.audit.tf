@@ -45,10 +45,7 @@ data "aws_iam_policy_document" "flowplan_central_archive_runner_audit" {
   statement {
     sid       = "ListDestinationBuckets"
     effect    = "Allow"
-    actions   = [
-      "s3:GetBucketLocation",
-      "s3:ListBucket",
-    ]
+    actions   = ["s3:ListBucket"]
     resources = ["arn:aws:s3:::example-org-flow-logs"]
   }
 }
