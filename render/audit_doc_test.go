@@ -42,7 +42,7 @@ func docAudit(t *testing.T) (*engine.Audit, AuditHeader) {
 	w.AddTarget(other, "us-east-1", engine.Target{Kind: spec.TargetVPC, ID: "vpc-0b1", State: "available", Tags: map[string]string{"env": "prod"}})
 	s := &spec.Spec{
 		Name: "prod", File: "flowplan.yaml", SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Version: 1,
-		Accounts: []spec.Account{{ID: acct, Alias: "prod", Regions: []string{"us-east-1"}}, {ID: other, Regions: []string{"us-east-1"}}},
+		Accounts:      []spec.Account{{ID: acct, Alias: "prod", Regions: []string{"us-east-1"}}, {ID: other, Regions: []string{"us-east-1"}}},
 		DeliveryRoles: []spec.DeliveryRole{{Name: "flowplan-flow-logs", Path: "/"}},
 		Rules: []spec.Rule{
 			{Name: "prod-vpcs", Targets: spec.Targets{VPCs: &spec.Selector{Tags: map[string]string{"env": "prod"}}},
