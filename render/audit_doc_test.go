@@ -62,6 +62,16 @@ func docAudit(t *testing.T) (*engine.Audit, AuditHeader) {
 	if _, err := engine.Apply(ctx, p, plan, engine.Options{Parallelism: 1}); err != nil {
 		t.Fatal(err)
 	}
+	// IDs after the resource, whatever order the fake made them in.
+	byResource := map[string]*engine.Resource{}
+	for id, f := range w.FlowLogs {
+		delete(w.FlowLogs, id)
+		f.ID = "fl-0" + strings.SplitN(f.FlowLog.ResourceID, "-", 2)[1]
+		byResource[f.ID] = f
+	}
+	for id, f := range byResource {
+		w.FlowLogs[id] = f
+	}
 	created := docAuditTime.Add(-48 * time.Hour).Format(time.RFC3339)
 	for id, f := range w.FlowLogs {
 		f.FlowLog.Status = &engine.FlowLogStatus{FlowLogStatus: "ACTIVE", DeliverLogsStatus: "SUCCESS", CreationTime: created}
