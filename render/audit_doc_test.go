@@ -66,14 +66,14 @@ func docAudit(t *testing.T) (*engine.Audit, AuditHeader) {
 	byResource := map[string]*engine.Resource{}
 	for id, f := range w.FlowLogs {
 		delete(w.FlowLogs, id)
-		f.ID = map[string]string{"vpc-0a1": "fl-0a1", "vpc-0a2": "fl-0a2", "vpc-0a3": "fl-0a3", "vpc-0a4": "fl-0a4", "subnet-0a1": "fl-0c1"}[f.FlowLog.ResourceID]
+		f.ID = map[string]string{"vpc-0a1": "fl-0a1", "vpc-0a2": "fl-0a2", "vpc-0a3": "fl-0a3", "vpc-0a4": "fl-0a4", "subnet-0a1": "fl-0c1", "vpc-0b1": "fl-0b1"}[f.FlowLog.ResourceID]
 		byResource[f.ID] = f
 	}
 	for id, f := range byResource {
 		w.FlowLogs[id] = f
 	}
-	if len(w.FlowLogs) != 5 {
-		t.Fatalf("%d flow logs after apply, want 5", len(w.FlowLogs))
+	if len(w.FlowLogs) != 6 {
+		t.Fatalf("%d flow logs after apply, want 6", len(w.FlowLogs))
 	}
 	created := docAuditTime.Add(-48 * time.Hour).Format(time.RFC3339)
 	for id, f := range w.FlowLogs {
