@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/flowplan/flowplan/spec"
 	"github.com/flowplan/flowplan/spec/logformat"
@@ -14,7 +15,7 @@ import (
 // (discovery scopes or apply batches) run at once.
 const DefaultParallelism = 10
 
-// Options configure Discover and MakePlan.
+// Options configure Discover, MakePlan and Apply.
 type Options struct {
 	// Parallelism bounds concurrent provider calls; 0 means
 	// DefaultParallelism.
@@ -24,6 +25,9 @@ type Options struct {
 	// Targets limit a plan to addresses with these prefixes (--target). A
 	// change kept brings along the changes it depends on, as Terraform does.
 	Targets []string
+	// InterruptGrace bounds how long Apply lets provider calls already in
+	// flight run on once its context ends; 0 means DefaultInterruptGrace.
+	InterruptGrace time.Duration
 }
 
 func (o Options) parallelism() int {

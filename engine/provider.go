@@ -39,6 +39,12 @@ type Provider interface {
 	// batches API calls where AWS allows (CreateFlowLogs takes up to 1000
 	// resource IDs, 25 for transit gateway types). It never returns fewer
 	// outcomes than changes.
+	//
+	// ctx is not cancelled when the apply is interrupted: a batch that has
+	// started runs to completion (within Options.InterruptGrace), so that
+	// what it wrote is reported truthfully. Waits before a write, such as
+	// for IAM propagation, must instead end as soon as Interrupted(ctx) is
+	// closed, with an error wrapping ErrInterrupted.
 	Apply(ctx context.Context, b *Batch) []Outcome
 }
 
@@ -178,6 +184,11 @@ var (
 	// ErrNotFound means the resource is already gone; deletes treat it as
 	// success.
 	ErrNotFound = errors.New("engine: not found")
+	// ErrInterrupted means the provider stopped before it made a change,
+	// because the apply was interrupted (see Interrupted): it was waiting
+	// for IAM to propagate a role, say, and stopped waiting. Nothing was
+	// written for the change. The engine reports it as StatusInterrupted.
+	ErrInterrupted = errors.New("engine: apply interrupted")
 )
 
 // ScopeError is a failure confined to one account, account-region or bucket:

@@ -27,6 +27,10 @@ type Provider struct {
 	DiscoverRegionF  func(ctx context.Context, q engine.RegionQuery) (*engine.RegionState, error)
 	DiscoverBucketF  func(ctx context.Context, q engine.BucketQuery) (*engine.BucketState, error)
 	ApplyF           func(ctx context.Context, b *engine.Batch) []engine.Outcome
+	// BeforeApply, when set, runs at the start of every Apply call, before
+	// the batch is carried out (by ApplyF or the World); tests interrupt an
+	// apply with it at a chosen batch.
+	BeforeApply func(ctx context.Context, b *engine.Batch)
 
 	// DiscoverErrors fail discovery of a scope: "<account>" (DiscoverAccount),
 	// "<account>/<region>" (DiscoverRegion) or "<account>/s3/<bucket>".
@@ -270,6 +274,9 @@ func (p *Provider) Apply(ctx context.Context, b *engine.Batch) []engine.Outcome 
 	defer p.start(Call{Method: "Apply", Scope: b.Account.ID + "/" + b.Region, Kind: b.Kind, Op: b.Op, Addrs: addrs})()
 	if p.ApplyDelay > 0 {
 		time.Sleep(p.ApplyDelay)
+	}
+	if p.BeforeApply != nil {
+		p.BeforeApply(ctx, b)
 	}
 	if p.ApplyF != nil {
 		return p.ApplyF(ctx, b)
