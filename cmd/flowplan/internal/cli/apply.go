@@ -65,7 +65,7 @@ func (a *applyArgs) run(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	if !a.autoApprove {
-		if err := confirm(e); err != nil {
+		if err := confirm(ctx, e); err != nil {
 			return err
 		}
 	}
@@ -160,6 +160,17 @@ func (a *applyArgs) execute(ctx context.Context, e *env, b *backend, plan *engin
 			return rerr
 		}
 	}
+	var ie *engine.InterruptedError
+	if errors.As(err, &ie) {
+		// The result above lists each change and why it was not made.
+		next := "run the same command again to finish"
+		if planFile != "" {
+			// A saved plan is stale once part of it is applied.
+			next = "the saved plan is stale now: make a new plan (flowplan plan --out FILE) and apply it to finish"
+		}
+		fmt.Fprintf(e.Stderr, "interrupted%s: %d of %d changes applied; %s\n", interruptedBy(ctx), ie.Applied, ie.Total, next)
+		return &exitError{code: interruptCode(ctx)}
+	}
 	if err != nil {
 		if result != nil {
 			// Every failure is already listed with its address above.
@@ -170,14 +181,32 @@ func (a *applyArgs) execute(ctx context.Context, e *env, b *backend, plan *engin
 	return nil
 }
 
-// confirm asks on a terminal and refuses when stdin is not one.
-func confirm(e *env) error {
+// confirm asks on a terminal and refuses when stdin is not one. An
+// interrupt while it waits for the answer cancels the apply.
+func confirm(ctx context.Context, e *env) error {
 	if !e.stdinTTY {
 		return &exitError{code: ExitError, err: errors.New("apply needs confirmation, but stdin is not a terminal.\n" +
 			"Re-run with --auto-approve, or save a reviewed plan with 'flowplan plan --out FILE' and run 'flowplan apply FILE'.")}
 	}
 	fmt.Fprint(e.Stderr, "\nDo you want to apply these changes? Only 'yes' will be accepted: ")
-	line, err := bufio.NewReader(e.Stdin).ReadString('\n')
+	type answer struct {
+		line string
+		err  error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(e.Stdin).ReadString('\n')
+		got <- answer{line, err}
+	}()
+	var line string
+	var err error
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(e.Stderr)
+		return fmt.Errorf("apply cancelled: %w", context.Cause(ctx))
+	case a := <-got:
+		line, err = a.line, a.err
+	}
 	if err != nil && line == "" {
 		return &exitError{code: ExitError, err: errors.New("apply cancelled: no answer")}
 	}
