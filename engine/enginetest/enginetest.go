@@ -44,6 +44,12 @@ type Provider struct {
 	// ApplyDelay makes every Apply call last at least this long, so that
 	// tests can see calls overlap.
 	ApplyDelay time.Duration
+	// LeaseErrors fail the lease methods named (ListLeases, CreateLease,
+	// UpdateLease) with the error.
+	LeaseErrors map[string]error
+	// BeforeCreateLease, when set, runs at the start of every CreateLease;
+	// tests make another run's move there.
+	BeforeCreateLease func(q engine.LeaseQuery, l engine.Lease)
 
 	mu          sync.Mutex
 	calls       []Call
@@ -52,6 +58,8 @@ type Provider struct {
 	// tokens remembers flow log create batches by client token, as EC2
 	// does: the same token again returns the first answer and does nothing.
 	tokens map[string][]engine.Outcome
+	// leases are the apply leases, by leaseKey and generation.
+	leases map[string]map[int64]engine.Lease
 }
 
 var _ engine.Provider = (*Provider)(nil)
@@ -61,8 +69,8 @@ func New() *Provider { return &Provider{World: NewWorld()} }
 
 // Call is one recorded provider call.
 type Call struct {
-	// Method is Accounts, DiscoverAccount, DiscoverRegion, DiscoverBucket
-	// or Apply.
+	// Method is Accounts, DiscoverAccount, DiscoverRegion, DiscoverBucket,
+	// Apply, or a lease method (ListLeases, CreateLease, ...).
 	Method string
 	// Scope is the account, account-region or bucket scope.
 	Scope string
