@@ -146,6 +146,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"signal":              cmdSignal,
 	"signalexit":          cmdSignalExit,
 	"resultcheck":         cmdResultCheck,
+	"waitlock":            cmdWaitLock,
 	// Terraform, in script_terraform_test.go.
 	"terraform-env": cmdTerraformEnv,
 }

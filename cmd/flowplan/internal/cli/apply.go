@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/flowplan/flowplan/engine"
 	"github.com/flowplan/flowplan/render"
@@ -17,12 +18,14 @@ type applyArgs struct {
 	runFlags
 	planKey     planKeyFlag
 	autoApprove bool
+	lockTimeout time.Duration
 }
 
 func setupApply(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	a := &applyArgs{}
 	a.define(fs, "the changes")
 	fs.BoolVar(&a.autoApprove, "auto-approve", false, "apply without asking for confirmation")
+	fs.DurationVar(&a.lockTimeout, "lock-timeout", 0, "how long to wait while another apply of the spec holds its lock (`duration`, such as 10m; default: fail at once)")
 	a.planKey.define(fs)
 	return a.run
 }
@@ -47,12 +50,17 @@ func (a *applyArgs) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer b.close()
+	ctx, release, err := takeLock(ctx, e, b, s, a.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer release()
 	opts := b.engineOptions(a.targets)
 	b.startDiscovery()
 	plan, err := engine.MakePlan(ctx, b.provider, s, opts)
 	b.progressDone()
 	if err != nil {
-		return err
+		return lockLost(ctx, err)
 	}
 	color := e.useColor(e.Stdout, a.out.noColor)
 	if err := render.Plan(e.Stdout, plan, format, a.out.options(color, render.MarkerPlan, "")); err != nil {
@@ -119,12 +127,17 @@ func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format 
 		fmt.Fprintln(e.Stdout, "The saved plan has no changes. Nothing to apply.")
 		return nil
 	}
+	ctx, release, err := takeLock(ctx, e, b, s, a.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer release()
 	opts := b.engineOptions(nil)
 	b.startDiscovery()
 	ready, err := engine.PrepareSaved(ctx, b.provider, s, plan, opts)
 	b.progressDone()
 	if err != nil {
-		return &exitError{code: ExitError, err: err}
+		return &exitError{code: ExitError, err: lockLost(ctx, err)}
 	}
 	return a.execute(ctx, e, b, ready, format, e.useColor(e.Stdout, a.out.noColor), path)
 }
