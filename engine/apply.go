@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/go-multierror"
 )
@@ -32,8 +33,20 @@ import (
 // for a saved plan, whose file holds no external IDs. opts.Targets is not
 // used: filter a plan with FilterTargets (MakePlan does) before applying it.
 //
-// The error collects every failed change (go-multierror); the Result is
-// complete either way.
+// When ctx ends (the user pressed Ctrl-C, say), Apply is interrupted: no
+// further batch starts, and each change it did not start ends
+// StatusInterrupted. A batch already under way runs to completion with a
+// context detached from ctx's cancellation, so that a change AWS made is
+// never reported as failed; so do the remaining parts of a change already
+// under way (the delete half of a replacement), so that none is left half
+// made. Those calls get opts.InterruptGrace (DefaultInterruptGrace) after
+// ctx ends; a call still running then is cut, and its change ends
+// StatusInterrupted with its outcome unknown. Providers end waits that
+// precede a write at once (see Interrupted).
+//
+// The error collects every failed change (go-multierror); an interrupted
+// apply returns an *InterruptedError holding them. The Result is complete
+// either way.
 func Apply(ctx context.Context, p Provider, plan *Plan, opts Options) (*Result, error) {
 	if plan == nil {
 		return nil, errors.New("apply: no plan")
@@ -46,7 +59,64 @@ func Apply(ctx context.Context, p Provider, plan *Plan, opts Options) (*Result, 
 	}
 	e := newExecutor(p, plan, opts)
 	e.run(ctx)
-	return e.result()
+	return e.result(ctx)
+}
+
+// DefaultInterruptGrace is how long, once an apply is interrupted, the
+// provider calls already in flight may run on: longer than one call takes
+// while the SDK retries it through throttling (ten attempts, backoff up to
+// 20 s) and than the read-back of new flow logs (up to two minutes, as
+// EC2's guide recommends), the longest steps of a batch. A call still
+// running after it is cut. A second signal kills flowplan at once anyway
+// (cmd/flowplan).
+const DefaultInterruptGrace = 2 * time.Minute
+
+// interruptKey carries, in the context of provider calls during Apply, the
+// channel closed when the apply is interrupted.
+type interruptKey struct{}
+
+// Interrupted returns a channel that is closed once the apply a provider
+// call belongs to is interrupted; nil (never closed) outside Apply.
+// Provider.Apply gets a context that is not cancelled by the interrupt, so
+// that a write in flight completes; a wait before a write (for IAM
+// propagation, say) should select on this channel too, and on it end with
+// an error wrapping ErrInterrupted.
+func Interrupted(ctx context.Context) <-chan struct{} {
+	ch, _ := ctx.Value(interruptKey{}).(<-chan struct{})
+	return ch
+}
+
+// InterruptedError is Apply's error when it was interrupted and some
+// changes were not made (StatusInterrupted).
+type InterruptedError struct {
+	// Applied is how many changes were applied, of Total (no-ops left out).
+	Applied, Total int
+	// Interrupted is how many ended StatusInterrupted.
+	Interrupted int
+	// Cause is why: context.Cause of Apply's context.
+	Cause error
+	// Failed collects the changes that failed, as Apply's error does when
+	// it is not interrupted; nil when none did.
+	Failed error
+}
+
+func (e *InterruptedError) Error() string {
+	s := fmt.Sprintf("apply interrupted (%s): %d of %d changes applied, %d not made", interruptCause(e.Cause), e.Applied, e.Total, e.Interrupted)
+	if e.Failed != nil {
+		s += "; " + e.Failed.Error()
+	}
+	return s
+}
+
+// Unwrap returns the cause and the failures.
+func (e *InterruptedError) Unwrap() []error { return []error{e.Cause, e.Failed} }
+
+// interruptCause says why an apply was interrupted, for messages.
+func interruptCause(cause error) string {
+	if cause == nil || errors.Is(cause, context.Canceled) && cause.Error() == context.Canceled.Error() {
+		return "cancelled"
+	}
+	return cause.Error()
 }
 
 // ScopeErrorsError refuses a plan that has scope errors. A plan made while
@@ -110,6 +180,9 @@ type run struct {
 	err    error
 	detail string
 	res    *Resource
+	// started is set once a provider call with the change began: an
+	// interrupt no longer stops its remaining parts.
+	started bool
 }
 
 type executor struct {
@@ -118,6 +191,10 @@ type executor struct {
 	rep      Reporter
 	accounts map[string]Account
 	sem      chan struct{}
+	grace    time.Duration
+	// calls is the context of provider calls: not cancelled by an
+	// interrupt, but InterruptGrace after it (see run).
+	calls context.Context
 
 	mu      sync.Mutex
 	runs    map[Addr]*run
@@ -125,8 +202,12 @@ type executor struct {
 }
 
 func newExecutor(p Provider, plan *Plan, opts Options) *executor {
+	grace := opts.InterruptGrace
+	if grace <= 0 {
+		grace = DefaultInterruptGrace
+	}
 	e := &executor{p: p, plan: plan, rep: opts.Reporter, accounts: map[string]Account{},
-		sem: make(chan struct{}, opts.parallelism()), runs: map[Addr]*run{}}
+		sem: make(chan struct{}, opts.parallelism()), runs: map[Addr]*run{}, grace: grace}
 	for _, a := range plan.Accounts {
 		e.accounts[a.ID] = a
 	}
@@ -259,7 +340,34 @@ func (e *executor) dependentPart(c *Change, first, last map[Addr]*batch) *batch 
 	return first[c.Addr]
 }
 
+// errGraceOver cuts the provider calls still in flight when the grace
+// period after an interrupt ends.
+var errGraceOver = errors.New("the grace period after the interrupt ended")
+
 func (e *executor) run(ctx context.Context) {
+	// Provider calls run on a context that keeps ctx's values but not its
+	// cancellation; it ends e.grace after ctx does, or when apply returns.
+	calls, cut := context.WithCancelCause(context.WithoutCancel(ctx))
+	e.calls = context.WithValue(calls, interruptKey{}, ctx.Done())
+	finished := make(chan struct{})
+	defer func() {
+		close(finished)
+		cut(nil)
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-finished:
+			return
+		}
+		t := time.NewTimer(e.grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cut(errGraceOver)
+		case <-finished:
+		}
+	}()
 	var wg sync.WaitGroup
 	for _, b := range e.batches {
 		wg.Add(1)
@@ -281,8 +389,30 @@ func (e *executor) report(typ EventType, scope, msg string) {
 	}
 }
 
+// start takes a parallelism slot for the batch's first call and returns
+// the changes that go ahead (see ready); it holds no slot when none does.
+// Once ctx has ended, a batch waiting for a slot does not start, but the
+// changes of it already under way still go ahead.
+func (e *executor) start(ctx context.Context, b *batch) []*Change {
+	select {
+	case e.sem <- struct{}{}:
+	case <-ctx.Done():
+		todo := e.ready(ctx, b)
+		if len(todo) > 0 {
+			e.sem <- struct{}{}
+		}
+		return todo
+	}
+	todo := e.ready(ctx, b)
+	if len(todo) == 0 {
+		<-e.sem
+	}
+	return todo
+}
+
 // ready returns the batch's changes that can go ahead, marking the others
-// skipped (a dependency failed) or failed (the context ended).
+// skipped (a dependency failed) or interrupted (a dependency was not made,
+// or ctx ended before the change started).
 func (e *executor) ready(ctx context.Context, b *batch) []*Change {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -292,47 +422,103 @@ func (e *executor) ready(ctx context.Context, b *batch) []*Change {
 		if r.status != "" {
 			continue
 		}
-		if why := e.blockedLocked(c); why != "" {
-			r.status, r.err = StatusSkipped, errors.New(why)
+		if status, why := e.blockedLocked(c); why != "" {
+			r.status, r.err = status, errors.New(why)
+			if status == StatusInterrupted {
+				r.err = changeError(c, fmt.Errorf("not attempted: %s%s", why, e.halfDone(c, b)))
+			}
 			continue
 		}
-		if err := ctx.Err(); err != nil {
-			r.status, r.err = StatusFailed, changeErrorf(c, "not attempted: %w", err)
+		if ctx.Err() != nil && !r.started {
+			r.status, r.err = StatusInterrupted, changeErrorf(c, "not attempted: the apply was interrupted (%s)", interruptCause(context.Cause(ctx)))
 			continue
 		}
+		r.started = true
 		out = append(out, c)
 	}
 	return out
 }
 
-func (e *executor) blockedLocked(c *Change) string {
+// blockedLocked says why c cannot go ahead: a dependency failed or was
+// skipped (StatusSkipped), or was not made (StatusInterrupted).
+func (e *executor) blockedLocked(c *Change) (ChangeStatus, string) {
 	for _, d := range c.DependsOn {
-		if r := e.runs[d]; r != nil && (r.status == StatusFailed || r.status == StatusSkipped) {
-			return fmt.Sprintf("depends on %s, which %s", d, r.status)
+		r := e.runs[d]
+		switch {
+		case r == nil:
+		case r.status == StatusFailed || r.status == StatusSkipped:
+			return StatusSkipped, fmt.Sprintf("depends on %s, which %s", d, r.status)
+		case r.status == StatusInterrupted:
+			return StatusInterrupted, fmt.Sprintf("depends on %s, which the interrupted apply did not make", d)
 		}
 	}
-	return ""
+	return "", ""
+}
+
+// halfDone says what of c is done already when it stops at batch b's
+// part: the first part of a replacement whose second part b is.
+func (e *executor) halfDone(c *Change, b *batch) string {
+	parts := partsOf(c)
+	if c.Action != Replace || len(parts) < 2 || b.part != parts[1] {
+		return ""
+	}
+	switch {
+	case c.Addr.Kind == KindFlowLog && parts[0].op == OpDelete:
+		return fmt.Sprintf("; the old flow log %s was deleted first, as planned, so %s has no flow log for this rule until the next apply", c.Before.ID, c.After.FlowLog.ResourceID)
+	case c.Addr.Kind == KindFlowLog:
+		return fmt.Sprintf("; the new flow log %s was created, and the old one %s is still there until the next apply", e.newIDLocked(c), c.Before.ID)
+	default:
+		return fmt.Sprintf("; the old %s was deleted first, as planned, and is missing until the next apply", KindWords(c.Addr.Kind))
+	}
+}
+
+// interrupted records c as interrupted when its outcome o at batch b says
+// so, and reports whether it did: the provider stopped before making it
+// (ErrInterrupted), or the call failed after the grace period cut it, when
+// its failure says nothing of what AWS did.
+func (e *executor) interrupted(c *Change, b *batch, o Outcome) bool {
+	var why string
+	switch {
+	case o.Err == nil:
+		return false
+	case errors.Is(o.Err, ErrInterrupted):
+		why = fmt.Sprintf("stopped before it was made, because the apply was interrupted: %v", o.Err)
+	case e.calls.Err() != nil:
+		why = fmt.Sprintf("its call was still running when %s (%s), so whether AWS made it is unknown until the next plan: %v",
+			errGraceOver, e.grace, o.Err)
+	default:
+		return false
+	}
+	e.mu.Lock()
+	why += e.halfDone(c, b)
+	e.mu.Unlock()
+	e.finish(c, StatusInterrupted, changeError(c, errors.New(why)), "", nil)
+	return true
 }
 
 // call runs one provider batch within the parallelism bound and pairs each
-// change with its outcome.
-func (e *executor) call(ctx context.Context, account, region string, kind Kind, op Op, changes []*Change) map[*Change]Outcome {
-	return e.callSeeded(ctx, e.plan.ID, account, region, kind, op, changes)
+// change with its outcome. It is a follow-up call of a batch under way, so
+// it runs even after an interrupt.
+func (e *executor) call(account, region string, kind Kind, op Op, changes []*Change) map[*Change]Outcome {
+	return e.callSeeded(e.plan.ID, account, region, kind, op, changes, false)
 }
 
 // callSeeded is call with an explicit client token seed. A second create of
 // the same flow logs in one apply (the duplicate fallback) needs a seed of
 // its own: with the first one EC2 would replay its first answer, the
-// refusal, and create nothing.
-func (e *executor) callSeeded(ctx context.Context, seed, account, region string, kind Kind, op Op, changes []*Change) map[*Change]Outcome {
+// refusal, and create nothing. held says the caller holds a parallelism
+// slot already (start took it); the call gives it back.
+func (e *executor) callSeeded(seed, account, region string, kind Kind, op Op, changes []*Change, held bool) map[*Change]Outcome {
 	acct, ok := e.accounts[account]
 	if !ok {
 		acct = Account{ID: account}
 	}
 	b := &Batch{Account: acct, Region: region, Kind: kind, Op: op, Changes: changes, Spec: e.plan.Spec.Name, ClientTokenSeed: seed}
-	e.sem <- struct{}{}
+	if !held {
+		e.sem <- struct{}{}
+	}
 	e.report(EventScopeStarted, account+"/"+region, fmt.Sprintf("%s %s ×%d", op, kind, len(changes)))
-	outcomes := e.p.Apply(ctx, b)
+	outcomes := e.p.Apply(e.calls, b)
 	e.report(EventScopeDone, account+"/"+region, fmt.Sprintf("%s %s ×%d", op, kind, len(changes)))
 	<-e.sem
 	out := make(map[*Change]Outcome, len(changes))
@@ -354,14 +540,17 @@ func (e *executor) callSeeded(ctx context.Context, seed, account, region string,
 }
 
 func (e *executor) runBatch(ctx context.Context, b *batch) {
-	todo := e.ready(ctx, b)
+	todo := e.start(ctx, b)
 	if len(todo) == 0 {
 		return
 	}
-	outcomes := e.call(ctx, b.account, b.region, b.kind, b.part.op, todo)
+	outcomes := e.callSeeded(e.plan.ID, b.account, b.region, b.kind, b.part.op, todo, true)
 	var duplicates, failedNew []*Change
 	for _, c := range todo {
 		o := outcomes[c]
+		if e.interrupted(c, b, o) {
+			continue
+		}
 		switch {
 		case c.Action == Replace && c.Addr.Kind == KindFlowLog && c.Order == DeleteBeforeCreate && b.part.op == OpCreate:
 			e.recreated(c, o)
@@ -385,10 +574,10 @@ func (e *executor) runBatch(ctx context.Context, b *batch) {
 		}
 	}
 	if len(failedNew) > 0 {
-		e.undoFailedDelivery(ctx, b, failedNew)
+		e.undoFailedDelivery(b, failedNew)
 	}
 	if len(duplicates) > 0 {
-		e.fallBack(ctx, b, duplicates)
+		e.fallBack(b, duplicates)
 	}
 }
 
@@ -462,12 +651,12 @@ func (e *executor) recreated(c *Change, o Outcome) {
 // undoFailedDelivery handles replacements whose new flow log reports
 // DeliverLogsStatus FAILED: the old flow log is kept, the new one deleted,
 // and the change fails.
-func (e *executor) undoFailedDelivery(ctx context.Context, b *batch, changes []*Change) {
+func (e *executor) undoFailedDelivery(b *batch, changes []*Change) {
 	undo := make([]*Change, len(changes))
 	for i, c := range changes {
 		undo[i] = &Change{Addr: c.Addr, Action: Delete, Before: e.resource(c), Reason: "undo a replacement whose delivery failed"}
 	}
-	outcomes := e.call(ctx, b.account, b.region, b.kind, OpDelete, undo)
+	outcomes := e.call(b.account, b.region, b.kind, OpDelete, undo)
 	for i, c := range changes {
 		st := undo[i].Before.FlowLog.Status
 		msg := fmt.Sprintf("the new flow log %s reports DeliverLogsStatus FAILED (%s); kept the old flow log %s",
@@ -483,11 +672,14 @@ func (e *executor) undoFailedDelivery(ctx context.Context, b *batch, changes []*
 
 // fallBack handles replacements AWS refused as duplicates: delete the old
 // flow log, then create the new one.
-func (e *executor) fallBack(ctx context.Context, b *batch, changes []*Change) {
-	outcomes := e.call(ctx, b.account, b.region, b.kind, OpDelete, changes)
+func (e *executor) fallBack(b *batch, changes []*Change) {
+	outcomes := e.call(b.account, b.region, b.kind, OpDelete, changes)
 	var retry []*Change
 	for _, c := range changes {
 		if err := outcomes[c].Err; err != nil && !errors.Is(err, ErrNotFound) {
+			if e.interrupted(c, b, outcomes[c]) {
+				continue
+			}
 			e.finish(c, StatusFailed, changeErrorf(c, "AWS refused the new flow log as a duplicate, and deleting the old one %s first failed: %w",
 				c.Before.ID, err), "", nil)
 			continue
@@ -497,9 +689,12 @@ func (e *executor) fallBack(ctx context.Context, b *batch, changes []*Change) {
 	if len(retry) == 0 {
 		return
 	}
-	outcomes = e.callSeeded(ctx, e.plan.ID+"/fallback", b.account, b.region, b.kind, OpCreate, retry)
+	outcomes = e.callSeeded(e.plan.ID+"/fallback", b.account, b.region, b.kind, OpCreate, retry, false)
 	for _, c := range retry {
 		o := outcomes[c]
+		if o.Err != nil && e.interrupted(c, b, o) {
+			continue
+		}
 		if o.Err != nil {
 			e.finish(c, StatusFailed, changeErrorf(c, "AWS refused the new flow log as a duplicate, so the old one %s was deleted first, but creating the new one then failed; %s has no flow log for this rule until the next apply: %w",
 				c.Before.ID, c.After.FlowLog.ResourceID, o.Err), "", nil)
@@ -526,7 +721,13 @@ func (e *executor) resource(c *Change) *Resource {
 }
 
 func (e *executor) newID(c *Change) string {
-	if r := e.resource(c); r != nil {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.newIDLocked(c)
+}
+
+func (e *executor) newIDLocked(c *Change) string {
+	if r := e.runs[c.Addr].res; r != nil && r.ID != "" {
 		return r.ID
 	}
 	return "(unknown id)"
@@ -552,12 +753,12 @@ func (e *executor) finish(c *Change, status ChangeStatus, err error, detail stri
 	e.report(EventChangeDone, c.Addr.Scope(), c.Addr.String()+": "+msg)
 }
 
-func (e *executor) result() (*Result, error) {
+func (e *executor) result(ctx context.Context) (*Result, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	res := &Result{}
 	var errs *multierror.Error
-	skipped := 0
+	skipped, applied, interrupted := 0, 0, 0
 	addrs := make([]Addr, 0, len(e.runs))
 	for a := range e.runs {
 		addrs = append(addrs, a)
@@ -579,13 +780,32 @@ func (e *executor) result() (*Result, error) {
 			errs = multierror.Append(errs, r.err)
 		case StatusSkipped:
 			skipped++
+		case StatusApplied:
+			applied++
+		case StatusInterrupted:
+			interrupted++
 		}
 		res.Changes = append(res.Changes, cr)
+	}
+	if interrupted > 0 {
+		ie := &InterruptedError{Applied: applied, Total: len(addrs), Interrupted: interrupted, Cause: context.Cause(ctx)}
+		if errs != nil {
+			errs.ErrorFormat = failureFormat(skipped)
+			ie.Failed = errs
+		}
+		return res, ie
 	}
 	if errs == nil {
 		return res, nil
 	}
-	errs.ErrorFormat = func(list []error) string {
+	errs.ErrorFormat = failureFormat(skipped)
+	return res, errs
+}
+
+// failureFormat lists failed changes, one a line, under a head that counts
+// them and the changes skipped because of them.
+func failureFormat(skipped int) multierror.ErrorFormatFunc {
+	return func(list []error) string {
 		lines := make([]string, len(list))
 		for i, err := range list {
 			lines[i] = "\t* " + err.Error()
@@ -596,5 +816,4 @@ func (e *executor) result() (*Result, error) {
 		}
 		return head + ":\n" + strings.Join(lines, "\n")
 	}
-	return res, errs
 }

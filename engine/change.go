@@ -97,7 +97,7 @@ type SpecRef struct {
 
 // PlanFormatVersion is the version of the saved-plan and JSON output format.
 // Bump the major part on incompatible changes.
-const PlanFormatVersion = "1.1"
+const PlanFormatVersion = "1.2"
 
 // Plan is the result of diffing current against desired state. Every output
 // format renders from it, and `plan --out` saves it as JSON.
@@ -153,6 +153,13 @@ const (
 	StatusFailed  ChangeStatus = "failed"
 	// StatusSkipped means a change it depends on failed.
 	StatusSkipped ChangeStatus = "skipped"
+	// StatusInterrupted means the apply was interrupted (its context
+	// ended) before the change was made: it was not attempted, or the
+	// provider stopped before AWS made it (ErrInterrupted), or its call was
+	// still running when the grace period ended, so that whether AWS made
+	// it is unknown until the next plan. Either way, running apply again
+	// finishes it. Error says which.
+	StatusInterrupted ChangeStatus = "interrupted"
 )
 
 // ChangeResult is the outcome of one change.
@@ -162,7 +169,8 @@ type ChangeResult struct {
 	Status ChangeStatus `json:"status"`
 	// Order is the change's Order, for replacements.
 	Order ReplaceOrder `json:"replace_order,omitempty"`
-	// Error is the wrapped error message for failed and skipped changes.
+	// Error is the wrapped error message for failed, skipped and interrupted
+	// changes.
 	Error string `json:"error,omitempty"`
 	// Detail is display-only extra information, such as the delete-then-
 	// create fallback of a replacement.

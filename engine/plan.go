@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/flowplan/flowplan/spec"
 	"github.com/flowplan/flowplan/spec/logformat"
@@ -15,7 +16,7 @@ import (
 // (discovery scopes or apply batches) run at once.
 const DefaultParallelism = 10
 
-// Options configure Discover and MakePlan.
+// Options configure Discover, MakePlan and Apply.
 type Options struct {
 	// Parallelism bounds concurrent provider calls; 0 means
 	// DefaultParallelism.
@@ -29,6 +30,9 @@ type Options struct {
 	// those the rules select: audit reads every VPC for --all-vpcs, and
 	// every network interface to attribute log streams for --evidence.
 	AlsoRead []spec.TargetKind
+	// InterruptGrace bounds how long Apply lets provider calls already in
+	// flight run on once its context ends; 0 means DefaultInterruptGrace.
+	InterruptGrace time.Duration
 }
 
 func (o Options) parallelism() int {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/flowplan/flowplan/spec"
 )
@@ -39,7 +40,69 @@ type Provider interface {
 	// batches API calls where AWS allows (CreateFlowLogs takes up to 1000
 	// resource IDs, 25 for transit gateway types). It never returns fewer
 	// outcomes than changes.
+	//
+	// ctx is not cancelled when the apply is interrupted: a batch that has
+	// started runs to completion (within Options.InterruptGrace), so that
+	// what it wrote is reported truthfully. Waits before a write, such as
+	// for IAM propagation, must instead end as soon as Interrupted(ctx) is
+	// closed, with an error wrapping ErrInterrupted.
 	Apply(ctx context.Context, b *Batch) []Outcome
+
+	// The apply lock (engine/lock.go) is a lease in AWS, one record per
+	// generation, built on a create that AWS makes atomic. Plan and drift
+	// never call these.
+
+	// ListLeases returns the spec's apply leases where q says, sorted by
+	// generation; none is no error. A lease whose record cannot be read
+	// whole (a tag missing or malformed) is returned with what could be
+	// read: it still holds its generation, and a zero Expires makes it
+	// count as expired.
+	ListLeases(ctx context.Context, q LeaseQuery) ([]Lease, error)
+
+	// CreateLease creates lease l where q says if no lease of its
+	// generation exists there, atomically, and returns an error wrapping
+	// ErrAlreadyExists if one does.
+	CreateLease(ctx context.Context, q LeaseQuery, l Lease) error
+
+	// UpdateLease writes l's Expires and Released to the lease of its
+	// generation; an error wrapping ErrNotFound if it is gone.
+	UpdateLease(ctx context.Context, q LeaseQuery, l Lease) error
+
+	// DeleteLease deletes the lease of generation gen, and nothing that is
+	// not a lease of q.Spec; an error wrapping ErrNotFound if it is gone.
+	DeleteLease(ctx context.Context, q LeaseQuery, gen int64) error
+}
+
+// LeaseQuery says where a spec's apply leases live (LockScope).
+type LeaseQuery struct {
+	// Account holds the leases, reached like any account of the spec. An
+	// empty ID means the account of the current credentials, used as they
+	// are.
+	Account Account
+	// Region is the region the leases live in.
+	Region string
+	// Spec is the spec's name.
+	Spec string
+}
+
+// Lease is one generation of a spec's apply lease. The run that created
+// it holds the lock until it is released or expires.
+type Lease struct {
+	// Generation numbers the leases of a spec, from 1; a run takes the lock
+	// by creating the generation after the newest one.
+	Generation int64
+	// Holder names the run: "alice@ci-runner-7 pid 4242".
+	Holder string
+	// Started is when the run took the lock.
+	Started time.Time
+	// Expires is when the lease ends unless renewed.
+	Expires time.Time
+	// Released is set when the run gave the lock back.
+	Released bool
+	// Account and Location say where the lease is, for messages; providers
+	// fill them in (Location: "log group /flowplan/locks/prod/0000000003 in
+	// us-east-1").
+	Account, Location string
 }
 
 // AccountQuery says what to read in one account's global scope.
@@ -178,6 +241,11 @@ var (
 	// ErrNotFound means the resource is already gone; deletes treat it as
 	// success.
 	ErrNotFound = errors.New("engine: not found")
+	// ErrInterrupted means the provider stopped before it made a change,
+	// because the apply was interrupted (see Interrupted): it was waiting
+	// for IAM to propagate a role, say, and stopped waiting. Nothing was
+	// written for the change. The engine reports it as StatusInterrupted.
+	ErrInterrupted = errors.New("engine: apply interrupted")
 )
 
 // ScopeError is a failure confined to one account, account-region or bucket:

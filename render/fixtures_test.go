@@ -354,6 +354,21 @@ func fullResult() *engine.Result {
 	}}
 }
 
+// interruptedResult is the outcome of applying fullPlan when the apply was
+// interrupted: what was in flight was applied, the rest not made.
+func interruptedResult() *engine.Result {
+	const a1 = "111111111111"
+	created := cwFlowLog(a1, "us-east-1", "prod-vpcs", "vpc-0aaa", "fl-0new0000000000aaa", "ALL")
+	return &engine.Result{Changes: []engine.ChangeResult{
+		{Addr: created.Addr, Action: engine.Create, Status: engine.StatusApplied, Resource: created},
+		{Addr: addr(a1, engine.GlobalRegion, engine.KindRole, "flowplan-flow-logs"), Action: engine.Update, Status: engine.StatusApplied},
+		{Addr: addr(a1, "us-east-1", engine.KindFlowLog, "prod-vpcs/vpc-0ccc"), Action: engine.Adopt, Status: engine.StatusInterrupted,
+			Error: "adopt flow log 111111111111/us-east-1/flow_log/prod-vpcs/vpc-0ccc: not attempted: the apply was interrupted (interrupted by SIGINT)"},
+		{Addr: addr(a1, "eu-west-1", engine.KindLogGroup, "/vpc-flow-logs/111111111111/eu-west-1"), Action: engine.Create, Status: engine.StatusInterrupted,
+			Error: "create log group 111111111111/eu-west-1/log_group//vpc-flow-logs/111111111111/eu-west-1: not attempted: the apply was interrupted (interrupted by SIGINT)"},
+	}}
+}
+
 // examplePlan is the example in docs/plan-json.md.
 func examplePlan() *engine.Plan {
 	const a = "111111111111"

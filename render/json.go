@@ -38,6 +38,9 @@ type ResultSummary struct {
 	Applied int `json:"applied"`
 	Failed  int `json:"failed"`
 	Skipped int `json:"skipped"`
+	// Interrupted counts the changes an interrupted apply did not make
+	// (format 1.2).
+	Interrupted int `json:"interrupted"`
 }
 
 // jsonHandler writes one indented JSON document.
@@ -87,7 +90,8 @@ func (h *jsonHandler) result(r *engine.Result, p *engine.Plan) {
 		doc.PlanID = p.ID
 	}
 	n := resultCounts(r)
-	doc.Summary = ResultSummary{Applied: n[engine.StatusApplied], Failed: n[engine.StatusFailed], Skipped: n[engine.StatusSkipped]}
+	doc.Summary = ResultSummary{Applied: n[engine.StatusApplied], Failed: n[engine.StatusFailed], Skipped: n[engine.StatusSkipped],
+		Interrupted: n[engine.StatusInterrupted]}
 	h.encode(doc)
 }
 

@@ -387,14 +387,14 @@ func (h *markdownHandler) result(r *engine.Result, p *engine.Plan) {
 	scope := ""
 	type key struct{ account, region string }
 	var order []key
-	rows := map[key]*[3]int{}
+	rows := map[key]*[4]int{}
 	for _, cr := range sortedResults(r.Changes) {
 		if cr.Action == engine.NoOp {
 			continue
 		}
 		k := key{cr.Addr.Account, cr.Addr.Region}
 		if rows[k] == nil {
-			rows[k] = &[3]int{}
+			rows[k] = &[4]int{}
 			order = append(order, k)
 		}
 		switch cr.Status {
@@ -404,6 +404,8 @@ func (h *markdownHandler) result(r *engine.Result, p *engine.Plan) {
 			rows[k][1]++
 		case engine.StatusSkipped:
 			rows[k][2]++
+		case engine.StatusInterrupted:
+			rows[k][3]++
 		}
 		var b strings.Builder
 		if sc := k.account + "/" + k.region; sc != scope {
@@ -413,34 +415,46 @@ func (h *markdownHandler) result(r *engine.Result, p *engine.Plan) {
 		b.WriteString(resultItem(cr))
 		s.items = append(s.items, b.String())
 	}
-	head := "| account | region | applied | failed | skipped |\n|---|---|--:|--:|--:|\n"
-	cells := make([]string, len(order))
-	quiet := make([]bool, len(order))
-	var total [3]int
-	for i, k := range order {
-		n := rows[k]
-		cells[i] = resultRow(accountLabel(k.account, aliases, true), mdCode(k.region, true), *n)
-		quiet[i] = n[1] == 0 && n[2] == 0
+	var total [4]int
+	for _, k := range order {
 		for j := range total {
-			total[j] += n[j]
+			total[j] += rows[k][j]
 		}
 	}
+	// The interrupted column is there only when an interrupt left changes
+	// undone.
+	interrupted := total[3] > 0
+	head := "| account | region | applied | failed | skipped |\n|---|---|--:|--:|--:|\n"
+	if interrupted {
+		head = "| account | region | applied | failed | skipped | interrupted |\n|---|---|--:|--:|--:|--:|\n"
+	}
+	cells := make([]string, len(order))
+	quiet := make([]bool, len(order))
+	for i, k := range order {
+		n := rows[k]
+		cells[i] = resultRow(accountLabel(k.account, aliases, true), mdCode(k.region, true), *n, interrupted)
+		quiet[i] = n[1] == 0 && n[2] == 0 && n[3] == 0
+	}
 	fold := func(idx []int) string {
-		var n [3]int
+		var n [4]int
 		for _, i := range idx {
 			for j := range n {
 				n[j] += rows[order[i]][j]
 			}
 		}
-		return resultRow(moreRows(len(idx)), "", n)
+		return resultRow(moreRows(len(idx)), "", n, interrupted)
 	}
-	table := fitTable(head, cells, quiet, fold, resultRow("**total**", "", total), h.opts.markdownLimit()/2)
+	table := fitTable(head, cells, quiet, fold, resultRow("**total**", "", total, interrupted), h.opts.markdownLimit()/2)
 	summary := "\n### Summary\n\n" + table + "\n**" + mdText(resultSummary(r)) + "**\n"
 	h.layout(header, []*section{s}, []*section{s}, summary, h.seeAllResult())
 }
 
-// resultRow is one row of the apply summary table.
-func resultRow(account, region string, n [3]int) string {
+// resultRow is one row of the apply summary table: applied, failed,
+// skipped, and with interrupted, the interrupted count.
+func resultRow(account, region string, n [4]int, interrupted bool) string {
+	if interrupted {
+		return fmt.Sprintf("| %s | %s | %d | %d | %d | %d |\n", account, region, n[0], n[1], n[2], n[3])
+	}
 	return fmt.Sprintf("| %s | %s | %d | %d | %d |\n", account, region, n[0], n[1], n[2])
 }
 

@@ -93,6 +93,7 @@ func TestResultGolden(t *testing.T) {
 		{"result", fullResult(), fullPlan()},
 		{"result_noplan", fullResult(), nil},
 		{"result_empty", &engine.Result{}, emptyPlan()},
+		{"result_interrupted", interruptedResult(), fullPlan()},
 	}
 	for _, tc := range cases {
 		for _, f := range Formats {

@@ -218,14 +218,14 @@ func statusColor(s engine.ChangeStatus) string {
 		return ansiGreen
 	case engine.StatusFailed:
 		return ansiRed
-	case engine.StatusSkipped:
+	case engine.StatusSkipped, engine.StatusInterrupted:
 		return ansiYellow
 	}
 	return ""
 }
 
 // statusText says what happened to a change and why: "applied (created
-// fl-0abc)", "failed: <error>", "skipped: <why>".
+// fl-0abc)", "failed: <error>", "skipped: <why>", "interrupted: <why>".
 func statusText(cr engine.ChangeResult) string {
 	switch cr.Status {
 	case engine.StatusApplied:
@@ -242,7 +242,7 @@ func statusText(cr engine.ChangeResult) string {
 	}
 }
 
-// resultCounts counts applied, failed and skipped changes, no-ops left out.
+// resultCounts counts the changes of each status, no-ops left out.
 func resultCounts(r *engine.Result) map[engine.ChangeStatus]int {
 	n := map[engine.ChangeStatus]int{}
 	for _, cr := range r.Changes {
@@ -253,9 +253,14 @@ func resultCounts(r *engine.Result) map[engine.ChangeStatus]int {
 	return n
 }
 
-// resultSummary is the last line of an apply result.
+// resultSummary is the last line of an apply result; an interrupted apply
+// says so, and how many changes it did not make.
 func resultSummary(r *engine.Result) string {
 	n := resultCounts(r)
+	if k := n[engine.StatusInterrupted]; k > 0 {
+		return fmt.Sprintf("Apply interrupted: %d applied, %d failed, %d skipped, %d not made (interrupted).",
+			n[engine.StatusApplied], n[engine.StatusFailed], n[engine.StatusSkipped], k)
+	}
 	return fmt.Sprintf("Apply complete: %d applied, %d failed, %d skipped.",
 		n[engine.StatusApplied], n[engine.StatusFailed], n[engine.StatusSkipped])
 }

@@ -216,7 +216,16 @@ func (l *loader) readExternalID(n *yaml.Node, path string) string {
 
 func (l *loader) readRegions(n *yaml.Node, path string) []string {
 	items, _ := l.stringList(n, path, checkRegion)
+	l.noteRegions(items)
 	return values(items)
+}
+
+// noteRegions records where each region of a regions list is named
+// (Spec.RegionRefs).
+func (l *loader) noteRegions(items []item) {
+	for _, it := range items {
+		l.spec.RegionRefs = append(l.spec.RegionRefs, RegionRef{Region: it.val, Pos: l.pos(it.node)})
+	}
 }
 
 func values(items []item) []string {

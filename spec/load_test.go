@@ -265,3 +265,22 @@ func TestParseReportsBadUTF8WhereItIs(t *testing.T) {
 		}
 	}
 }
+
+func TestRegionRefsSayWhereEachRegionIsNamed(t *testing.T) {
+	src := base + `flow_logs:
+  - name: vpcs
+    regions: [eu-west-1]
+    targets: {vpcs: {all: true}}
+    destination: {s3: {bucket_arn: "arn:aws:s3:::bucket-a"}}
+`
+	s := mustParse(t, src)
+	want := []RegionRef{
+		{Region: "us-east-1", Pos: Pos{File: "t.yaml", Line: 4, Column: 49}},
+		{Region: "eu-west-1", Pos: Pos{File: "t.yaml", Line: 4, Column: 60}},
+		{Region: "us-east-1", Pos: Pos{File: "t.yaml", Line: 5, Column: 52}},
+		{Region: "eu-west-1", Pos: Pos{File: "t.yaml", Line: 10, Column: 15}},
+	}
+	if diff := cmp.Diff(want, s.RegionRefs); diff != "" {
+		t.Errorf("RegionRefs (-want +got):\n%s", diff)
+	}
+}

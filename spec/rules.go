@@ -93,6 +93,7 @@ func (l *loader) readRule(n *yaml.Node, path string) *ruleSrc {
 	l.readRuleAccounts(rs)
 	if v, ok := e["regions"]; ok {
 		items, _ := l.stringList(v.val, path+".regions", checkRegion)
+		l.noteRegions(items)
 		rs.Regions = values(items)
 		rs.scope = l.scopeOf(rs)
 		l.checkRuleRegions(rs, items)

@@ -43,6 +43,17 @@ type Spec struct {
 	DeliveryRoles []DeliveryRole
 	// Rules are the flow_logs rules in file order, with defaults merged in.
 	Rules []Rule
+	// RegionRefs are the regions the spec's regions lists name (accounts,
+	// organization, rules), each where it is named, in file order: for
+	// checks that need more than the spec (is the region known?). Left out
+	// of JSON: the regions are in the accounts, organization and rules.
+	RegionRefs []RegionRef `json:"-"`
+}
+
+// RegionRef is a region named in the spec, and where.
+type RegionRef struct {
+	Region string
+	Pos    Pos
 }
 
 // Account is an account reached directly.

@@ -111,6 +111,7 @@ func openTarget(ts *testscript.TestScript, args []string) (*target, []string) {
 //	oob [-sandbox] untag ACCOUNT REGION ID|FILTER=VALUE KEY...
 //	oob [-sandbox] put-bucket-policy ACCOUNT BUCKET FILE
 //	oob [-sandbox] put-retention ACCOUNT REGION LOG_GROUP DAYS
+//	oob [-sandbox] create-log-group ACCOUNT REGION LOG_GROUP [KEY=VALUE...]
 //	oob [-sandbox] create-flow-log ACCOUNT REGION RESOURCE_ID [KEY=VALUE...]
 //	oob [-sandbox] delete-log-group ACCOUNT REGION LOG_GROUP
 //	oob [-sandbox] put-role-trust ACCOUNT ROLE FILE
@@ -135,7 +136,7 @@ func cmdOOB(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func runOOB(ctx context.Context, ts *testscript.TestScript, s *e2e.Seeded, args []string) error {
-	usage := errors.New("usage: oob [-sandbox] delete-flow-logs|tag|untag|put-bucket-policy|put-retention|create-flow-log|delete-log-group|put-role-trust|write-deliveries ...")
+	usage := errors.New("usage: oob [-sandbox] delete-flow-logs|tag|untag|put-bucket-policy|put-retention|create-flow-log|delete-log-group|put-role-trust|write-deliveries|create-log-group ...")
 	if len(args) == 0 {
 		return usage
 	}
@@ -185,6 +186,16 @@ func runOOB(ctx context.Context, ts *testscript.TestScript, s *e2e.Seeded, args 
 			fmt.Fprintf(ts.Stdout(), "wrote %d records\n", n)
 		}
 		return err
+	case op == "create-log-group" && len(args) >= 3:
+		tags := map[string]string{}
+		for _, kv := range args[3:] {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok {
+				return fmt.Errorf("oob create-log-group: %q is not KEY=VALUE", kv)
+			}
+			tags[k] = v
+		}
+		return s.CreateLogGroup(ctx, args[0], args[1], args[2], tags)
 	case op == "put-retention" && len(args) == 4:
 		days, err := strconv.Atoi(args[3])
 		if err != nil {
@@ -200,7 +211,7 @@ func runOOB(ctx context.Context, ts *testscript.TestScript, s *e2e.Seeded, args 
 // output compares equal on every backend. See the e2e.Seeded Describe
 // methods for the line formats.
 //
-//	describe [-sandbox] flow-logs|log-groups|network ACCOUNT REGION
+//	describe [-sandbox] flow-logs|log-groups|locks|network ACCOUNT REGION
 //	describe [-sandbox] roles ACCOUNT
 //	describe [-sandbox] role ACCOUNT NAME
 //	describe [-sandbox] bucket-policy ACCOUNT BUCKET
@@ -219,7 +230,7 @@ func cmdDescribe(ts *testscript.TestScript, neg bool, args []string) {
 
 func describe(ctx context.Context, s *e2e.Seeded, args []string) (string, error) {
 	if len(args) == 0 {
-		return "", errors.New("usage: describe [-sandbox] flow-logs|log-groups|network|roles|role|bucket-policy ...")
+		return "", errors.New("usage: describe [-sandbox] flow-logs|log-groups|locks|network|roles|role|bucket-policy ...")
 	}
 	lines := func(l []string, err error) (string, error) {
 		if err != nil {
@@ -238,6 +249,8 @@ func describe(ctx context.Context, s *e2e.Seeded, args []string) (string, error)
 		return lines(s.DescribeFlowLogs(ctx, args[0], args[1]))
 	case op == "log-groups" && len(args) == 2:
 		return lines(s.DescribeLogGroups(ctx, args[0], args[1]))
+	case op == "locks" && len(args) == 2:
+		return lines(s.DescribeLocks(ctx, args[0], args[1]))
 	case op == "network" && len(args) == 2:
 		return lines(s.DescribeNetwork(ctx, args[0], args[1]))
 	case op == "roles" && len(args) == 1:
@@ -418,4 +431,34 @@ func cmdEmuFlowLogEvents(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	sort.Strings(lines)
 	fmt.Fprint(ts.Stdout(), strings.Join(lines, ""))
+}
+
+// cmdWaitLock waits up to a minute for an apply to hold a lock in the
+// account-region: a lease log group that is not released.
+//
+//	waitlock ACCOUNT REGION
+func cmdWaitLock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitlock ACCOUNT REGION")
+	}
+	s := state(ts).seeded
+	if s == nil {
+		ts.Fatalf("waitlock: no world yet")
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		locks, err := s.DescribeLocks(ctx, args[0], args[1])
+		cancel()
+		ts.Check(err)
+		for _, l := range locks {
+			if !strings.Contains(l, "released=") {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waitlock: no apply took a lock in %s/%s within a minute: %q", args[0], args[1], locks)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -72,6 +72,8 @@ type scriptState struct {
 	motoLocked bool
 	// seeded is the backend after world ran.
 	seeded *e2e.Seeded
+	// signalled is the background command signal signalled last.
+	signalled *exec.Cmd
 }
 
 func state(ts *testscript.TestScript) *scriptState {
@@ -145,6 +147,10 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"need":                cmdNeed,
 	"planedit":            cmdPlanEdit,
 	"emu-flow-log-events": cmdEmuFlowLogEvents,
+	"signal":              cmdSignal,
+	"signalexit":          cmdSignalExit,
+	"resultcheck":         cmdResultCheck,
+	"waitlock":            cmdWaitLock,
 	// Terraform, in script_terraform_test.go.
 	"terraform-env": cmdTerraformEnv,
 }

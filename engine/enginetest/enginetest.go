@@ -27,6 +27,10 @@ type Provider struct {
 	DiscoverRegionF  func(ctx context.Context, q engine.RegionQuery) (*engine.RegionState, error)
 	DiscoverBucketF  func(ctx context.Context, q engine.BucketQuery) (*engine.BucketState, error)
 	ApplyF           func(ctx context.Context, b *engine.Batch) []engine.Outcome
+	// BeforeApply, when set, runs at the start of every Apply call, before
+	// the batch is carried out (by ApplyF or the World); tests interrupt an
+	// apply with it at a chosen batch.
+	BeforeApply func(ctx context.Context, b *engine.Batch)
 
 	// DiscoverErrors fail discovery of a scope: "<account>" (DiscoverAccount),
 	// "<account>/<region>" (DiscoverRegion) or "<account>/s3/<bucket>".
@@ -40,6 +44,12 @@ type Provider struct {
 	// ApplyDelay makes every Apply call last at least this long, so that
 	// tests can see calls overlap.
 	ApplyDelay time.Duration
+	// LeaseErrors fail the lease methods named (ListLeases, CreateLease,
+	// UpdateLease) with the error.
+	LeaseErrors map[string]error
+	// BeforeCreateLease, when set, runs at the start of every CreateLease;
+	// tests make another run's move there.
+	BeforeCreateLease func(q engine.LeaseQuery, l engine.Lease)
 
 	mu          sync.Mutex
 	calls       []Call
@@ -48,6 +58,8 @@ type Provider struct {
 	// tokens remembers flow log create batches by client token, as EC2
 	// does: the same token again returns the first answer and does nothing.
 	tokens map[string][]engine.Outcome
+	// leases are the apply leases, by leaseKey and generation.
+	leases map[string]map[int64]engine.Lease
 }
 
 var _ engine.Provider = (*Provider)(nil)
@@ -57,8 +69,8 @@ func New() *Provider { return &Provider{World: NewWorld()} }
 
 // Call is one recorded provider call.
 type Call struct {
-	// Method is Accounts, DiscoverAccount, DiscoverRegion, DiscoverBucket
-	// or Apply.
+	// Method is Accounts, DiscoverAccount, DiscoverRegion, DiscoverBucket,
+	// Apply, or a lease method (ListLeases, CreateLease, ...).
 	Method string
 	// Scope is the account, account-region or bucket scope.
 	Scope string
@@ -270,6 +282,9 @@ func (p *Provider) Apply(ctx context.Context, b *engine.Batch) []engine.Outcome 
 	defer p.start(Call{Method: "Apply", Scope: b.Account.ID + "/" + b.Region, Kind: b.Kind, Op: b.Op, Addrs: addrs})()
 	if p.ApplyDelay > 0 {
 		time.Sleep(p.ApplyDelay)
+	}
+	if p.BeforeApply != nil {
+		p.BeforeApply(ctx, b)
 	}
 	if p.ApplyF != nil {
 		return p.ApplyF(ctx, b)

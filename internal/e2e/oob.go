@@ -144,6 +144,61 @@ func (s *Seeded) PutRetention(ctx context.Context, account, region, group string
 	return nil
 }
 
+// CreateLogGroup creates a log group with tags, as someone else (or a run
+// that crashed) would have.
+func (s *Seeded) CreateLogGroup(ctx context.Context, account, region, group string, tags map[string]string) error {
+	c, err := s.clients(account, region)
+	if err != nil {
+		return err
+	}
+	if _, err := c.logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(group), Tags: tags}); err != nil {
+		return fmt.Errorf("create log group %s: %w", group, err)
+	}
+	return nil
+}
+
+// lockPrefix starts the names of flowplan's apply lock log groups
+// (providers/aws/lock.go), which DescribeLogGroups leaves out and
+// DescribeLocks lists.
+const lockPrefix = "/flowplan/locks/"
+
+// DescribeLocks lists an account-region's apply lock log groups, one line
+// each, sorted: the name, then the lock tags but the times (which differ
+// from run to run): "/flowplan/locks/prod/0000000002 holder=set released=true".
+// The holder is "set" when the tag is there.
+func (s *Seeded) DescribeLocks(ctx context.Context, account, region string) ([]string, error) {
+	c, err := s.clients(account, region)
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	p := cloudwatchlogs.NewDescribeLogGroupsPaginator(c.logs, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(lockPrefix)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe log groups in %s/%s: %w", account, region, err)
+		}
+		for _, g := range out.LogGroups {
+			tags, err := c.logs.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{
+				ResourceArn: aws.String(strings.TrimSuffix(aws.ToString(g.Arn), ":*")),
+			})
+			if err != nil {
+				return nil, fmt.Errorf("list tags of log group %s: %w", aws.ToString(g.LogGroupName), err)
+			}
+			line := aws.ToString(g.LogGroupName) + " lock=" + tags.Tags["flowplan:lock"]
+			if tags.Tags["flowplan:lock-holder"] != "" {
+				line += " holder=set"
+			}
+			if r := tags.Tags["flowplan:lock-released"]; r != "" {
+				line += " released=" + r
+			}
+			lines = append(lines, line)
+		}
+	}
+	sort.Strings(lines)
+	return lines, nil
+}
+
 // DescribeFlowLogs lists an account-region's flow logs, one line each,
 // sorted: resource, traffic type ("-" when none), destination type and
 // destination, then key=value attributes, the first being the flow log's
@@ -379,7 +434,8 @@ func writeDocument(b *strings.Builder, title, doc string) error {
 }
 
 // DescribeLogGroups lists an account-region's log groups, one line each,
-// sorted: name, retention ("retention=never" when none) and tags.
+// sorted: name, retention ("retention=never" when none) and tags. Apply
+// lock log groups are left out (DescribeLocks lists them).
 func (s *Seeded) DescribeLogGroups(ctx context.Context, account, region string) ([]string, error) {
 	c, err := s.clients(account, region)
 	if err != nil {
@@ -393,6 +449,10 @@ func (s *Seeded) DescribeLogGroups(ctx context.Context, account, region string) 
 			return nil, fmt.Errorf("describe log groups in %s/%s: %w", account, region, err)
 		}
 		for _, g := range out.LogGroups {
+			if strings.HasPrefix(aws.ToString(g.LogGroupName), lockPrefix) {
+				// Apply locks come and go with every apply: DescribeLocks.
+				continue
+			}
 			retention := "never"
 			if d := aws.ToInt32(g.RetentionInDays); d != 0 {
 				retention = fmt.Sprint(d)

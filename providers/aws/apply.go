@@ -146,8 +146,16 @@ func resultTags(have, want map[string]string) map[string]string {
 // reporting the wait, and reports whether it waited. The wait for one
 // role spans the batch: it ends IAMPropagationTimeout after the batch first
 // waited for it, so a role that never works costs that once, not once per
-// CreateFlowLogs call.
+// CreateFlowLogs call. It ends at once when the apply is interrupted
+// (engine.Interrupted): nothing is written yet, so nothing is left half
+// made; the caller then returns its error through interruptedWait.
 func (a *applier) waitIAM(ctx context.Context, what string) bool {
+	stop := engine.Interrupted(ctx)
+	select {
+	case <-stop:
+		return false
+	default:
+	}
 	w := a.iamWaits[what]
 	if w == nil {
 		w = &backoff{deadline: time.Now().Add(a.p.opts.IAMPropagationTimeout), wait: a.p.firstWait}
@@ -164,7 +172,23 @@ func (a *applier) waitIAM(ctx context.Context, what string) bool {
 	// elapsed time themselves.
 	a.p.report(engine.EventIAMWait, scope, what)
 	a.p.opts.Logger.InfoContext(ctx, "waiting for IAM propagation", "scope", scope, "wait", w.wait, "what", what)
-	return sleep(ctx, &w.wait)
+	return sleep(ctx, stop, &w.wait)
+}
+
+// interruptedWait returns err, the refusal a wait for IAM propagation
+// followed, as an engine.ErrInterrupted when the wait ended because the
+// apply was interrupted: the change was not made, and the next apply makes
+// it.
+func interruptedWait(ctx context.Context, what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	select {
+	case <-engine.Interrupted(ctx):
+		return fmt.Errorf("%w: stopped waiting for IAM to propagate the %s (%s)", engine.ErrInterrupted, what, short(err))
+	default:
+		return err
+	}
 }
 
 // backoff is a wait that grows, and the deadline it ends at.
@@ -176,13 +200,15 @@ type backoff struct {
 // fits reports whether a wait ends before the deadline.
 func fits(deadline time.Time, wait time.Duration) bool { return !time.Now().Add(wait).After(deadline) }
 
-// sleep waits *wait unless ctx ends first, then doubles *wait up to 16 s.
-// It reports whether it waited.
-func sleep(ctx context.Context, wait *time.Duration) bool {
+// sleep waits *wait unless ctx ends or stop is closed first (a nil stop
+// never is), then doubles *wait up to 16 s. It reports whether it waited.
+func sleep(ctx context.Context, stop <-chan struct{}, wait *time.Duration) bool {
 	t := time.NewTimer(*wait)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
+		return false
+	case <-stop:
 		return false
 	case <-t.C:
 	}

@@ -260,7 +260,9 @@ func (a *applier) readBack(ctx context.Context, c *ec2.Client, ids []string) ([]
 		}
 		a.p.opts.Logger.InfoContext(ctx, "waiting for new flow logs to show in DescribeFlowLogs",
 			"scope", scopeName(a.b.Account.ID, a.b.Region), "wait", wait, "flow_logs", len(ids))
-		if !sleep(ctx, &wait) {
+		// Not stopped by an interrupt: the flow logs exist, and reading
+		// them back is what tells which change made which.
+		if !sleep(ctx, nil, &wait) {
 			return out, nil
 		}
 	}
@@ -293,6 +295,9 @@ func (a *applier) runCreateCall(ctx context.Context, c *ec2.Client, pending []in
 		for err != nil && isIAMPropagation(err) && a.waitIAM(ctx, role) {
 			out, err = c.CreateFlowLogs(ctx, in)
 		}
+		if isIAMPropagation(err) {
+			err = interruptedWait(ctx, role, err)
+		}
 		if ErrorCode(err) == "FlowLogAlreadyExists" && len(pending) > 1 {
 			return append(created, a.createEach(ctx, c, pending)...), byResource
 		}
@@ -323,6 +328,9 @@ func (a *applier) runCreateCall(ctx context.Context, c *ec2.Client, pending []in
 		}
 		for i, err := range failed {
 			if !slices.Contains(retry, i) {
+				if isIAMPropagation(err) {
+					err = interruptedWait(ctx, role, err)
+				}
 				a.out[i].Err = a.wrap(a.b.Changes[i], err)
 			}
 		}

@@ -196,6 +196,9 @@ func (a *applier) rolePolicy(ctx context.Context, ch *engine.Change) (*engine.Re
 		for errors.Is(err, engine.ErrNotFound) && a.waitIAM(ctx, "role "+rp.RoleName) {
 			_, err = a.liveRole(ctx, c, ch)
 		}
+		if errors.Is(err, engine.ErrNotFound) {
+			err = interruptedWait(ctx, "role "+rp.RoleName, err)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -203,6 +206,9 @@ func (a *applier) rolePolicy(ctx context.Context, ch *engine.Change) (*engine.Re
 		_, err = c.PutRolePolicy(ctx, in)
 		for ErrorCode(err) == "NoSuchEntity" && a.waitIAM(ctx, "role "+rp.RoleName) {
 			_, err = c.PutRolePolicy(ctx, in)
+		}
+		if ErrorCode(err) == "NoSuchEntity" {
+			err = interruptedWait(ctx, "role "+rp.RoleName, err)
 		}
 		if err != nil {
 			return nil, err

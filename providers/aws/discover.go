@@ -26,7 +26,9 @@ const ec2PageSize = 1000
 // logsPageSize is the largest page of DescribeLogGroups.
 const logsPageSize = 50
 
-// DiscoverRegion reads one account-region with the fewest calls: one
+// DiscoverRegion reads one account-region with the fewest calls (after
+// checking, once per account, that the account has the region enabled:
+// checkRegion): one
 // paginated describe per target kind asked for, one paginated
 // DescribeFlowLogs for every flow log, DescribeLogGroups per shared name
 // prefix, and ListTagsForResource per wanted log group that exists. The
@@ -34,6 +36,9 @@ const logsPageSize = 50
 func (p *Provider) DiscoverRegion(ctx context.Context, q engine.RegionQuery) (*engine.RegionState, error) {
 	s, err := p.session(ctx, q.Account)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.checkRegion(ctx, s, q.Account.ID, q.Region); err != nil {
 		return nil, err
 	}
 	scope := scopeName(q.Account.ID, q.Region)

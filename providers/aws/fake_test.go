@@ -43,6 +43,13 @@ func (f *fakeEC2) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	form, _ := url.ParseQuery(string(body))
 	action := form.Get("Action")
+	if action == "DescribeRegions" {
+		// Every account-region's discovery first asks, once per account,
+		// which regions the account has enabled; scripts need not answer.
+		w.Header().Set("Content-Type", "text/xml")
+		io.WriteString(w, describeRegionsReply)
+		return
+	}
 	f.mu.Lock()
 	f.requests = append(f.requests, form)
 	f.counts[action]++
@@ -71,6 +78,13 @@ func (f *fakeEC2) requestsFor(action string) []url.Values {
 	}
 	return out
 }
+
+// describeRegionsReply lists the regions the fake EC2 enables.
+const describeRegionsReply = `<DescribeRegionsResponse><requestId>r</requestId><regionInfo>` +
+	`<item><regionName>eu-west-1</regionName><regionEndpoint>ec2.eu-west-1.amazonaws.com</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>` +
+	`<item><regionName>us-east-1</regionName><regionEndpoint>ec2.us-east-1.amazonaws.com</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>` +
+	`<item><regionName>us-west-2</regionName><regionEndpoint>ec2.us-west-2.amazonaws.com</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>` +
+	`</regionInfo></DescribeRegionsResponse>`
 
 func ec2Error(code, msg string) string {
 	return fmt.Sprintf(`<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>r</RequestID></Response>`, code, msg)

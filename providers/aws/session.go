@@ -27,6 +27,11 @@ type session struct {
 
 	mu      sync.Mutex
 	clients map[string]any
+
+	// regionsOnce guards regions, the account's regions as DescribeRegions
+	// lists them (see checkRegion).
+	regionsOnce sync.Once
+	regions     accountRegions
 }
 
 // session returns the account's session, assuming its role on first use.

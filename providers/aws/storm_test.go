@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -76,6 +77,58 @@ func TestIAMPropagationDelay(t *testing.T) {
 				t.Errorf("finished after %s, before the role could have propagated", waited)
 			}
 		})
+	}
+}
+
+// cancelOn is a Reporter that cancels an apply at the first event of a
+// type.
+type cancelOn struct {
+	typ    engine.EventType
+	cancel context.CancelCauseFunc
+}
+
+func (c cancelOn) Report(ev engine.Event) {
+	if ev.Type == c.typ {
+		c.cancel(errors.New("interrupted by SIGINT"))
+	}
+}
+
+// TestIAMWaitEndsOnInterrupt interrupts an apply while CreateFlowLogs
+// waits for a new delivery role to propagate: the wait ends at once,
+// without another CreateFlowLogs, and the flow logs are reported
+// interrupted (not made), not failed. Were the wait to go on, it would end
+// with AWS's refusal after IAMPropagationTimeout, a failure.
+func TestIAMWaitEndsOnInterrupt(t *testing.T) {
+	be := emuBackend(t, awsemu.Options{IAMPropagationDelay: time.Hour})
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	p := newTestProvider(t, be, func(o *Options) {
+		o.Reporter = cancelOn{typ: engine.EventIAMWait, cancel: cancel}
+		o.IAMPropagationTimeout = 30 * time.Second
+	})
+	acct := testAccount("111111111111", testRegion)
+	ids := be.seed(t, p, (&seed{}).vpcs(acct.ID+"/"+testRegion, manyVPCs(2)...))
+	role := roleResourceFor(acct.ID, "flowplan-flow-logs", "/", trustPolicy, "", map[string]string{engine.TagSpec: "test", engine.TagRule: "prod"})
+	created := mustApply(t, p, batch(acct, engine.GlobalRegion, engine.KindRole, engine.OpCreate, &engine.Change{Addr: role.Addr, After: role}))
+	plan := &engine.Plan{ID: "plan-interrupt", Spec: engine.SpecRef{Name: "test"}, Accounts: []engine.Account{acct}}
+	for i := range 2 {
+		plan.Changes = append(plan.Changes, flowLogChange(acct.ID, "prod", ids[fmt.Sprint("vpc", i)], engine.FlowLog{TrafficType: "ALL",
+			DestinationType: "cloud-watch-logs", Destination: arn.LogGroup(acct.ID, testRegion, "/vpc-flow-logs"),
+			DeliverLogsPermissionARN: created[0].Resource.ID}))
+	}
+	be.emu.ResetCounts()
+	res, err := engine.Apply(ctx, p, plan, engine.Options{})
+	var ie *engine.InterruptedError
+	if !errors.As(err, &ie) || ie.Failed != nil {
+		t.Fatalf("err = %v, want an interrupt and no failure", err)
+	}
+	for _, c := range res.Changes {
+		if c.Status != engine.StatusInterrupted || !strings.Contains(c.Error, "stopped waiting for IAM to propagate the delivery role") {
+			t.Errorf("%s: %s: %s", c.Addr, c.Status, c.Error)
+		}
+	}
+	if n := be.emu.Count("ec2", "CreateFlowLogs"); n != 1 {
+		t.Errorf("CreateFlowLogs calls = %d, want 1 (no retry after the interrupt)", n)
 	}
 }
 

@@ -748,7 +748,11 @@ func describeRegions(c *call) (any, error) {
 				status = "opted-in"
 			}
 		}
-		if status == "not-opted-in" && c.form.str("AllRegions") != "true" {
+		// "You can specify any Regions, whether they are enabled and
+		// disabled for your account" (RegionName.N): a region named is
+		// listed whatever its status; otherwise disabled ones only with
+		// AllRegions.
+		if status == "not-opted-in" && c.form.str("AllRegions") != "true" && !slices.Contains(c.form.strs("RegionName"), name) {
 			continue
 		}
 		endpoint := "ec2." + name + ".amazonaws.com"

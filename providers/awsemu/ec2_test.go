@@ -1,6 +1,7 @@
 package awsemu_test
 
 import (
+	"maps"
 	"sort"
 	"testing"
 
@@ -210,6 +211,24 @@ func TestDescribeRegions(t *testing.T) {
 	if len(all.Regions) == 0 {
 		t.Fatal("AllRegions found no opt-in regions")
 	}
+	for _, r := range all.Regions {
+		if aws.ToString(r.OptInStatus) != "not-opted-in" {
+			t.Errorf("filtered by opt-in-status not-opted-in: %s is %s", aws.ToString(r.RegionName), aws.ToString(r.OptInStatus))
+		}
+	}
+	// A region named is listed whether or not it is enabled, as AWS
+	// documents for RegionName.
+	named, err := client.DescribeRegions(ctx, &ec2.DescribeRegionsInput{RegionNames: []string{"af-south-1", "us-east-1"}})
+	must(t, err)
+	got := map[string]string{}
+	for _, r := range named.Regions {
+		got[aws.ToString(r.RegionName)] = aws.ToString(r.OptInStatus)
+	}
+	if want := map[string]string{"af-south-1": "not-opted-in", "us-east-1": "opt-in-not-required"}; !maps.Equal(got, want) {
+		t.Errorf("named regions = %v, want %v", got, want)
+	}
+	_, err = client.DescribeRegions(ctx, &ec2.DescribeRegionsInput{RegionNames: []string{"us-east-9"}})
+	wantAPIError(t, err, "InvalidParameterValue", "us-east-9")
 }
 
 func TestEC2Tags(t *testing.T) {

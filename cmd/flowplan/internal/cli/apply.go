@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/flowplan/flowplan/engine"
 	"github.com/flowplan/flowplan/render"
@@ -17,12 +18,14 @@ type applyArgs struct {
 	runFlags
 	planKey     planKeyFlag
 	autoApprove bool
+	lockTimeout time.Duration
 }
 
 func setupApply(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	a := &applyArgs{}
 	a.define(fs, "the changes")
 	fs.BoolVar(&a.autoApprove, "auto-approve", false, "apply without asking for confirmation")
+	fs.DurationVar(&a.lockTimeout, "lock-timeout", 0, "how long to wait while another apply of the spec holds its lock (`duration`, such as 10m; default: fail at once)")
 	a.planKey.define(fs)
 	return a.run
 }
@@ -47,12 +50,17 @@ func (a *applyArgs) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer b.close()
+	ctx, release, err := takeLock(ctx, e, b, s, a.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer release()
 	opts := b.engineOptions(a.targets)
 	b.startDiscovery()
 	plan, err := engine.MakePlan(ctx, b.provider, s, opts)
 	b.progressDone()
 	if err != nil {
-		return err
+		return lockLost(ctx, err)
 	}
 	color := e.useColor(e.Stdout, a.out.noColor)
 	if err := render.Plan(e.Stdout, plan, format, a.out.options(color, render.MarkerPlan, "")); err != nil {
@@ -65,7 +73,7 @@ func (a *applyArgs) run(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	if !a.autoApprove {
-		if err := confirm(e); err != nil {
+		if err := confirm(ctx, e); err != nil {
 			return err
 		}
 	}
@@ -119,12 +127,17 @@ func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format 
 		fmt.Fprintln(e.Stdout, "The saved plan has no changes. Nothing to apply.")
 		return nil
 	}
+	ctx, release, err := takeLock(ctx, e, b, s, a.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer release()
 	opts := b.engineOptions(nil)
 	b.startDiscovery()
 	ready, err := engine.PrepareSaved(ctx, b.provider, s, plan, opts)
 	b.progressDone()
 	if err != nil {
-		return &exitError{code: ExitError, err: err}
+		return &exitError{code: ExitError, err: lockLost(ctx, err)}
 	}
 	return a.execute(ctx, e, b, ready, format, e.useColor(e.Stdout, a.out.noColor), path)
 }
@@ -160,6 +173,17 @@ func (a *applyArgs) execute(ctx context.Context, e *env, b *backend, plan *engin
 			return rerr
 		}
 	}
+	var ie *engine.InterruptedError
+	if errors.As(err, &ie) {
+		// The result above lists each change and why it was not made.
+		next := "run the same command again to finish"
+		if planFile != "" {
+			// A saved plan is stale once part of it is applied.
+			next = "the saved plan is stale now: make a new plan (flowplan plan --out FILE) and apply it to finish"
+		}
+		fmt.Fprintf(e.Stderr, "interrupted%s: %d of %d changes applied; %s\n", interruptedBy(ctx), ie.Applied, ie.Total, next)
+		return &exitError{code: interruptCode(ctx)}
+	}
 	if err != nil {
 		if result != nil {
 			// Every failure is already listed with its address above.
@@ -170,14 +194,32 @@ func (a *applyArgs) execute(ctx context.Context, e *env, b *backend, plan *engin
 	return nil
 }
 
-// confirm asks on a terminal and refuses when stdin is not one.
-func confirm(e *env) error {
+// confirm asks on a terminal and refuses when stdin is not one. An
+// interrupt while it waits for the answer cancels the apply.
+func confirm(ctx context.Context, e *env) error {
 	if !e.stdinTTY {
 		return &exitError{code: ExitError, err: errors.New("apply needs confirmation, but stdin is not a terminal.\n" +
 			"Re-run with --auto-approve, or save a reviewed plan with 'flowplan plan --out FILE' and run 'flowplan apply FILE'.")}
 	}
 	fmt.Fprint(e.Stderr, "\nDo you want to apply these changes? Only 'yes' will be accepted: ")
-	line, err := bufio.NewReader(e.Stdin).ReadString('\n')
+	type answer struct {
+		line string
+		err  error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(e.Stdin).ReadString('\n')
+		got <- answer{line, err}
+	}()
+	var line string
+	var err error
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(e.Stderr)
+		return fmt.Errorf("apply cancelled: %w", context.Cause(ctx))
+	case a := <-got:
+		line, err = a.line, a.err
+	}
 	if err != nil && line == "" {
 		return &exitError{code: ExitError, err: errors.New("apply cancelled: no answer")}
 	}

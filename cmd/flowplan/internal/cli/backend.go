@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flowplan/flowplan/engine"
+	"github.com/flowplan/flowplan/internal/awsregions"
 	awsprovider "github.com/flowplan/flowplan/providers/aws"
 	"github.com/flowplan/flowplan/render"
 	"github.com/flowplan/flowplan/spec"
@@ -59,6 +60,9 @@ type backend struct {
 func (b *backendFlags) open(ctx context.Context, e *env, s *spec.Spec) (*backend, error) {
 	if b.parallelism < 1 {
 		return nil, &usageError{cmd: b.cmd, msg: fmt.Sprintf("--parallelism must be at least 1, got %d", b.parallelism)}
+	}
+	if b.region != "" {
+		warnRegion(e, b.region)
 	}
 	out := &backend{flags: b, env: e}
 	logs := e.Stderr
@@ -179,4 +183,16 @@ func (b *backendFlags) newLogger(w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, &usageError{cmd: b.cmd, msg: fmt.Sprintf("--log-format %q: use text or json", b.logFormat)}
+}
+
+// warnRegion warns, on stderr, about a --region of the right shape that the
+// AWS SDK does not know (internal/awsregions), and goes on: the region may
+// be newer than this build, and AWS has the last word.
+func warnRegion(e *env, region string) {
+	if msg := awsregions.Unknown(region); msg != "" {
+		if !strings.HasSuffix(msg, "?") {
+			msg += "."
+		}
+		fmt.Fprintf(e.Stderr, "Warning: --region %s: %s Going on with it; AWS has the last word.\n", region, msg)
+	}
 }

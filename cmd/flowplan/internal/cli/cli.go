@@ -118,7 +118,20 @@ func Main(ctx context.Context, args []string, s Streams) int {
 	e.stdinTTY = isTerminal(s.Stdin)
 	e.stdoutTTY = isTerminal(s.Stdout)
 	e.stderrTTY = isTerminal(s.Stderr)
-	return exitCode(run(ctx, e, args), e.Stderr)
+	err := run(ctx, e, args)
+	if err != nil && ctx.Err() != nil {
+		if i := interruptOf(ctx); i != nil && errors.Is(err, context.Canceled) {
+			// The command stopped because of the signal, not for a reason
+			// of its own: say so, instead of "context canceled".
+			fmt.Fprintf(e.Stderr, "interrupted by %s; nothing more was done\n", signalName(i.Signal))
+			return i.ExitCode()
+		}
+		if code := interruptCode(ctx); code != ExitError {
+			exitCode(err, e.Stderr)
+			return code
+		}
+	}
+	return exitCode(err, e.Stderr)
 }
 
 func run(ctx context.Context, e *env, args []string) error {

@@ -3,9 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/flowplan/flowplan/engine"
@@ -150,5 +152,34 @@ func TestSavedPlanCannotMakeApplyReadOrEchoAFile(t *testing.T) {
 		if named != ".env" && !strings.Contains(stderr, "outside the working directory") {
 			t.Errorf("%s: stderr = %q, want it refused as outside the working directory", named, stderr)
 		}
+	}
+}
+
+func TestInterruptExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		sig  os.Signal
+		code int
+		msg  string
+	}{
+		{os.Interrupt, 130, "interrupted by SIGINT"},
+		{syscall.SIGTERM, 143, "interrupted by SIGTERM"},
+	} {
+		i := &Interrupt{Signal: tc.sig}
+		if i.ExitCode() != tc.code || i.Error() != tc.msg {
+			t.Errorf("%v: exit %d %q, want %d %q", tc.sig, i.ExitCode(), i.Error(), tc.code, tc.msg)
+		}
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(i)
+		if got := interruptCode(ctx); got != tc.code {
+			t.Errorf("interruptCode = %d, want %d", got, tc.code)
+		}
+		if got := interruptedBy(ctx); got != "" {
+			t.Errorf("interruptedBy = %q, want nothing for a signal", got)
+		}
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("the apply lock was lost"))
+	if interruptCode(ctx) != ExitError || interruptedBy(ctx) != " (the apply lock was lost)" {
+		t.Errorf("lost lock: %d %q", interruptCode(ctx), interruptedBy(ctx))
 	}
 }

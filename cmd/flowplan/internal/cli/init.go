@@ -84,6 +84,10 @@ func (a *initArgs) run(ctx context.Context, e *env, args []string) error {
 	if len(regions) == 0 {
 		return &usageError{cmd: "init", msg: "init needs the regions to read: --region NAME (repeatable)"}
 	}
+	for _, r := range regions[1:] {
+		// The first is checked as the home region when the backend opens.
+		warnRegion(e, r)
+	}
 	a.backend.region = regions[0]
 	s := &spec.Spec{Name: a.name}
 	for _, id := range accounts {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/flowplan/flowplan/internal/awsregions"
 	"github.com/flowplan/flowplan/spec"
 )
 
@@ -23,7 +24,7 @@ const (
 
 // ValidateFormatVersion is the version of 'validate --format json',
 // "MAJOR.MINOR" as the plan format's (docs/plan-json.md).
-const ValidateFormatVersion = "1.0"
+const ValidateFormatVersion = "1.1"
 
 func setupValidate(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	var sf specFlag
@@ -44,6 +45,9 @@ func setupValidate(fs *flag.FlagSet) func(context.Context, *env, []string) error
 		if format == validateText {
 			if err != nil {
 				return err
+			}
+			for _, w := range specWarnings(s) {
+				fmt.Fprintf(e.Stderr, "%s:%d:%d: warning: %s\n", w.File, w.Line, w.Column, w.Message)
 			}
 			fmt.Fprintln(e.Stdout, spec.Summary(s))
 			return nil
@@ -90,6 +94,7 @@ func validation(path string, s *spec.Spec, err error) validationReport {
 	r := validationReport{FormatVersion: ValidateFormatVersion, File: path, Valid: err == nil, Diagnostics: []diagnostic{}}
 	if err == nil {
 		r.Summary = spec.Summary(s)
+		r.Diagnostics = append(r.Diagnostics, specWarnings(s)...)
 		return r
 	}
 	var es spec.Errors
@@ -107,10 +112,6 @@ func validation(path string, s *spec.Spec, err error) validationReport {
 // ::error file=F,line=L,col=C::message, which the runner turns into an
 // annotation on that line of the pull request.
 func writeGitHub(w io.Writer, r validationReport) {
-	if r.Valid {
-		fmt.Fprintf(w, "::notice file=%s::%s\n", ghProperty(r.File), ghData(r.Summary))
-		return
-	}
 	for _, d := range r.Diagnostics {
 		props := "file=" + ghProperty(d.File)
 		if d.Line > 0 {
@@ -118,6 +119,31 @@ func writeGitHub(w io.Writer, r validationReport) {
 		}
 		fmt.Fprintf(w, "::%s %s::%s\n", d.Severity, props, ghData(d.Message))
 	}
+	if r.Valid {
+		fmt.Fprintf(w, "::notice file=%s::%s\n", ghProperty(r.File), ghData(r.Summary))
+	}
+}
+
+// specWarnings are the problems of a valid spec that do not stop it: a
+// region of the right shape that the AWS SDK does not know (a typo, or a
+// region newer than this build). Plan checks each account's regions with
+// AWS (DescribeRegions), which has the last word.
+func specWarnings(s *spec.Spec) []diagnostic {
+	var out []diagnostic
+	warned := map[string]bool{}
+	for _, r := range s.RegionRefs {
+		msg := awsregions.Unknown(r.Region)
+		if msg != "" && !strings.HasSuffix(msg, "?") {
+			msg += "."
+		}
+		if msg == "" || warned[r.Region] {
+			continue
+		}
+		warned[r.Region] = true
+		out = append(out, diagnostic{File: r.Pos.File, Line: r.Pos.Line, Column: r.Pos.Column, Severity: "warning",
+			Message: msg + " The spec is valid all the same: plan asks AWS which regions each account has enabled."})
+	}
+	return out
 }
 
 // ghData escapes a workflow command's message: %, CR and LF, as the
