@@ -38,7 +38,8 @@ var auditHeader = AuditHeader{
 	Version:     "0.9.0-test",
 }
 
-// hostileName is a Name tag that HTML must escape.
+// hostileName is a Name tag that would load an image were it not escaped:
+// the browser test fails on any request but the page.
 const hostileName = `<img src="https://attacker.example/x.png" onerror="alert(1)"> 'db' & "cache"`
 
 // auditDeliveries answers ReadDeliveries from maps: log group → stream →
@@ -210,7 +211,7 @@ func renumberFlowLogs(w *enginetest.World) {
 // auditGoldenFiles are the golden file of each format.
 var auditGoldenFiles = map[AuditFormat]string{
 	AuditText: "report.txt", AuditJSONFmt: "report.json", AuditCSV: "report.csv", AuditMarkdown: "report.md",
-	AuditOCSF: "report.ocsf.json",
+	AuditHTML: "report.html", AuditOCSF: "report.ocsf.json",
 }
 
 // TestAuditGolden renders the golden audit in every format.
@@ -255,6 +256,47 @@ func checkGoldenAudit(t *testing.T, a *engine.Audit) {
 	for _, want := range []string{"compliant", "noncompliant", "uncovered", "unknown", "via", "unmanaged", "managed", "stale", "fresh", "no targets", "failed scope"} {
 		if !has[want] {
 			t.Errorf("the golden audit has no %s unit or scope", want)
+		}
+	}
+}
+
+// TestAuditHTMLSelfContained checks what the browser test checks live, on
+// the text: nothing is loaded from anywhere, untrusted text is escaped,
+// and every unit has its row.
+func TestAuditHTMLSelfContained(t *testing.T) {
+	a := goldenAudit(t)
+	var b bytes.Buffer
+	if err := Audit(&b, a, auditHeader, AuditHTML, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	for _, bad := range []string{"<img", "<script src", "<iframe", "<object", "<embed", "<video", "<audio", "<source", "@import", "url(", "@font-face"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("the report contains %q", bad)
+		}
+	}
+	if n, icons := strings.Count(html, "<link"), strings.Count(html, `<link rel="icon" href="data:,">`); n != icons {
+		t.Errorf("the report links %d resources that are not the empty icon", n-icons)
+	}
+	if !strings.Contains(html, "&lt;img src=&#34;https://attacker.example/x.png&#34;") {
+		t.Errorf("the hostile Name tag is not escaped as text")
+	}
+	if n, want := strings.Count(html, "<tr data-status="), len(a.Units); n != want {
+		t.Errorf("%d unit rows, want %d", n, want)
+	}
+}
+
+// TestAuditHTMLNoTargets renders an audit whose rules select nothing.
+func TestAuditHTMLNoTargets(t *testing.T) {
+	a := &engine.Audit{Spec: engine.SpecRef{Name: "empty"}, Accounts: []engine.Account{{ID: auditAcctA, Regions: []string{"us-east-1"}}}, Regions: []string{"us-east-1"}}
+	a.Count()
+	var b bytes.Buffer
+	if err := Audit(&b, a, AuditHeader{GeneratedAt: auditNow}, AuditHTML, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<div class="figure tone-na" id="overall">n/a</div>`, "the spec's rules select no targets", `data-scope="111111111111/us-east-1"><span class="pct">n/a</span>`, "flowplan devel"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the report lacks %q", want)
 		}
 	}
 }
