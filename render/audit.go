@@ -28,11 +28,12 @@ const (
 	AuditJSONFmt  AuditFormat = "json"
 	AuditCSV      AuditFormat = "csv"
 	AuditMarkdown AuditFormat = "markdown"
+	AuditHTML     AuditFormat = "html"
 	AuditOCSF     AuditFormat = "ocsf"
 )
 
 // AuditFormats lists the audit formats in the order help shows them.
-var AuditFormats = []AuditFormat{AuditText, AuditJSONFmt, AuditCSV, AuditMarkdown, AuditOCSF}
+var AuditFormats = []AuditFormat{AuditText, AuditJSONFmt, AuditCSV, AuditMarkdown, AuditHTML, AuditOCSF}
 
 // ParseAuditFormat parses audit's --format.
 func ParseAuditFormat(s string) (AuditFormat, error) {
@@ -79,6 +80,8 @@ func Audit(w io.Writer, a *engine.Audit, h AuditHeader, f AuditFormat, opts Opti
 		err = auditCSV(w, doc)
 	case AuditMarkdown:
 		err = auditMarkdown(w, a, doc, opts)
+	case AuditHTML:
+		err = auditHTML(w, doc)
 	case AuditOCSF:
 		err = writeJSON(w, auditOCSF(a, doc))
 	default:
