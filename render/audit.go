@@ -280,12 +280,8 @@ func auditText(w io.Writer, a *engine.Audit, doc AuditJSON, opts Options) error 
 		h.printf("; limited to --target %s", strings.Join(doc.Options.Targets, ", "))
 	}
 	h.print("\n")
-	if n := doc.Evidence; n != nil {
-		var parts []string
-		for _, st := range engine.EvidenceStatuses {
-			parts = append(parts, fmt.Sprintf("%d %s", n[st], st))
-		}
-		h.printf("Evidence of delivery for the compliant targets: %s (%s)\n", strings.Join(parts, ", "), plural(doc.Options.EvidenceCalls, "API call", "API calls"))
+	if doc.Evidence != nil {
+		h.printf("Evidence of delivery for the compliant targets: %s (%s)\n", evidenceCounts(doc.Evidence), plural(doc.Options.EvidenceCalls, "API call", "API calls"))
 	}
 	findings := a.Findings()
 	if len(findings) > 0 {
@@ -330,6 +326,15 @@ func auditText(w io.Writer, a *engine.Audit, doc AuditJSON, opts Options) error 
 
 // AuditSummaryLine is the line text output ends with.
 func AuditSummaryLine(a *engine.Audit) string { return auditSummaryLine(countsJSON(a.Summary)) }
+
+// evidenceCounts renders the evidence counts: "4 fresh, 1 stale, ...".
+func evidenceCounts(n map[engine.EvidenceStatus]int) string {
+	var parts []string
+	for _, st := range engine.EvidenceStatuses {
+		parts = append(parts, fmt.Sprintf("%d %s", n[st], st))
+	}
+	return strings.Join(parts, ", ")
+}
 
 // auditSummaryLine is the last line of text and Markdown output.
 func auditSummaryLine(c AuditCountsJSON) string {

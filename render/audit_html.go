@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/flowplan/flowplan/engine"
 )
@@ -19,7 +20,7 @@ import (
 var auditTemplates embed.FS
 
 var auditHTMLTemplate = template.Must(template.New("audit.html.tmpl").
-	Funcs(template.FuncMap{"percent": Percent, "join": strings.Join}).
+	Funcs(template.FuncMap{"percent": Percent, "join": strings.Join, "age": durationText, "evidenceCounts": evidenceCounts}).
 	ParseFS(auditTemplates, "templates/audit.html.tmpl"))
 
 // htmlReport is what the template shows: the document, and the document's
@@ -147,4 +148,14 @@ func auditHTML(w io.Writer, doc AuditJSON) error {
 	}
 	slices.SortStableFunc(r.Units, func(a, b htmlUnit) int { return unitRank(a.AuditUnitJSON) - unitRank(b.AuditUnitJSON) })
 	return auditHTMLTemplate.Execute(w, r)
+}
+
+// durationText renders a Go duration string ("1h0m0s") as text and
+// Markdown say it ("1h").
+func durationText(s string) string {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return s
+	}
+	return engine.FormatAge(d)
 }
