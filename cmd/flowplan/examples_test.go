@@ -13,8 +13,9 @@ import (
 
 // TestExamplesOnSandbox runs every spec in examples/ on a fresh sandbox, as
 // its header comment tells a user to: validate, plan, apply, then a plan
-// that must be empty, with no warning or conflict left. A new example is
-// covered by being there.
+// that must be empty, with no warning or conflict left, drift in sync, and
+// an audit at 100% whose evidence could be read. A new example is covered
+// by being there.
 func TestExamplesOnSandbox(t *testing.T) {
 	specs, err := filepath.Glob("../../examples/*.yaml")
 	if err != nil {
@@ -54,6 +55,26 @@ func TestExamplesOnSandbox(t *testing.T) {
 			for _, kind := range []string{"warning", "conflict", "orphan"} {
 				if n := planNotes(t, replan, kind); len(n) > 0 {
 					t.Errorf("after apply, the plan has %s notes: %v", kind, n)
+				}
+			}
+			// What was applied audits as fully compliant, in sync, and
+			// with evidence read (fresh records need minutes, so only
+			// that nothing failed to be read is checked).
+			run(0, "drift", "--sandbox", "-f", path, "--no-progress")
+			audit := run(0, "audit", "--sandbox", "-f", path, "--no-progress", "--evidence", "--fail-under", "100", "--format", "json")
+			var doc struct {
+				Targets []struct {
+					Address        string `json:"address"`
+					Evidence       string `json:"evidence"`
+					EvidenceDetail string `json:"evidence_detail"`
+				} `json:"targets"`
+			}
+			if err := json.Unmarshal([]byte(audit), &doc); err != nil || len(doc.Targets) == 0 {
+				t.Fatalf("audit JSON (%v): %s", err, audit)
+			}
+			for _, u := range doc.Targets {
+				if u.Evidence == "" || strings.HasPrefix(u.EvidenceDetail, "could not read") {
+					t.Errorf("%s: evidence %q: %s", u.Address, u.Evidence, u.EvidenceDetail)
 				}
 			}
 		})
