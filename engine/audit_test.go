@@ -408,3 +408,35 @@ func TestCollectEvidence(t *testing.T) {
 		t.Errorf("reads (-want +got):\n%s", diff)
 	}
 }
+
+// TestEvidenceReadsBucketsAsTheirOwner: a bucket is read with its owner's
+// credentials (the rule's bucket_account) for every unit delivering there,
+// --all-vpcs units included, which have no rule of their own.
+func TestEvidenceReadsBucketsAsTheirOwner(t *testing.T) {
+	p, s := fixture(false)
+	s.Rules[1].Targets = spec.Targets{VPCs: &spec.Selector{All: true}}
+	apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
+	sv, err := engine.MakeSurvey(context.Background(), p, s, engine.Options{AlsoRead: []spec.TargetKind{spec.TargetVPC, spec.TargetNetworkInterface}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := engine.MakeAudit(s, sv, engine.AuditOptions{AllVPCs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &fakeDeliveries{}
+	engine.CollectEvidence(context.Background(), r, a, sv.Current, engine.EvidenceOptions{MaxAge: time.Hour, Now: time.Now()})
+	buckets := 0
+	for _, q := range r.queries {
+		if q.Bucket == "" {
+			continue
+		}
+		buckets++
+		if q.Account.ID != bucketOwner {
+			t.Errorf("s3://%s/%s read as %s, want the owner %s", q.Bucket, q.KeyPrefix, q.Account.ID, bucketOwner)
+		}
+	}
+	if buckets == 0 {
+		t.Fatal("no bucket was read")
+	}
+}

@@ -93,6 +93,18 @@ func CollectEvidence(ctx context.Context, r DeliveryReader, a *Audit, cur *State
 	}
 	a.Evidence = &opts
 	enis := interfacesByScope(cur)
+	// A bucket's owner is whoever a rule names, whichever unit (a rule's
+	// or a baseline's) delivers there: the owner reads its bucket.
+	owners := map[string]string{}
+	for i := range a.Units {
+		u := &a.Units[i]
+		if u.bucketOwner == "" || u.desired == nil {
+			continue
+		}
+		if bucket, _, ok := s3BucketAndPrefix(u.desired); ok {
+			owners[bucket] = u.bucketOwner
+		}
+	}
 	dests := map[string]*destination{}
 	var order []string
 	for i := range a.Units {
@@ -100,7 +112,7 @@ func CollectEvidence(ctx context.Context, r DeliveryReader, a *Audit, cur *State
 		if u.Status != AuditCompliant || u.satisfier == nil {
 			continue
 		}
-		key, d, why := destinationOf(u, a.Accounts, opts)
+		key, d, why := destinationOf(u, a.Accounts, owners, opts)
 		if why != "" {
 			u.Evidence = &Evidence{Status: EvidenceUnavailable, Detail: why}
 			continue
@@ -145,7 +157,7 @@ func CollectEvidence(ctx context.Context, r DeliveryReader, a *Audit, cur *State
 
 // destinationOf is the read that shows a unit's records, keyed so that
 // units delivering to one place share it; or why there is none.
-func destinationOf(u *AuditUnit, accounts []Account, opts EvidenceOptions) (string, *destination, string) {
+func destinationOf(u *AuditUnit, accounts []Account, owners map[string]string, opts EvidenceOptions) (string, *destination, string) {
 	f := u.satisfier
 	switch f.DestinationType {
 	case DestCloudWatchLogs:
@@ -181,7 +193,7 @@ func destinationOf(u *AuditUnit, accounts []Account, opts EvidenceOptions) (stri
 		// The bucket owner reads its bucket when the spec covers it; else
 		// the flow log's account tries, which a bucket policy may allow.
 		reader, _ := findAccount(accounts, u.Account)
-		if owner := bucketOwner(u, accounts); owner.ID != "" {
+		if owner, ok := findAccount(accounts, owners[bucket]); ok {
 			reader = owner
 		}
 		return "s3 " + bucket + "/" + region, &destination{
@@ -191,19 +203,6 @@ func destinationOf(u *AuditUnit, accounts []Account, opts EvidenceOptions) (stri
 		}, ""
 	}
 	return "", nil, "flowplan cannot read " + display(f.DestinationType) + " destinations: check delivery in the stream's own metrics"
-}
-
-// bucketOwner is the account the rule names as its bucket's owner, when
-// the spec covers it.
-func bucketOwner(u *AuditUnit, accounts []Account) Account {
-	if u.bucketOwner == "" {
-		return Account{}
-	}
-	a, ok := findAccount(accounts, u.bucketOwner)
-	if !ok {
-		return Account{}
-	}
-	return a
 }
 
 // judgeEvidence ages a unit's newest record.
