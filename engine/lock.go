@@ -37,6 +37,12 @@ const (
 // lock, which it then finds held.
 const maxLockRaces = 10
 
+// LeasePrefix is the name prefix of spec's lease log groups in CloudWatch
+// Logs: a lease is the group LeasePrefix(spec) followed by its generation
+// in ten digits. Providers name leases with it, and the runner policy
+// grants the lock's actions on it.
+func LeasePrefix(spec string) string { return "/flowplan/locks/" + spec + "/" }
+
 // LockScope returns where the apply leases of spec s live: in the first
 // account the spec lists, in that account's first region; for a spec with
 // only an organization block, in the account of the current credentials

@@ -19,9 +19,11 @@ var Modes = []Mode{Plan, Apply, Drift, Audit}
 // Phase is a part of a command's work.
 type Phase string
 
-// The phases: every mode discovers; apply writes; audit reads evidence.
+// The phases: every mode discovers; apply takes its lock and writes;
+// audit reads evidence.
 const (
 	Discover Phase = "discover"
+	Lock     Phase = "lock"
 	Write    Phase = "write"
 	Evidence Phase = "evidence"
 )
@@ -30,7 +32,7 @@ const (
 func (m Mode) Phases() []Phase {
 	switch m {
 	case Apply:
-		return []Phase{Discover, Write}
+		return []Phase{Discover, Lock, Write}
 	case Audit:
 		return []Phase{Discover, Evidence}
 	}
@@ -96,6 +98,14 @@ const (
 	// AssumesRoles: an account is reached through assume_role or the
 	// organization's assume_role_name.
 	AssumesRoles Need = "assume_role"
+	// LockByRunner and LockByCaller: where apply's lock lives
+	// (engine.LockScope). It is in the spec's first account, taken by that
+	// account's runner: its assume_role, or the credentials flowplan starts
+	// with when it has none (LockByRunner). A spec with only an
+	// organization block keeps it in the organization account flowplan
+	// runs in, with the starting credentials (LockByCaller).
+	LockByRunner Need = "apply lock in an assumed account"
+	LockByCaller Need = "apply lock with the starting credentials"
 )
 
 // Grant is an IAM action an operation needs and the statement that gives
@@ -153,6 +163,8 @@ const (
 	sidLocateBuckets           = "LocateDestinationBuckets"
 	sidAssumeRunner            = "AssumeRunnerRoles"
 	sidListOrganization        = "ListOrganizationAccounts"
+	sidFindApplyLocks          = "FindApplyLocks"
+	sidApplyLock               = "ApplyLock"
 )
 
 // statementOrder is the order statements are listed in.
@@ -162,6 +174,7 @@ var statementOrder = []string{
 	sidCreateFlowLogs, sidCreateFlowLogsOnTargets, sidTagOnCreate, sidRetag, sidAdopt, sidDeleteFlowLogs, sidLogDeliveries,
 	sidBucketPolicies, sidReadBuckets, sidLocateBuckets,
 	sidAssumeRunner, sidListOrganization,
+	sidFindApplyLocks, sidApplyLock,
 }
 
 func g(action, statement string) Grant { return Grant{Action: action, Statement: statement} }
@@ -209,6 +222,8 @@ var Operations = []Operation{
 		Grants: []Grant{g("sts:AssumeRole", sidAssumeRunner)}, Why: "assume the runner role of each account"},
 
 	// Discovery in each account and region.
+	{Service: "ec2", Name: "DescribeRegions", Principal: Runner, Phase: Discover, Need: Always,
+		Grants: []Grant{g("ec2:DescribeRegions", sidDescribeNetwork)}, Why: "check, once per account, that the spec's regions are enabled there"},
 	{Service: "ec2", Name: "DescribeFlowLogs", Principal: Runner, Phase: Discover, Need: Always,
 		Grants: []Grant{g("ec2:DescribeFlowLogs", sidDescribeNetwork)}, Why: "read every flow log; read back created ones and check ownership before each write"},
 	{Service: "ec2", Name: "DescribeVpcs", Principal: Runner, Phase: Discover, Need: TargetVPCs,
@@ -285,6 +300,21 @@ var Operations = []Operation{
 	{Service: "s3", Name: "DeleteBucketPolicy", Principal: Runner, Phase: Write, Need: ManagedBuckets,
 		Grants: []Grant{g("s3:DeleteBucketPolicy", sidBucketPolicies)}, Why: "remove a bucket policy left with only flowplan's removed statements"},
 
+	// The apply lock (engine.AcquireLock): one lease log group per apply
+	// under /flowplan/locks/<spec>/, in the lock's account and region.
+	lockOperation(Runner, LockByRunner, "DescribeLogGroups", "find the leases of the apply lock", g("logs:DescribeLogGroups", sidFindApplyLocks)),
+	lockOperation(Runner, LockByRunner, "ListTagsForResource", "read a lease's holder and expiry, and check it is flowplan's before deleting it", g("logs:ListTagsForResource", sidApplyLock)),
+	lockOperation(Runner, LockByRunner, "CreateLogGroup", "take the apply lock: create a lease log group with its tags", g("logs:CreateLogGroup", sidApplyLock), g("logs:TagResource", sidApplyLock)),
+	lockOperation(Runner, LockByRunner, "TagResource", "renew or release the lease", g("logs:TagResource", sidApplyLock)),
+	lockOperation(Runner, LockByRunner, "DescribeLogStreams", "check that a lease holds no log stream before deleting it", g("logs:DescribeLogStreams", sidApplyLock)),
+	lockOperation(Runner, LockByRunner, "DeleteLogGroup", "delete leases that have ended (never a group holding data)", g("logs:DeleteLogGroup", sidApplyLock)),
+	lockOperation(Caller, LockByCaller, "DescribeLogGroups", "find the leases of the apply lock", g("logs:DescribeLogGroups", sidFindApplyLocks)),
+	lockOperation(Caller, LockByCaller, "ListTagsForResource", "read a lease's holder and expiry, and check it is flowplan's before deleting it", g("logs:ListTagsForResource", sidApplyLock)),
+	lockOperation(Caller, LockByCaller, "CreateLogGroup", "take the apply lock: create a lease log group with its tags", g("logs:CreateLogGroup", sidApplyLock), g("logs:TagResource", sidApplyLock)),
+	lockOperation(Caller, LockByCaller, "TagResource", "renew or release the lease", g("logs:TagResource", sidApplyLock)),
+	lockOperation(Caller, LockByCaller, "DescribeLogStreams", "check that a lease holds no log stream before deleting it", g("logs:DescribeLogStreams", sidApplyLock)),
+	lockOperation(Caller, LockByCaller, "DeleteLogGroup", "delete leases that have ended (never a group holding data)", g("logs:DeleteLogGroup", sidApplyLock)),
+
 	// Audit evidence (flowplan audit, issue 11): the newest record of each
 	// destination.
 	{Service: "ec2", Name: "DescribeVpcs", Principal: Runner, Phase: Evidence, Need: Always,
@@ -299,4 +329,9 @@ var Operations = []Operation{
 		Grants: []Grant{g("s3:ListBucket", sidReadBuckets)}, Why: "newest object under a flow logs prefix"},
 	{Service: "sts", Name: "GetCallerIdentity", Principal: Caller, Phase: Evidence, Need: Always,
 		Why: "the evidence header's caller"},
+}
+
+// lockOperation is one CloudWatch Logs call of the apply lock.
+func lockOperation(p Principal, n Need, name, why string, grants ...Grant) Operation {
+	return Operation{Service: "logs", Name: name, Principal: p, Phase: Lock, Need: n, Grants: grants, Why: why}
 }

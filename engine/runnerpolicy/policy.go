@@ -89,7 +89,7 @@ func ActionsFor(s *spec.Spec, m Mode, p Principal, keys []string) (actions, unkn
 				continue
 			}
 			found = true
-			if op.Principal != p {
+			if op.Principal != p || !f.has(op.Need) {
 				continue
 			}
 			for _, gr := range op.Grants {
@@ -302,6 +302,13 @@ func (f *facts) has(n Need) bool {
 		return f.s.Organization != nil && len(f.s.Organization.IncludeOUs) > 0
 	case AssumesRoles:
 		return len(f.assumeRoles) > 0
+	case LockByRunner, LockByCaller:
+		q := engine.LockScope(f.s)
+		if q.Region == "" {
+			return false
+		}
+		byRunner := q.Account.ID != ""
+		return byRunner == (n == LockByRunner)
 	}
 	return false
 }
@@ -441,6 +448,16 @@ func (f *facts) statement(sid string) Statement {
 		return Statement{Resources: f.unmanagedBuckets()}
 	case sidAssumeRunner:
 		return Statement{Resources: f.assumeRoles}
+	case sidFindApplyLocks:
+		// Not in the runner's policy when its DescribeLogGroups statement
+		// already covers the lock's region.
+		if q := engine.LockScope(f.s); q.Region != "" && !(f.has(LockByRunner) && slices.Contains(f.cwlRegions, q.Region)) {
+			return Statement{Resources: []string{arn.LogGroup("*", q.Region, "*")}}
+		}
+	case sidApplyLock:
+		if q := engine.LockScope(f.s); q.Region != "" {
+			return Statement{Resources: []string{arn.LogGroup("*", q.Region, engine.LeasePrefix(f.s.Name)+"*")}}
+		}
 	}
 	return Statement{}
 }

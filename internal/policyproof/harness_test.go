@@ -6,8 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"text/template"
 	"time"
@@ -172,6 +174,42 @@ type world struct {
 	// step, per principal (the caller's are those in the management
 	// account), with the step's spec.
 	calls []stepCalls
+	// warnings are the warnings the provider logged in the current phase:
+	// a call refused where flowplan goes on without its answer (the region
+	// check's DescribeRegions) is logged, not returned.
+	warnings *warnings
+}
+
+// warnings is a slog.Handler that keeps the text of each warning.
+type warnings struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (h *warnings) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+
+func (h *warnings) Handle(_ context.Context, r slog.Record) error {
+	msg := r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		msg += " " + a.Key + "=" + a.Value.String()
+		return true
+	})
+	h.mu.Lock()
+	h.list = append(h.list, msg)
+	h.mu.Unlock()
+	return nil
+}
+
+func (h *warnings) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *warnings) WithGroup(string) slog.Handler      { return h }
+
+// take returns the warnings logged since the last take.
+func (h *warnings) take() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := h.list
+	h.list = nil
+	return out
 }
 
 // stepCalls are the operations one step made.
@@ -187,7 +225,7 @@ func newWorld(t testing.TB) *world {
 	if err := emu.LoadWorldFile("testdata/world.yaml"); err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, emu: emu, admin: map[string]aws.Credentials{}}
+	w := &world{t: t, emu: emu, admin: map[string]aws.Credentials{}, warnings: &warnings{}}
 	for _, acct := range append([]string{management}, runnerAccounts...) {
 		id, secret, err := emu.AddCredentials(acct, "")
 		if err != nil {
@@ -249,6 +287,7 @@ func (w *world) provider(ctx context.Context) (*awsprovider.Provider, error) {
 	return awsprovider.New(ctx, awsprovider.Options{
 		Region: homeRegion, EndpointURL: endpoint, HTTPClient: w.emu.HTTPClient(), Credentials: w.caller,
 		SessionName: awsprovider.SessionName("proof"), MaxAttempts: 1,
+		Logger: slog.New(w.warnings),
 	})
 }
 
@@ -256,7 +295,18 @@ func (w *world) provider(ctx context.Context) (*awsprovider.Provider, error) {
 // to w.calls when that is being collected.
 func (w *world) record(s *spec.Spec, m runnerpolicy.Mode, fn func() error) error {
 	w.emu.ResetCounts()
+	w.warnings.take()
 	err := fn()
+	if err == nil {
+		// A refusal flowplan works around is still a refusal: the policy
+		// lacks what the run needed.
+		for _, msg := range w.warnings.take() {
+			if denied.MatchString(msg) {
+				err = fmt.Errorf("warning: %s", msg)
+				break
+			}
+		}
+	}
 	if w.calls != nil {
 		sc := stepCalls{spec: s, mode: m, calls: map[runnerpolicy.Principal]map[string]bool{runnerpolicy.Runner: {}, runnerpolicy.Caller: {}}}
 		for k := range w.emu.Counts() {
@@ -358,7 +408,17 @@ func (w *world) run(ctx context.Context, st step, mutate func(runnerpolicy.Mode,
 		if err := planErrors(plan); err != nil {
 			return err
 		}
-		if _, err := engine.Apply(ctx, p, plan, engine.Options{}); err != nil {
+		// As `flowplan apply` does: take the spec's apply lock, apply,
+		// release it.
+		lock, err := engine.AcquireLock(ctx, p, engine.LockScope(s), engine.LockOptions{Holder: "policyproof"})
+		if err != nil {
+			return err
+		}
+		_, err = engine.Apply(ctx, p, plan, engine.Options{})
+		if rerr := lock.Release(ctx); err == nil {
+			err = rerr
+		}
+		if err != nil {
 			return err
 		}
 		again, err := engine.MakePlan(ctx, p, s, engine.Options{})

@@ -40,7 +40,7 @@ const (
 )
 
 // leasePrefix is the name prefix of a spec's lease log groups.
-func leasePrefix(specName string) string { return "/flowplan/locks/" + specName + "/" }
+func leasePrefix(specName string) string { return engine.LeasePrefix(specName) }
 
 func leaseName(specName string, gen int64) string {
 	return fmt.Sprintf("%s%010d", leasePrefix(specName), gen)
@@ -172,29 +172,52 @@ func (p *Provider) UpdateLease(ctx context.Context, q engine.LeaseQuery, l engin
 }
 
 // DeleteLease deletes a lease log group, after checking that it carries
-// the lock tag of q's spec.
+// the lock tag of q's spec and holds no log stream: a lease never has
+// one, and flowplan never deletes a log group that holds data. The engine
+// deletes leases best effort, so a failure other than not-found is also
+// logged as a warning.
 func (p *Provider) DeleteLease(ctx context.Context, q engine.LeaseQuery, gen int64) error {
+	err := p.deleteLease(ctx, q, gen)
+	if err != nil && !errors.Is(err, engine.ErrNotFound) {
+		p.opts.Logger.WarnContext(ctx, "cannot delete an apply lock lease; the next apply tries again", "error", short(err))
+	}
+	return err
+}
+
+func (p *Provider) deleteLease(ctx context.Context, q engine.LeaseQuery, gen int64) error {
 	s, account, err := p.leaseSession(ctx, q)
 	if err != nil {
 		return err
 	}
 	c := p.logs(s, q.Region)
 	name := leaseName(q.Spec, gen)
+	where := name + " in " + scopeName(account, q.Region)
 	tags, err := logGroupTags(ctx, c, arn.LogGroup(account, q.Region, name))
 	if isNotFound(err) {
 		return fmt.Errorf("delete apply lock log group %s: %w", name, engine.ErrNotFound)
 	}
 	if err != nil {
-		return wrap("delete apply lock log group", name, err)
+		return wrap("delete apply lock log group", where, err)
 	}
 	if tags[tagLock] != q.Spec {
-		return fmt.Errorf("delete apply lock log group %s: refusing: it has no %s=%s tag, so flowplan did not make it", name, tagLock, q.Spec)
+		return fmt.Errorf("delete apply lock log group %s: refusing: it has no %s=%s tag, so flowplan did not make it", where, tagLock, q.Spec)
+	}
+	streams, err := c.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String(name), Limit: aws.Int32(1)})
+	if isNotFound(err) {
+		return fmt.Errorf("delete apply lock log group %s: %w", name, engine.ErrNotFound)
+	}
+	if err != nil {
+		return wrap("delete apply lock log group", where+": list its log streams", err)
+	}
+	if len(streams.LogStreams) > 0 {
+		return fmt.Errorf("delete apply lock log group %s: refusing: it holds log stream %q, and flowplan never deletes a log group that holds data; delete it yourself if it is not needed",
+			where, aws.ToString(streams.LogStreams[0].LogStreamName))
 	}
 	_, err = c.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(name)})
 	if isNotFound(err) {
 		return fmt.Errorf("delete apply lock log group %s: %w", name, engine.ErrNotFound)
 	}
-	return wrap("delete apply lock log group", name+" in "+scopeName(account, q.Region), err)
+	return wrap("delete apply lock log group", where, err)
 }
 
 func isNotFound(err error) bool { return ErrorCode(err) == "ResourceNotFoundException" }

@@ -99,3 +99,32 @@ func TestDeleteLeaseRefusesForeignLogGroups(t *testing.T) {
 		}
 	})
 }
+
+// A lease log group that someone has written a log stream into holds
+// data, so it is never deleted, even with the spec's lock tag.
+func TestDeleteLeaseRefusesLogGroupsHoldingData(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be *backend) {
+		p := newTestProvider(t, be)
+		q := engine.LeaseQuery{Account: testAccount("111111111111", testRegion), Region: testRegion, Spec: "prod"}
+		ctx := context.Background()
+		l, err := engine.AcquireLock(ctx, p, q, engine.LockOptions{Holder: "alice"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c := p.logs(testSession(t, p, q.Account), testRegion)
+		name := "/flowplan/locks/prod/0000000001"
+		if _, err := c.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String(name), LogStreamName: aws.String("app")}); err != nil {
+			t.Fatal(err)
+		}
+		err = p.DeleteLease(ctx, q, 1)
+		if err == nil || !strings.Contains(err.Error(), `refusing: it holds log stream "app"`) {
+			t.Fatalf("DeleteLease = %v, want a refusal naming the stream", err)
+		}
+		if groups, err := describeLogGroups(ctx, c, name); err != nil || len(groups) != 1 {
+			t.Errorf("log groups = %d, %v: want the group kept", len(groups), err)
+		}
+	})
+}

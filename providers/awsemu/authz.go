@@ -96,6 +96,7 @@ var authorizers = map[string]authorizer{
 
 	"logs:CreateLogGroup":        logsCreateLogGroupAuth,
 	"logs:DeleteLogGroup":        logsGroupAuth("logs:DeleteLogGroup"),
+	"logs:CreateLogStream":       logsGroupAuth("logs:CreateLogStream"),
 	"logs:DescribeLogGroups":     logsDescribeLogGroupsAuth,
 	"logs:PutRetentionPolicy":    logsGroupAuth("logs:PutRetentionPolicy"),
 	"logs:DeleteRetentionPolicy": logsGroupAuth("logs:DeleteRetentionPolicy"),

@@ -29,6 +29,7 @@ var logsActions = map[string]*action{
 	"ListTagsLogGroup":      {fn: logsListTagsLogGroup},
 	"AssociateKmsKey":       {fn: logsAssociateKmsKey, mutating: true},
 	"DisassociateKmsKey":    {fn: logsDisassociateKmsKey, mutating: true},
+	"CreateLogStream":       {fn: logsCreateLogStream, mutating: true},
 	"DescribeLogStreams":    {fn: logsDescribeLogStreams, pumps: true},
 	"GetLogEvents":          {fn: logsGetLogEvents, pumps: true},
 	"FilterLogEvents":       {fn: logsFilterLogEvents, pumps: true},
@@ -515,6 +516,34 @@ type logStreamJSON struct {
 
 // logsDescribeLogStreams lists a group's streams by name (the default) or
 // by the time of their last event, ascending unless descending is true.
+// logsCreateLogStream creates an empty log stream, as the CreateLogStream
+// reference describes: the name is 1 to 512 characters without ":" or "*",
+// unique in its group.
+func logsCreateLogStream(c *call) (any, error) {
+	var in struct {
+		LogGroupName  string `json:"logGroupName"`
+		LogStreamName string `json:"logStreamName"`
+	}
+	if err := c.decodeJSON(&in); err != nil {
+		return nil, err
+	}
+	if !logStreamPrefixPattern.MatchString(in.LogStreamName) {
+		return nil, logsInvalid("1 validation error detected: Value '%s' at 'logStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*", in.LogStreamName)
+	}
+	g, err := c.logGroup(in.LogGroupName)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := g.Streams[in.LogStreamName]; ok {
+		return nil, badRequest("ResourceAlreadyExistsException", "The specified log stream already exists")
+	}
+	if g.Streams == nil {
+		g.Streams = map[string]*logStream{}
+	}
+	g.Streams[in.LogStreamName] = &logStream{Name: in.LogStreamName, Created: c.now.UnixMilli()}
+	return nil, nil
+}
+
 func logsDescribeLogStreams(c *call) (any, error) {
 	var in struct {
 		LogGroupName        string `json:"logGroupName"`

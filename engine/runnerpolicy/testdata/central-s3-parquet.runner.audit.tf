@@ -9,6 +9,7 @@ data "aws_iam_policy_document" "flowplan_central_archive_runner_audit" {
     actions   = [
       "ec2:DescribeFlowLogs",
       "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribeRegions",
       "ec2:DescribeTransitGateways",
       "ec2:DescribeVpcs",
     ]

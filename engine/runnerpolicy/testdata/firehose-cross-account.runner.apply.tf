@@ -7,6 +7,7 @@ data "aws_iam_policy_document" "flowplan_firehose_stream_runner_apply" {
     effect    = "Allow"
     actions   = [
       "ec2:DescribeFlowLogs",
+      "ec2:DescribeRegions",
       "ec2:DescribeVpcs",
     ]
     resources = ["*"]
@@ -194,5 +195,25 @@ data "aws_iam_policy_document" "flowplan_firehose_stream_runner_apply" {
       "logs:DeleteLogDelivery",
     ]
     resources = ["*"]
+  }
+
+  statement {
+    sid       = "FindApplyLocks"
+    effect    = "Allow"
+    actions   = ["logs:DescribeLogGroups"]
+    resources = ["arn:aws:logs:us-east-1:*:log-group:*"]
+  }
+
+  statement {
+    sid       = "ApplyLock"
+    effect    = "Allow"
+    actions   = [
+      "logs:CreateLogGroup",
+      "logs:DeleteLogGroup",
+      "logs:DescribeLogStreams",
+      "logs:ListTagsForResource",
+      "logs:TagResource",
+    ]
+    resources = ["arn:aws:logs:us-east-1:*:log-group:/flowplan/locks/firehose-stream/*"]
   }
 }

@@ -19,4 +19,24 @@ data "aws_iam_policy_document" "flowplan_org_baseline_caller_apply" {
     ]
     resources = ["*"]
   }
+
+  statement {
+    sid       = "FindApplyLocks"
+    effect    = "Allow"
+    actions   = ["logs:DescribeLogGroups"]
+    resources = ["arn:aws:logs:us-east-1:*:log-group:*"]
+  }
+
+  statement {
+    sid       = "ApplyLock"
+    effect    = "Allow"
+    actions   = [
+      "logs:CreateLogGroup",
+      "logs:DeleteLogGroup",
+      "logs:DescribeLogStreams",
+      "logs:ListTagsForResource",
+      "logs:TagResource",
+    ]
+    resources = ["arn:aws:logs:us-east-1:*:log-group:/flowplan/locks/org-baseline/*"]
+  }
 }

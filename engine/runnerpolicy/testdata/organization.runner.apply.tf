@@ -9,6 +9,7 @@ data "aws_iam_policy_document" "flowplan_org_baseline_runner_apply" {
     actions   = [
       "ec2:DescribeFlowLogs",
       "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribeRegions",
       "ec2:DescribeVpcs",
     ]
     resources = ["*"]

@@ -8,6 +8,7 @@ data "aws_iam_policy_document" "flowplan_quickstart_runner_apply" {
     effect    = "Allow"
     actions   = [
       "ec2:DescribeFlowLogs",
+      "ec2:DescribeRegions",
       "ec2:DescribeTransitGateways",
       "ec2:DescribeVpcs",
     ]
@@ -272,5 +273,18 @@ data "aws_iam_policy_document" "flowplan_quickstart_runner_apply" {
       "s3:PutBucketPolicy",
     ]
     resources = ["arn:aws:s3:::org-flow-logs-archive"]
+  }
+
+  statement {
+    sid       = "ApplyLock"
+    effect    = "Allow"
+    actions   = [
+      "logs:CreateLogGroup",
+      "logs:DeleteLogGroup",
+      "logs:DescribeLogStreams",
+      "logs:ListTagsForResource",
+      "logs:TagResource",
+    ]
+    resources = ["arn:aws:logs:us-east-1:*:log-group:/flowplan/locks/quickstart/*"]
   }
 }

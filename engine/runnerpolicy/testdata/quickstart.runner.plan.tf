@@ -8,6 +8,7 @@ data "aws_iam_policy_document" "flowplan_quickstart_runner_plan" {
     effect    = "Allow"
     actions   = [
       "ec2:DescribeFlowLogs",
+      "ec2:DescribeRegions",
       "ec2:DescribeTransitGateways",
       "ec2:DescribeVpcs",
     ]
