@@ -95,6 +95,11 @@ const (
 	OrganizationOUs   Need = "organization with include_ous"
 	// Organization: the spec has an organization block.
 	Organization Need = "organization"
+	// StartingAccount: flowplan works in an account with the credentials
+	// it starts with (a static account without assume_role, or the
+	// organization account it runs in), so it asks STS which account they
+	// belong to.
+	StartingAccount Need = "starting credentials' account"
 	// AssumesRoles: an account is reached through assume_role or the
 	// organization's assume_role_name.
 	AssumesRoles Need = "assume_role"
@@ -216,8 +221,8 @@ var Operations = []Operation{
 		Grants: []Grant{g("organizations:ListAccountsForParent", sidListOrganization)}, Why: "list the accounts of include_ous"},
 	{Service: "organizations", Name: "ListOrganizationalUnitsForParent", Principal: Caller, Phase: Discover, Need: OrganizationOUs,
 		Grants: []Grant{g("organizations:ListOrganizationalUnitsForParent", sidListOrganization)}, Why: "walk the OUs under include_ous"},
-	{Service: "sts", Name: "GetCallerIdentity", Principal: Caller, Phase: Discover, Need: Organization,
-		Why: "find the account flowplan runs in, which it works on without assuming a role"},
+	{Service: "sts", Name: "GetCallerIdentity", Principal: Caller, Phase: Discover, Need: StartingAccount,
+		Why: "find the account flowplan runs in, which it works on without assuming a role (and refuse an account without assume_role that the credentials do not belong to)"},
 	{Service: "sts", Name: "AssumeRole", Principal: Caller, Phase: Discover, Need: AssumesRoles,
 		Grants: []Grant{g("sts:AssumeRole", sidAssumeRunner)}, Why: "assume the runner role of each account"},
 

@@ -300,6 +300,11 @@ func (f *facts) has(n Need) bool {
 		return f.s.Organization != nil && len(f.s.Organization.IncludeOUs) == 0
 	case OrganizationOUs:
 		return f.s.Organization != nil && len(f.s.Organization.IncludeOUs) > 0
+	case StartingAccount:
+		if f.s.Organization != nil {
+			return true
+		}
+		return slices.ContainsFunc(f.s.Accounts, func(a spec.Account) bool { return a.AssumeRole == "" })
 	case AssumesRoles:
 		return len(f.assumeRoles) > 0
 	case LockByRunner, LockByCaller:

@@ -72,12 +72,26 @@ func (p *Provider) Accounts(ctx context.Context, s *spec.Spec) ([]engine.Account
 // callerAccount returns the account of the base credentials, or "" when
 // STS cannot say (the accounts are then all reached by AssumeRole).
 func (p *Provider) callerAccount(ctx context.Context) string {
-	c := sts.NewFromConfig(p.scopedConfig(callScope{account: "caller", region: p.opts.Region}, p.opts.Region, p.base.Credentials))
-	out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	id, err := p.baseAccount(ctx)
 	if err != nil {
 		return ""
 	}
-	return aws.ToString(out.Account)
+	return id
+}
+
+// baseAccount asks STS, once per run, which account the base credentials
+// belong to.
+func (p *Provider) baseAccount(ctx context.Context) (string, error) {
+	p.startOnce.Do(func() {
+		c := sts.NewFromConfig(p.scopedConfig(callScope{account: "caller", region: p.opts.Region}, p.opts.Region, p.base.Credentials))
+		out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			p.startErr = err
+			return
+		}
+		p.startAccount = aws.ToString(out.Account)
+	})
+	return p.startAccount, p.startErr
 }
 
 // orgMember is one organisation account as listed.

@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -127,4 +128,30 @@ func TestAccountsStaticOnlyMakesNoCalls(t *testing.T) {
 	if n := p.Stats().Calls(); n != 0 {
 		t.Errorf("made %d calls, want none", n)
 	}
+}
+
+// An account without assume_role is worked on with the starting
+// credentials only when they belong to it: used for another account,
+// flowplan would read and write one account under another's addresses.
+func TestStartingCredentialsMustBelongToTheAccount(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be *backend) {
+		p := newTestProvider(t, be)
+		ctx := context.Background()
+		own, err := p.baseAccount(ctx)
+		if err != nil || len(own) != 12 {
+			t.Fatalf("base account = %q, %v", own, err)
+		}
+		if _, err := p.session(ctx, engine.Account{ID: own, Regions: []string{testRegion}}); err != nil {
+			t.Fatalf("the credentials' own account: %v", err)
+		}
+		other := "999999999999"
+		if own == other {
+			other = "888888888888"
+		}
+		_, err = p.session(ctx, engine.Account{ID: other, Regions: []string{testRegion}})
+		want := "use the starting credentials for account " + other + ": they belong to account " + own
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("another account without assume_role: %v, want %q", err, want)
+		}
+	})
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -231,8 +233,14 @@ func TestApplyRefusesUnmanagedFlowLogs(t *testing.T) {
 }
 
 func TestApplyRefusesOtherInlinePolicies(t *testing.T) {
-	p, _ := newFakeProvider(t, "http://127.0.0.1:1")
-	a := engine.Account{ID: "111111111111"}
+	// The refusal comes before any IAM call: the fake answers only STS's
+	// GetCallerIdentity (the account has no assume_role).
+	_, endpoint := newFakeEC2(t, func(action string, _ url.Values, _ int) (int, string) {
+		t.Errorf("unexpected %s", action)
+		return http.StatusBadRequest, ec2Error("InvalidAction", action)
+	})
+	p, _ := newFakeProvider(t, endpoint)
+	a := engine.Account{ID: "123456789012"}
 	theirs := &engine.Resource{Addr: engine.Addr{Account: a.ID, Region: engine.GlobalRegion, Kind: engine.KindRolePolicy, Name: "flowplan-flow-logs/theirs"},
 		RolePolicy: &engine.RolePolicy{RoleName: "flowplan-flow-logs", PolicyName: "theirs", Document: deliveryPolicy}}
 	for _, tt := range []struct {
@@ -248,7 +256,7 @@ func TestApplyRefusesOtherInlinePolicies(t *testing.T) {
 			t.Errorf("%s of inline policy %q: err = %v, want a refusal", tt.op, theirs.RolePolicy.PolicyName, out[0].Err)
 		}
 	}
-	if n := p.Stats().Calls(); n != 0 {
-		t.Errorf("made %d AWS calls, want none", n)
+	if n := p.Stats().Calls(); n != 1 {
+		t.Errorf("made %d AWS calls, want only the one GetCallerIdentity", n)
 	}
 }

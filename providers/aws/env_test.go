@@ -103,11 +103,14 @@ func TestCABundle(t *testing.T) {
 		if err := r.ParseForm(); err == nil {
 			form = r.PostForm
 		}
-		if form.Get("Action") == "DescribeFlowLogs" {
+		switch form.Get("Action") {
+		case "GetCallerIdentity":
+			w.Write([]byte(callerIdentityReply))
+		case "DescribeFlowLogs":
 			w.Write([]byte(describeFlowLogsReply(nil)))
-			return
+		default:
+			w.Write([]byte(emptyVpcsReply))
 		}
-		w.Write([]byte(emptyVpcsReply))
 	}))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.StartTLS()

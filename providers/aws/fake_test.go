@@ -43,6 +43,13 @@ func (f *fakeEC2) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	form, _ := url.ParseQuery(string(body))
 	action := form.Get("Action")
+	if action == "GetCallerIdentity" {
+		// An account without assume_role is worked on only when the
+		// starting credentials belong to it; the fake's tests use 123456789012.
+		w.Header().Set("Content-Type", "text/xml")
+		io.WriteString(w, callerIdentityReply)
+		return
+	}
 	if action == "DescribeRegions" {
 		// Every account-region's discovery first asks, once per account,
 		// which regions the account has enabled; scripts need not answer.
@@ -78,6 +85,11 @@ func (f *fakeEC2) requestsFor(action string) []url.Values {
 	}
 	return out
 }
+
+// callerIdentityReply is STS's answer for credentials in 123456789012.
+const callerIdentityReply = `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
+	`<Arn>arn:aws:iam::123456789012:user/test</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account>` +
+	`</GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`
 
 // describeRegionsReply lists the regions the fake EC2 enables.
 const describeRegionsReply = `<DescribeRegionsResponse><requestId>r</requestId><regionInfo>` +

@@ -110,7 +110,12 @@ type Provider struct {
 
 	mu       sync.Mutex
 	sessions map[string]*session
-	sems     map[string]chan struct{}
+	// startOnce guards startAccount and startErr: the account of the base
+	// credentials, asked of STS once per run (see baseAccount).
+	startOnce    sync.Once
+	startAccount string
+	startErr     error
+	sems         map[string]chan struct{}
 	// bucketRegions caches each bucket's region between discovery and apply.
 	bucketRegions sync.Map
 	// bucketLocks holds a *sync.Mutex per bucket (see lockBucket).

@@ -53,6 +53,17 @@ func (p *Provider) session(ctx context.Context, a engine.Account) (*session, err
 
 func (p *Provider) credentials(ctx context.Context, a engine.Account) (aws.CredentialsProvider, error) {
 	if a.AssumeRole == "" {
+		// The starting credentials act in their own account, whatever the
+		// spec calls it: used for another account, flowplan would read and
+		// write one account under another's addresses.
+		id, err := p.baseAccount(ctx)
+		if err != nil {
+			return nil, &Error{Op: "find the account of the starting credentials, used as they are for account", Addr: a.ID, Err: err}
+		}
+		if id != a.ID {
+			return nil, &Error{Op: "use the starting credentials for account", Addr: a.ID,
+				Err: fmt.Errorf("they belong to account %s; give account %s an assume_role, or run flowplan with its credentials", id, a.ID)}
+		}
 		return p.base.Credentials, nil
 	}
 	stsClient := sts.NewFromConfig(p.scopedConfig(callScope{account: a.ID, region: p.opts.Region}, p.opts.Region, p.base.Credentials))
