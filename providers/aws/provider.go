@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -211,11 +212,16 @@ func (p *Provider) semaphore(scope string) chan struct{} {
 type sdkLogger struct{ l *slog.Logger }
 
 func (s sdkLogger) Logf(c logging.Classification, format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
 	level := slog.LevelDebug
-	if c == logging.Warn {
+	// A response body that could not be drained only costs a connection
+	// (the SDK says "this may affect connection reuse"); it happens when a
+	// retried or failed call's connection is already closed, nobody can act
+	// on it, and it is no warning of anything flowplan does.
+	if c == logging.Warn && !strings.HasPrefix(msg, "failed to discard remaining HTTP response body") {
 		level = slog.LevelWarn
 	}
-	s.l.Log(context.Background(), level, fmt.Sprintf(format, v...), "source", "aws-sdk")
+	s.l.Log(context.Background(), level, msg, "source", "aws-sdk")
 }
 
 // CheckCredentials resolves the base credentials once, so that a run with
