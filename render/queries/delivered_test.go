@@ -286,9 +286,9 @@ func duckdbDir() string {
 	return filepath.Join(home, ".cache", "flowplan-duckdb")
 }
 
-// duckdb runs sql in DuckDB (through Node and @duckdb/node-api) and
-// returns the rows as JSON objects, BIGINTs as strings.
-func duckdb(t *testing.T, sql string) []map[string]any {
+// requireDuckDB returns node's path, or skips the test (fails it under
+// FLOWPLAN_REQUIRE_E2E=1) when node or @duckdb/node-api is missing.
+func requireDuckDB(t *testing.T) string {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	dir := duckdbDir()
@@ -302,6 +302,15 @@ func duckdb(t *testing.T, sql string) []map[string]any {
 		t.Skipf("SKIPPED: the DuckDB check needs node and @duckdb/node-api installed in %s (.ci/run installs it; "+
 			"FLOWPLAN_DUCKDB_DIR overrides the directory): %v", dir, err)
 	}
+	return node
+}
+
+// duckdb runs sql in DuckDB (through Node and @duckdb/node-api) and
+// returns the rows as JSON objects, BIGINTs as strings.
+func duckdb(t *testing.T, sql string) []map[string]any {
+	t.Helper()
+	node := requireDuckDB(t)
+	dir := duckdbDir()
 	script := filepath.Join(t.TempDir(), "query.cjs")
 	if err := os.WriteFile(script, []byte(`const { DuckDBInstance } = require('@duckdb/node-api');
 (async () => {
@@ -334,6 +343,7 @@ var duckdbTypes = map[string]string{"int": "INTEGER", "bigint": "BIGINT", "strin
 // table's own delimiter, header line count, NULL mark and column types,
 // and finds every record, with the values the file holds.
 func TestDuckDBReadsDeliveredFiles(t *testing.T) {
+	requireDuckDB(t)
 	checked := 0
 	for _, d := range delivered(t) {
 		if d.table.parquet {
@@ -390,6 +400,7 @@ func TestDuckDBReadsDeliveredFiles(t *testing.T) {
 // DuckDB reads a delivered Parquet file and finds the table's columns,
 // with the table's types.
 func TestDuckDBReadsDeliveredParquet(t *testing.T) {
+	requireDuckDB(t)
 	checked := 0
 	for _, d := range delivered(t) {
 		if !d.table.parquet {
