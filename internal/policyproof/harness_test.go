@@ -52,6 +52,9 @@ type params struct {
 	Firehose     bool   // the ENI rule to Firehose and its delivery role
 	TGWTargets   string // the transit gateway rule's selector
 	IncludeOUs   string // the organization's include_ous, as YAML
+	// OrgOnly leaves out the static account and the rules that need it
+	// (the managed bucket policies): the apply lock is then the caller's.
+	OrgOnly bool
 }
 
 func baseParams() params {
@@ -64,8 +67,10 @@ func baseParams() params {
 var specTemplate = template.Must(template.New("spec").Parse(`version: 1
 name: proof
 prune: true
+{{- if not .OrgOnly}}
 accounts:
   - {id: "333333333333", alias: log-archive, assume_role: "arn:aws:iam::333333333333:role/FlowplanRunner", regions: [us-east-1]}
+{{- end}}
 organization:
   assume_role_name: FlowplanRunner
   regions: [us-east-1, eu-west-1]
@@ -90,10 +95,12 @@ flow_logs:
     regions: [us-east-1]
     targets: {regional_nat_gateways: {all: true}}
     destination: {cloudwatch_logs: {log_group: /proof/nat{{if .NatKMS}}, kms_key_arn: "{{.NatKMS}}"{{end}}, delivery_role: proof-cwl}}
+{{- if not .OrgOnly}}
   - name: subnets-s3
     traffic_type: {{.SubnetTraffc}}
     targets: {subnets: {tags: {tier: public}}}
     destination: {s3: {bucket_arn: "arn:aws:s3:::proof-archive", manage_bucket_policy: true, bucket_account: "333333333333"}}
+{{- end}}
 {{- if .Firehose}}
   - name: enis-firehose
     accounts: ["111111111111"]
@@ -105,10 +112,12 @@ flow_logs:
         delivery_role: proof-firehose
         cross_account_role: arn:aws:iam::666666666666:role/AWSLogDeliveryFirehoseCrossAccountRole
 {{- end}}
+{{- if not .OrgOnly}}
   - name: tgw-s3
     regions: [us-east-1]
     targets: {transit_gateways: {{.TGWTargets}}, transit_gateway_attachments: {{.TGWTargets}}}
     destination: {s3: {bucket_arn: "arn:aws:s3:::proof-tgw", manage_bucket_policy: true, bucket_account: "333333333333"}}
+{{- end}}
 `))
 
 func (p params) spec() (*spec.Spec, error) {

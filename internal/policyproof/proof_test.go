@@ -1,18 +1,18 @@
 package policyproof
 
 import (
-	"maps"
-	"strings"
-
+	"context"
 	"fmt"
-	"github.com/google/go-cmp/cmp"
+	"maps"
 	"regexp"
 	"slices"
-
-	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/flowplan/flowplan/engine"
 	"github.com/flowplan/flowplan/engine/runnerpolicy"
 )
 
@@ -213,5 +213,59 @@ func TestIncludeOUs(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestOrganizationOnlyLock: a spec with only an organization block keeps
+// its apply lock in the account flowplan runs in, with the starting
+// credentials. The caller's apply policy then holds the lock's actions,
+// and each of them is needed.
+func TestOrganizationOnlyLock(t *testing.T) {
+	p := baseParams()
+	p.OrgOnly, p.Firehose = true, false
+	st := step{name: "organization only", params: p, want: []engine.Action{engine.Create}}
+	// A second apply deletes the first run's ended lease.
+	again := st
+	again.name, again.params.Owner, again.want = "organization only, again", "secops", []engine.Action{engine.Update}
+	steps := []step{st, again}
+	ctx := context.Background()
+	w, err := runSteps(ctx, t, steps, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := st.params.spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := engine.LockScope(s); q.Account.ID != "" || q.Region != homeRegion {
+		t.Fatalf("lock scope = %+v, want the caller's account in %s", q, homeRegion)
+	}
+	applied := map[string]bool{}
+	for _, sc := range w.calls {
+		if sc.mode == runnerpolicy.Apply {
+			maps.Copy(applied, sc.calls[runnerpolicy.Caller])
+		}
+	}
+	for _, op := range []string{"logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:CreateLogGroup", "logs:TagResource", "logs:DescribeLogStreams", "logs:DeleteLogGroup"} {
+		if !applied[op] {
+			t.Errorf("the caller did not call %s during apply: %v", op, slices.Sorted(maps.Keys(applied)))
+		}
+	}
+	var lockActions int
+	for _, stmt := range runnerpolicy.Generate(s, runnerpolicy.Apply, runnerpolicy.Caller).Statements {
+		if stmt.Sid != "FindApplyLocks" && stmt.Sid != "ApplyLock" {
+			continue
+		}
+		for _, a := range stmt.Actions {
+			lockActions++
+			r := removal{mode: runnerpolicy.Apply, principal: runnerpolicy.Caller, sid: stmt.Sid, action: a}
+			_, err := runSteps(ctx, t, steps, r.apply, false)
+			if err == nil || !denied.MatchString(err.Error()) {
+				t.Errorf("%s: %v, want a failure on an access denial", r, err)
+			}
+		}
+	}
+	if lockActions == 0 {
+		t.Fatal("the caller's apply policy has no lock statement")
 	}
 }
