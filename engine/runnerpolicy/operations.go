@@ -1,6 +1,8 @@
 // Package runnerpolicy derives from a spec the IAM policies flowplan's credentials need: the AWS operations each command makes, the IAM actions AWS authorizes them with, and statements scoped to the spec's resources.
 package runnerpolicy
 
+import "slices"
+
 // Mode is the flowplan command a policy is for.
 type Mode string
 
@@ -212,7 +214,10 @@ func g(action, statement string) Grant { return Grant{Action: action, Statement:
 //     the account-region, never one group.
 //   - sts:GetCallerIdentity needs no permission and cannot be denied
 //     (GetCallerIdentity, AWS STS API reference).
-var Operations = []Operation{
+var Operations = slices.Concat(surveyAndWriteOperations, lockOperations(), evidenceOperations)
+
+// surveyAndWriteOperations are discovery's and apply's calls.
+var surveyAndWriteOperations = []Operation{
 	// The accounts: the organization's members, read with the caller's
 	// credentials, and one AssumeRole per account.
 	{Service: "organizations", Name: "ListAccounts", Principal: Caller, Phase: Discover, Need: WholeOrganization,
@@ -304,24 +309,11 @@ var Operations = []Operation{
 		Grants: []Grant{g("s3:PutBucketPolicy", sidBucketPolicies)}, Why: "write flowplan's statements into a bucket policy"},
 	{Service: "s3", Name: "DeleteBucketPolicy", Principal: Runner, Phase: Write, Need: ManagedBuckets,
 		Grants: []Grant{g("s3:DeleteBucketPolicy", sidBucketPolicies)}, Why: "remove a bucket policy left with only flowplan's removed statements"},
+}
 
-	// The apply lock (engine.AcquireLock): one lease log group per apply
-	// under /flowplan/locks/<spec>/, in the lock's account and region.
-	lockOperation(Runner, LockByRunner, "DescribeLogGroups", "find the leases of the apply lock", g("logs:DescribeLogGroups", sidFindApplyLocks)),
-	lockOperation(Runner, LockByRunner, "ListTagsForResource", "read a lease's holder and expiry, and check it is flowplan's before deleting it", g("logs:ListTagsForResource", sidApplyLock)),
-	lockOperation(Runner, LockByRunner, "CreateLogGroup", "take the apply lock: create a lease log group with its tags", g("logs:CreateLogGroup", sidApplyLock), g("logs:TagResource", sidApplyLock)),
-	lockOperation(Runner, LockByRunner, "TagResource", "renew or release the lease", g("logs:TagResource", sidApplyLock)),
-	lockOperation(Runner, LockByRunner, "DescribeLogStreams", "check that a lease holds no log stream before deleting it", g("logs:DescribeLogStreams", sidApplyLock)),
-	lockOperation(Runner, LockByRunner, "DeleteLogGroup", "delete leases that have ended (never a group holding data)", g("logs:DeleteLogGroup", sidApplyLock)),
-	lockOperation(Caller, LockByCaller, "DescribeLogGroups", "find the leases of the apply lock", g("logs:DescribeLogGroups", sidFindApplyLocks)),
-	lockOperation(Caller, LockByCaller, "ListTagsForResource", "read a lease's holder and expiry, and check it is flowplan's before deleting it", g("logs:ListTagsForResource", sidApplyLock)),
-	lockOperation(Caller, LockByCaller, "CreateLogGroup", "take the apply lock: create a lease log group with its tags", g("logs:CreateLogGroup", sidApplyLock), g("logs:TagResource", sidApplyLock)),
-	lockOperation(Caller, LockByCaller, "TagResource", "renew or release the lease", g("logs:TagResource", sidApplyLock)),
-	lockOperation(Caller, LockByCaller, "DescribeLogStreams", "check that a lease holds no log stream before deleting it", g("logs:DescribeLogStreams", sidApplyLock)),
-	lockOperation(Caller, LockByCaller, "DeleteLogGroup", "delete leases that have ended (never a group holding data)", g("logs:DeleteLogGroup", sidApplyLock)),
-
-	// Audit evidence (flowplan audit, issue 11): the newest record of each
-	// destination.
+// evidenceOperations are audit's reads of each destination's newest
+// records, after the survey.
+var evidenceOperations = []Operation{
 	{Service: "ec2", Name: "DescribeVpcs", Principal: Runner, Phase: Evidence, Need: Always,
 		Grants: []Grant{g("ec2:DescribeVpcs", sidDescribeNetwork)}, Why: "--all-vpcs: every VPC, held to EC2.6"},
 	{Service: "ec2", Name: "DescribeNetworkInterfaces", Principal: Runner, Phase: Evidence, Need: Always,
@@ -336,7 +328,30 @@ var Operations = []Operation{
 		Why: "the evidence header's caller"},
 }
 
-// lockOperation is one CloudWatch Logs call of the apply lock.
-func lockOperation(p Principal, n Need, name, why string, grants ...Grant) Operation {
-	return Operation{Service: "logs", Name: name, Principal: p, Phase: Lock, Need: n, Grants: grants, Why: why}
+// lockOperations are the apply lock's CloudWatch Logs calls
+// (engine.AcquireLock: one lease log group per apply under
+// /flowplan/locks/<spec>/, in the lock's account and region), made by
+// whichever principal holds the lock.
+func lockOperations() []Operation {
+	calls := []struct {
+		name, why string
+		grants    []Grant
+	}{
+		{"DescribeLogGroups", "find the leases of the apply lock", []Grant{g("logs:DescribeLogGroups", sidFindApplyLocks)}},
+		{"ListTagsForResource", "read a lease's holder and expiry, and check it is flowplan's before deleting it", []Grant{g("logs:ListTagsForResource", sidApplyLock)}},
+		{"CreateLogGroup", "take the apply lock: create a lease log group with its tags", []Grant{g("logs:CreateLogGroup", sidApplyLock), g("logs:TagResource", sidApplyLock)}},
+		{"TagResource", "renew or release the lease", []Grant{g("logs:TagResource", sidApplyLock)}},
+		{"DescribeLogStreams", "check that a lease holds no log stream before deleting it", []Grant{g("logs:DescribeLogStreams", sidApplyLock)}},
+		{"DeleteLogGroup", "delete leases that have ended (never a group holding data)", []Grant{g("logs:DeleteLogGroup", sidApplyLock)}},
+	}
+	var out []Operation
+	for _, holder := range []struct {
+		p Principal
+		n Need
+	}{{Runner, LockByRunner}, {Caller, LockByCaller}} {
+		for _, c := range calls {
+			out = append(out, Operation{Service: "logs", Name: c.name, Principal: holder.p, Phase: Lock, Need: holder.n, Grants: c.grants, Why: c.why})
+		}
+	}
+	return out
 }
