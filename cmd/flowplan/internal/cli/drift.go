@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -80,6 +81,9 @@ func (a *driftArgs) run(ctx context.Context, e *env, args []string) error {
 	b.startDiscovery()
 	sv, err := engine.MakeSurvey(ctx, b.provider, s, b.engineOptions(a.targets))
 	b.progressDone()
+	if terr := (*engine.TargetError)(nil); errors.As(err, &terr) {
+		terr.Of = "drift check"
+	}
 	if err != nil {
 		return err
 	}
