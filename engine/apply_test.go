@@ -737,6 +737,9 @@ func TestTargetMatchingNothingIsAnError(t *testing.T) {
 				"--target " + acctA + "/global/iam_role/flowplan-flow-logs/x matches no address of this plan; the nearest are " + acctA + "/global/iam_role/flowplan-flow-logs, " +
 				acctB + "/global/iam_role/flowplan-flow-logs, " + acctA + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery"},
 		{"nothing like it", []string{"bogus"}, "--target bogus matches no address of this plan"},
+		{"a rule name cut short is nearest to the rule", []string{acctA + "/us-east-1/flow_log/prod-vpc"},
+			"--target " + acctA + "/us-east-1/flow_log/prod-vpc matches no address of this plan; the nearest are " + acctA + "/us-east-1/flow_log/prod-vpcs, " +
+				acctA + "/eu-west-1/flow_log/prod-vpcs, " + acctA + "/us-east-1/flow_log/central"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

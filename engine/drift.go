@@ -108,6 +108,19 @@ func (d *Drift) Drifted() bool {
 	return false
 }
 
+// Unknown returns the scopes whose discovery failed, so that nothing is
+// known of their drift: what makes `flowplan drift` exit 1. Planning
+// errors are not among them: they are reported as conflict findings.
+func (d *Drift) Unknown() []ScopeError {
+	var out []ScopeError
+	for _, e := range d.Errors {
+		if !e.Planning() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // DriftOptions tune DetectDrift.
 type DriftOptions struct {
 	// Strict counts unmanaged flow logs as drift.
@@ -171,7 +184,12 @@ func DetectDrift(sv *Survey, opts DriftOptions) *Drift {
 		}
 	}
 	out := &Drift{Spec: plan.Spec, Accounts: plan.Accounts, Targets: plan.Targets, Errors: plan.Errors}
+	unknown := out.Unknown()
 	for _, f := range d.findings {
+		if scopes := sharedWithUnknown(f, d.byAddr[f.Addr], unknown); len(scopes) > 0 {
+			f.Detail += "; this may not be drift: what the spec wants of it depends on " + strings.Join(scopes, ", ") +
+				", which could not be read"
+		}
 		if slices.Contains(opts.Ignore, f.Kind) {
 			continue
 		}
@@ -189,6 +207,32 @@ func DetectDrift(sv *Survey, opts DriftOptions) *Drift {
 		}
 		return slices.Index(DriftKinds, a.Kind) < slices.Index(DriftKinds, b.Kind)
 	})
+	return out
+}
+
+// sharedWithUnknown returns the unreadable scopes that a finding's change
+// of a shared resource may come from. A delivery role and its policy are
+// built from the log groups and regions of their account's flow logs, and
+// flowplan's bucket statements from the accounts and regions that deliver
+// to the bucket; with a scope unread, the plan wants them as if it had no
+// flow logs, so an update or replacement there may be the plan's gap, not
+// AWS's drift. Creates (the resource is gone) are facts all the same.
+func sharedWithUnknown(f Finding, c *Change, unknown []ScopeError) []string {
+	if f.Kind != DriftModified || c == nil || (c.Action != Update && c.Action != Replace) {
+		return nil
+	}
+	var out []string
+	for _, e := range unknown {
+		account, _, _ := strings.Cut(e.Scope, "/")
+		switch c.Addr.Kind {
+		case KindRole, KindRolePolicy:
+			if account == c.Addr.Account {
+				out = append(out, e.Scope)
+			}
+		case KindBucketPolicyStatement:
+			out = append(out, e.Scope)
+		}
+	}
 	return out
 }
 

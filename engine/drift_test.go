@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -176,5 +178,83 @@ func TestDriftFixesAreCommands(t *testing.T) {
 	want := "flowplan apply -f org.yaml --target " + acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1"
 	if len(d.Findings) != 1 || d.Findings[0].Fix != want {
 		t.Errorf("findings = %+v, want one whose fix is %q", d.Findings, want)
+	}
+}
+
+// TestDriftWithUnreadableScopes: a scope whose discovery fails is in
+// Unknown, and no finding is about it; the scopes that could be read are
+// reported as usual. The shared resources the plan builds from every
+// scope (the account's delivery role and policy, flowplan's bucket
+// statements) are planned as if the unread scope had no flow logs, so
+// their findings say that they may not be drift.
+func TestDriftWithUnreadableScopes(t *testing.T) {
+	const unsure = "this may not be drift: what the spec wants of it depends on "
+	for _, tt := range []struct {
+		name, scope string
+		want        []string
+		unsure      []string // findings whose detail says they may not be drift
+	}{
+		{"a region", acctA + "/eu-west-1", []string{
+			"modified medium " + acctA + "/global/iam_role/flowplan-flow-logs",
+			"modified medium " + acctA + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery",
+			"missing high " + acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1",
+		}, []string{acctA + "/global/iam_role/flowplan-flow-logs", acctA + "/global/iam_role_policy/flowplan-flow-logs/flowplan-delivery"}},
+		{"an account", acctB, []string{
+			"missing high " + acctA + "/us-east-1/flow_log/prod-vpcs/vpc-a1",
+			"modified medium " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-aclcheck",
+			"modified medium " + bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-" + engine.WriteStatementKind("subnets/"),
+		}, []string{
+			bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-aclcheck",
+			bucketOwner + "/global/s3_bucket_policy_statement/org-flow-logs/flowplan-org-" + engine.WriteStatementKind("subnets/"),
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p, s := fixture(false)
+			apply(t, p, makePlan(t, p, s, engine.Options{}), engine.Options{})
+			for _, f := range p.World.FlowLogsOn("vpc-a1") {
+				p.World.DeleteFlowLog(f.ID)
+			}
+			p.DiscoverErrors = map[string]error{tt.scope: errors.New("AccessDenied: not authorized")}
+			sv, err := engine.MakeSurvey(context.Background(), p, s, engine.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := engine.DetectDrift(sv, engine.DriftOptions{})
+			if diff := cmp.Diff(tt.want, driftLines(d)); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+			for _, f := range d.Findings {
+				if f.Addr.HasPrefix(tt.scope) {
+					t.Errorf("a finding in the unread scope %s: %+v", tt.scope, f)
+				}
+				if got, want := strings.Contains(f.Detail, unsure+tt.scope+", which could not be read"), slices.Contains(tt.unsure, f.Addr.String()); got != want {
+					t.Errorf("%s: says it may not be drift: %v, want %v (detail %q)", f.Addr, got, want, f.Detail)
+				}
+			}
+			unknown := d.Unknown()
+			if len(unknown) != 1 || unknown[0].Scope != tt.scope || unknown[0].Planning() {
+				t.Errorf("Unknown() = %+v, want the discovery error of %s", unknown, tt.scope)
+			}
+			if !d.Drifted() {
+				t.Error("Drifted() = false with a missing flow log")
+			}
+		})
+	}
+}
+
+// A planning error is not an unknown scope: the scope was read, and the
+// error is reported as a conflict finding.
+func TestDriftUnknownLeavesOutPlanningErrors(t *testing.T) {
+	d := &engine.Drift{Errors: []engine.ScopeError{
+		{Scope: acctA + "/us-east-1", Code: "AccessDenied", Message: "no", Stage: engine.StageDiscover},
+		{Scope: bucketOwner + "/s3/org-flow-logs", Code: engine.CodeBucketPolicyTooLarge, Message: "too large", Stage: engine.StagePlan},
+		{Scope: acctB, Code: "AccessDenied", Message: "no"},
+	}}
+	var got []string
+	for _, e := range d.Unknown() {
+		got = append(got, e.Scope)
+	}
+	if diff := cmp.Diff([]string{acctA + "/us-east-1", acctB}, got); diff != "" {
+		t.Errorf("Unknown() (-want +got):\n%s", diff)
 	}
 }

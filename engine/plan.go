@@ -97,8 +97,8 @@ func MakePlan(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*Pla
 // TargetError refuses --target prefixes that match no address of the plan,
 // so that a typo in CI cannot pass for "no changes".
 type TargetError struct {
-	// Of is what the prefixes were matched against: "plan" (when empty)
-	// or "audit".
+	// Of is what the prefixes were matched against: "plan" (when empty),
+	// "audit" or "drift check".
 	Of string
 	// Unmatched are the prefixes that matched nothing, sorted.
 	Unmatched []string
@@ -207,17 +207,24 @@ func planAddrs(plan *Plan) []Addr {
 }
 
 // nearestAddrs returns the addresses, cut to as many segments as prefix
-// has, that are closest to it.
+// has, that are closest to it. A prefix of four segments is also matched
+// against the first segment of each name: a rule's flow logs are
+// "…/flow_log/RULE/ID", so "…/flow_log/al" is nearest to "…/flow_log/all".
 func nearestAddrs(addrs []Addr, prefix string) []string {
 	segs := len(strings.Split(strings.TrimSuffix(prefix, "/"), "/"))
 	seen := map[string]bool{}
 	var candidates []string
-	for _, a := range addrs {
-		parts := strings.SplitN(a.String(), "/", 4)
-		c := strings.Join(parts[:min(segs, len(parts))], "/")
+	add := func(c string) {
 		if !seen[c] {
 			seen[c] = true
 			candidates = append(candidates, c)
+		}
+	}
+	for _, a := range addrs {
+		parts := strings.SplitN(a.String(), "/", 4)
+		add(strings.Join(parts[:min(segs, len(parts))], "/"))
+		if first, _, ok := strings.Cut(a.Name, "/"); segs == 4 && ok && first != "" {
+			add(strings.Join(parts[:3], "/") + "/" + first)
 		}
 	}
 	sort.Strings(candidates)

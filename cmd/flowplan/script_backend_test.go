@@ -116,9 +116,16 @@ func openTarget(ts *testscript.TestScript, args []string) (*target, []string) {
 //	oob [-sandbox] delete-log-group ACCOUNT REGION LOG_GROUP
 //	oob [-sandbox] put-role-trust ACCOUNT ROLE FILE
 //	oob [-sandbox] write-deliveries ACCOUNT REGION RESOURCE_ID|FILTER=VALUE [AGE]
+//	oob [-sandbox] create-vpc ACCOUNT REGION NAME CIDR [KEY=VALUE...]
+//	oob [-sandbox] add-bucket-statement ACCOUNT BUCKET FILE
+//	oob [-sandbox] remove-bucket-statements ACCOUNT BUCKET SID...
 //
 // create-flow-log takes the options of e2e.Seeded.CreateFlowLog and sets
-// $FLOW_LOG to the new flow log's ID; write-deliveries stands in for AWS's
+// $FLOW_LOG to the new flow log's ID; create-vpc tags the new VPC with the
+// KEY=VALUEs and sets $VPC_<NAME> to its ID, which output then shows by that
+// name, as for the world's VPCs; add-bucket-statement appends FILE's
+// statement to the bucket's policy and remove-bucket-statements takes
+// statements out, by Sid, as the bucket's owner editing it would; write-deliveries stands in for AWS's
 // delivery where the backend has none (moto): records aged AGE (default 0).
 //
 // A FILTER=VALUE is a DescribeFlowLogs filter (tag:flowplan:rule=prod)
@@ -136,7 +143,7 @@ func cmdOOB(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func runOOB(ctx context.Context, ts *testscript.TestScript, s *e2e.Seeded, args []string) error {
-	usage := errors.New("usage: oob [-sandbox] delete-flow-logs|tag|untag|put-bucket-policy|put-retention|create-flow-log|delete-log-group|put-role-trust|write-deliveries|create-log-group ...")
+	usage := errors.New("usage: oob [-sandbox] delete-flow-logs|tag|untag|put-bucket-policy|put-retention|create-flow-log|delete-log-group|put-role-trust|write-deliveries|create-log-group|create-vpc|add-bucket-statement|remove-bucket-statements ...")
 	if len(args) == 0 {
 		return usage
 	}
@@ -196,6 +203,24 @@ func runOOB(ctx context.Context, ts *testscript.TestScript, s *e2e.Seeded, args 
 			tags[k] = v
 		}
 		return s.CreateLogGroup(ctx, args[0], args[1], args[2], tags)
+	case op == "create-vpc" && len(args) >= 4:
+		tags := map[string]string{}
+		for _, kv := range args[4:] {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok {
+				return fmt.Errorf("oob create-vpc: %q is not KEY=VALUE", kv)
+			}
+			tags[k] = v
+		}
+		name, id, err := s.CreateVpc(ctx, args[0], args[1], args[2], args[3], tags)
+		if err == nil {
+			ts.Setenv(name, id)
+		}
+		return err
+	case op == "add-bucket-statement" && len(args) == 3:
+		return s.AddBucketStatement(ctx, args[0], args[1], ts.ReadFile(args[2]))
+	case op == "remove-bucket-statements" && len(args) >= 3:
+		return s.RemoveBucketStatements(ctx, args[0], args[1], args[2:])
 	case op == "put-retention" && len(args) == 4:
 		days, err := strconv.Atoi(args[3])
 		if err != nil {
@@ -376,14 +401,20 @@ func cmdEmuClock(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdEmuCounts prints the emulator's call counters, optionally for one
 // service or action, one "service action account/region: n" line each,
-// then "total: n". "emu-counts reset" zeroes them.
+// then "total: n"; with -writes only the calls that change an account's
+// resources (awsemu.Emulator.Writes), the call log that proves a command
+// read-only. "emu-counts reset" zeroes them.
 //
-//	emu-counts [SERVICE [ACTION]]
+//	emu-counts [-writes] [SERVICE [ACTION]]
 //	emu-counts reset
 func cmdEmuCounts(ts *testscript.TestScript, neg bool, args []string) {
 	e := emulator(ts, "emu-counts")
+	counts := e.Counts
+	if len(args) > 0 && args[0] == "-writes" {
+		counts, args = e.Writes, args[1:]
+	}
 	if neg || len(args) > 2 {
-		ts.Fatalf("usage: emu-counts [SERVICE [ACTION]] | emu-counts reset")
+		ts.Fatalf("usage: emu-counts [-writes] [SERVICE [ACTION]] | emu-counts reset")
 	}
 	if len(args) == 1 && args[0] == "reset" {
 		e.ResetCounts()
@@ -391,7 +422,7 @@ func cmdEmuCounts(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	var lines []string
 	total := 0
-	for k, n := range e.Counts() {
+	for k, n := range counts() {
 		if (len(args) > 0 && k.Service != args[0]) || (len(args) > 1 && k.Action != args[1]) {
 			continue
 		}

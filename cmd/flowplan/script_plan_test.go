@@ -136,6 +136,8 @@ type driftDoc struct {
 		Severity string `json:"severity"`
 		Address  string `json:"address"`
 		Drift    bool   `json:"drift"`
+		Detail   string `json:"detail"`
+		Fix      string `json:"fix"`
 	} `json:"findings"`
 	Errors []struct {
 		Scope string `json:"scope"`
@@ -150,12 +152,17 @@ type driftDoc struct {
 // cmdDriftSum prints a JSON drift report as one line per finding, "KIND
 // SEVERITY ADDRESS" (with " (not drift)" when it does not count), then
 // the unknown scopes and the summary, with seeded IDs as their variable
-// names.
+// names and flow log IDs as fl-new, findings sorted by that line. With -v
+// each finding is followed by its detail and fix, indented.
 //
-//	driftsum FILE
+//	driftsum [-v] FILE
 func cmdDriftSum(ts *testscript.TestScript, neg bool, args []string) {
+	verbose := len(args) > 0 && args[0] == "-v"
+	if verbose {
+		args = args[1:]
+	}
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: driftsum FILE")
+		ts.Fatalf("usage: driftsum [-v] FILE")
 	}
 	var doc driftDoc
 	if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &doc); err != nil {
@@ -164,16 +171,24 @@ func cmdDriftSum(ts *testscript.TestScript, neg bool, args []string) {
 	if doc.FormatVersion == "" {
 		ts.Fatalf("driftsum: %s has no format_version", args[0])
 	}
-	var lines []string
+	// Findings are sorted by their named line, so that backends whose IDs
+	// sort differently compare equal; the order of the output itself is
+	// checked by the format goldens.
+	var findings []string
 	for _, f := range doc.Findings {
 		line := f.Kind + " " + f.Severity + " " + f.Address
 		if !f.Drift {
 			line += " (not drift)"
 		}
-		lines = append(lines, line)
+		if verbose {
+			line += "\n  detail: " + f.Detail + "\n  fix: " + f.Fix
+		}
+		findings = append(findings, withNames(ts, line))
 	}
+	sort.Strings(findings)
+	lines := findings
 	for _, e := range doc.Errors {
-		lines = append(lines, "unknown "+e.Scope)
+		lines = append(lines, withNames(ts, "unknown "+e.Scope))
 	}
 	var kinds []string
 	for k, n := range doc.Summary.Kinds {
@@ -183,14 +198,29 @@ func cmdDriftSum(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	sort.Strings(kinds)
 	lines = append(lines, fmt.Sprintf("summary: drifted=%v findings=%d %s", doc.Summary.Drifted, doc.Summary.Findings, strings.Join(kinds, " ")))
-	st := state(ts)
-	for i, l := range lines {
-		if st.seeded != nil {
-			l = st.seeded.Names(l)
-		}
-		lines[i] = flowLogID.ReplaceAllString(l, "fl-new")
-	}
 	fmt.Fprintln(ts.Stdout(), strings.Join(lines, "\n"))
+}
+
+// withNames replaces the seeded IDs in text by their variable names and
+// flow log IDs by fl-new, so that output compares equal on every backend
+// and from run to run.
+func withNames(ts *testscript.TestScript, text string) string {
+	if st := state(ts); st.seeded != nil {
+		text = st.seeded.Names(text)
+	}
+	return flowLogID.ReplaceAllString(text, "fl-new")
+}
+
+// cmdNames prints a file (or stdout after a command) with seeded IDs as
+// their variable names and flow log IDs as fl-new, to compare a command's
+// whole output with a golden file.
+//
+//	names FILE
+func cmdNames(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: names FILE")
+	}
+	fmt.Fprint(ts.Stdout(), withNames(ts, ts.ReadFile(args[0])))
 }
 
 // auditDoc is the part of the JSON audit document auditsum reads, decoded

@@ -136,6 +136,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"describe":            cmdDescribe,
 	"plansum":             cmdPlanSum,
 	"driftsum":            cmdDriftSum,
+	"names":               cmdNames,
 	"auditsum":            cmdAuditSum,
 	"filemode":            cmdFileMode,
 	"emu-fault":           cmdEmuFault,

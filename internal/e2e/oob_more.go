@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -192,4 +194,103 @@ func eniFilter(resourceID string) string {
 		return "network-interface-id"
 	}
 	return "vpc-id"
+}
+
+// CreateVpc creates a VPC with tags by hand, as a team outside flowplan
+// would, records its ID under the variable VPC_<name> (so that Names
+// replaces it, as for the world's VPCs) and returns the variable's name
+// and the ID.
+func (s *Seeded) CreateVpc(ctx context.Context, account, region, name, cidr string, tags map[string]string) (string, string, error) {
+	c, err := s.clients(account, region)
+	if err != nil {
+		return "", "", err
+	}
+	v := VarName(KindVPC, name)
+	if _, taken := s.IDs[v]; taken {
+		return "", "", fmt.Errorf("create vpc %s: $%s is already a seeded resource", name, v)
+	}
+	in := &ec2.CreateVpcInput{CidrBlock: aws.String(cidr)}
+	if len(tags) > 0 {
+		in.TagSpecifications = []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeVpc, Tags: ec2TagList(tags)}}
+	}
+	out, err := c.ec2.CreateVpc(ctx, in)
+	if err != nil {
+		return "", "", fmt.Errorf("create vpc %s (%s): %w", name, cidr, err)
+	}
+	id := aws.ToString(out.Vpc.VpcId)
+	if id == "" {
+		return "", "", fmt.Errorf("create vpc %s (%s): no VPC ID returned", name, cidr)
+	}
+	s.IDs[v] = id
+	return v, id, nil
+}
+
+// AddBucketStatement adds a statement (a JSON object) to a bucket's
+// policy, as the bucket's owner editing the policy by hand would: it reads
+// the policy, appends the statement and puts the policy back. account is
+// the bucket owner.
+func (s *Seeded) AddBucketStatement(ctx context.Context, account, bucket, statement string) error {
+	var st map[string]any
+	if err := json.Unmarshal([]byte(statement), &st); err != nil {
+		return fmt.Errorf("add statement to the policy of %s: the statement is not a JSON object: %w", bucket, err)
+	}
+	return s.editBucketPolicy(ctx, account, bucket, func(list []any) ([]any, error) { return append(list, st), nil })
+}
+
+// RemoveBucketStatements removes the statements with the given Sids from a
+// bucket's policy (each must be there), as the bucket's owner would.
+func (s *Seeded) RemoveBucketStatements(ctx context.Context, account, bucket string, sids []string) error {
+	return s.editBucketPolicy(ctx, account, bucket, func(list []any) ([]any, error) {
+		var kept []any
+		found := map[string]bool{}
+		for _, st := range list {
+			if sid := sidOf(st); slices.Contains(sids, sid) {
+				found[sid] = true
+				continue
+			}
+			kept = append(kept, st)
+		}
+		for _, sid := range sids {
+			if !found[sid] {
+				return nil, fmt.Errorf("no statement %q", sid)
+			}
+		}
+		return kept, nil
+	})
+}
+
+// editBucketPolicy reads a bucket's policy, changes its statements and
+// puts it back.
+func (s *Seeded) editBucketPolicy(ctx context.Context, account, bucket string, edit func([]any) ([]any, error)) error {
+	c, err := s.clients(account, HomeRegion)
+	if err != nil {
+		return err
+	}
+	out, err := c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		return fmt.Errorf("edit the policy of %s: %w", bucket, err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(aws.ToString(out.Policy)), &doc); err != nil {
+		return fmt.Errorf("edit the policy of %s: it is not JSON: %w", bucket, err)
+	}
+	var list []any
+	switch st := doc["Statement"].(type) {
+	case []any:
+		list = st
+	case map[string]any:
+		list = []any{st}
+	}
+	if list, err = edit(list); err != nil {
+		return fmt.Errorf("edit the policy of %s: %w", bucket, err)
+	}
+	doc["Statement"] = list
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("edit the policy of %s: %w", bucket, err)
+	}
+	if _, err := c.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(string(b))}); err != nil {
+		return fmt.Errorf("put the edited policy of %s: %w", bucket, err)
+	}
+	return nil
 }

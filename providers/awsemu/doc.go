@@ -122,7 +122,8 @@
 // RandomFaults injects seeded 500/503 errors, throttling errors, dropped
 // connections and ghost writes (made, but their response lost);
 // FailNext scripts failures of chosen calls. Counts, Count and ResetCounts
-// expose per service, action and account-region call counters;
+// expose per service, action and account-region call counters, and
+// Writes those of the calls that change an account's resources;
 // FlowLogEvents lists the flow logs the API created and deleted, in order,
 // so a test can see whether a replacement left a gap.
 //

@@ -232,7 +232,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		svc.writeError(w, c, aerr)
 		return
 	}
-	e.counts.add(CallKey{Service: svc.name, Action: c.action, Account: c.key.Account, Region: c.scope})
+	e.counts.add(CallKey{Service: svc.name, Action: c.action, Account: c.key.Account, Region: c.scope}, isWrite(svc, act))
 	answered, ghost := e.injectFault(w, c, act)
 	if answered {
 		return

@@ -206,15 +206,27 @@ func (k CallKey) String() string {
 type counter struct {
 	mu sync.Mutex
 	m  map[CallKey]int
+	// writes counts the calls of m that are writes (see Writes).
+	writes map[CallKey]int
 }
 
-func newCounter() *counter { return &counter{m: map[CallKey]int{}} }
+func newCounter() *counter { return &counter{m: map[CallKey]int{}, writes: map[CallKey]int{}} }
 
-func (c *counter) add(k CallKey) {
+func (c *counter) add(k CallKey, write bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.m[k]++
+	if write {
+		c.writes[k]++
+	}
 }
+
+// isWrite reports whether a call of act on svc is a write: an action that
+// changes the state of an account (creates, deletes, puts, tags). STS's
+// actions change state only in that the emulator remembers the session
+// credentials it issued; they change no resource of any account, so they
+// are not writes.
+func isWrite(svc *service, act *action) bool { return act.mutating && svc.name != "sts" }
 
 // Counts returns how many calls reached each action, including calls that
 // failed (injected faults and throttling included), since the emulator
@@ -225,6 +237,20 @@ func (e *Emulator) Counts() map[CallKey]int {
 	defer e.counts.mu.Unlock()
 	out := make(map[CallKey]int, len(e.counts.m))
 	for k, v := range e.counts.m {
+		out[k] = v
+	}
+	return out
+}
+
+// Writes returns how many calls reached each action that changes an
+// account's resources (see isWrite), counted as Counts counts them: the
+// call log a test reads to prove a command read-only. ResetCounts zeroes
+// it too.
+func (e *Emulator) Writes() map[CallKey]int {
+	e.counts.mu.Lock()
+	defer e.counts.mu.Unlock()
+	out := make(map[CallKey]int, len(e.counts.writes))
+	for k, v := range e.counts.writes {
 		out[k] = v
 	}
 	return out
@@ -262,4 +288,5 @@ func (e *Emulator) ResetCounts() {
 	e.counts.mu.Lock()
 	defer e.counts.mu.Unlock()
 	e.counts.m = map[CallKey]int{}
+	e.counts.writes = map[CallKey]int{}
 }

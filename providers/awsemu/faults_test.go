@@ -3,6 +3,7 @@ package awsemu_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"testing"
 	"time"
@@ -190,8 +191,22 @@ func TestCounters(t *testing.T) {
 	if len(counts) != len(want) || s.Emu.Count("ec2", "DescribeVpcs") != 4 {
 		t.Fatalf("counts:\n%s", s.Emu.CountsReport())
 	}
+	if w := s.Emu.Writes(); len(w) != 0 {
+		t.Fatalf("reads counted as writes: %v", w)
+	}
+	// A write is counted as one, failed or not; reads stay out.
+	_, err = cloudwatchlogs.NewFromConfig(oneCfg(s)).PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{
+		LogGroupName: aws.String("/fl/existing"), RetentionInDays: aws.Int32(7)})
+	must(t, err)
+	_, err = cloudwatchlogs.NewFromConfig(oneCfg(s)).PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{
+		LogGroupName: aws.String("/fl/none"), RetentionInDays: aws.Int32(7)})
+	wantAPIError(t, err, "ResourceNotFoundException", "")
+	wantWrites := map[awsemu.CallKey]int{{Service: "logs", Action: "PutRetentionPolicy", Account: acctOne, Region: "us-east-1"}: 2}
+	if w := s.Emu.Writes(); !maps.Equal(w, wantWrites) {
+		t.Fatalf("writes = %v, want %v", w, wantWrites)
+	}
 	s.Emu.ResetCounts()
-	if len(s.Emu.Counts()) != 0 {
+	if len(s.Emu.Counts()) != 0 || len(s.Emu.Writes()) != 0 {
 		t.Fatal("ResetCounts left counters")
 	}
 }

@@ -391,6 +391,21 @@ var diffScenarios = []diffScenario{
 		must(t, err)
 		return aws.ToString(got.FlowLogs[0].DeliverLogsStatus)
 	}, "SUCCESS", "FAILED"},
+	{"delivery status once the log group is deleted", func(t *testing.T, tg diffTarget) string {
+		logs := cloudwatchlogs.NewFromConfig(tg.cfg)
+		_, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/fl/doomed")})
+		must(t, err)
+		client := ec2.NewFromConfig(tg.cfg)
+		in := cwlFlowLog(tg, tg.vpc3)
+		in.LogGroupName = aws.String("/fl/doomed")
+		out, err := client.CreateFlowLogs(ctx, in)
+		must(t, err)
+		_, err = logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String("/fl/doomed")})
+		must(t, err)
+		got, err := client.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{FlowLogIds: out.FlowLogIds})
+		must(t, err)
+		return aws.ToString(got.FlowLogs[0].DeliverLogsStatus)
+	}, "FAILED", "SUCCESS"},
 }
 
 func unsuccessfulOf(out *ec2.CreateFlowLogsOutput) []types.UnsuccessfulItem {

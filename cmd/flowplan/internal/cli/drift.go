@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -80,6 +81,9 @@ func (a *driftArgs) run(ctx context.Context, e *env, args []string) error {
 	b.startDiscovery()
 	sv, err := engine.MakeSurvey(ctx, b.provider, s, b.engineOptions(a.targets))
 	b.progressDone()
+	if terr := (*engine.TargetError)(nil); errors.As(err, &terr) {
+		terr.Of = "drift check"
+	}
 	if err != nil {
 		return err
 	}
@@ -96,8 +100,10 @@ func (a *driftArgs) run(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	if discovery := len(d.Errors); discovery > 0 {
-		return &exitError{code: ExitError, err: fmt.Errorf("%d scope(s) could not be checked (listed above); their drift is unknown", discovery)}
+	// A planning error is a conflict finding (drift, exit 2); only a scope
+	// that could not be read leaves drift unknown.
+	if unknown := len(d.Unknown()); unknown > 0 {
+		return &exitError{code: ExitError, err: fmt.Errorf("%d scope(s) could not be checked (listed above); their drift is unknown", unknown)}
 	}
 	if d.Drifted() {
 		return errChanges
