@@ -434,19 +434,20 @@ func unknownUnits(s *spec.Spec, cur *State, allVPCs bool) []AuditUnit {
 		if e.Planning() {
 			continue
 		}
-		parts := strings.Split(e.Scope, "/")
+		account, region, bucket := e.Where()
 		switch {
-		case len(parts) == 2:
-			failures = append(failures, failure{parts[0], parts[1], e.Error()})
-		case len(parts) == 1:
+		case bucket != "":
+		case region != "":
+			failures = append(failures, failure{account, region, e.Error()})
+		default:
 			// The account's own read failed: none of its regions counts.
-			acct, ok := findAccount(cur.Accounts, parts[0])
+			acct, ok := findAccount(cur.Accounts, account)
 			if !ok || len(acct.Regions) == 0 {
-				failures = append(failures, failure{parts[0], "", e.Error()})
+				failures = append(failures, failure{account, "", e.Error()})
 				continue
 			}
 			for _, r := range acct.Regions {
-				failures = append(failures, failure{parts[0], r, e.Error()})
+				failures = append(failures, failure{account, r, e.Error()})
 			}
 		}
 	}

@@ -223,7 +223,7 @@ func sharedWithUnknown(f Finding, c *Change, unknown []ScopeError) []string {
 	}
 	var out []string
 	for _, e := range unknown {
-		account, _, _ := strings.Cut(e.Scope, "/")
+		account, _, _ := e.Where()
 		switch c.Addr.Kind {
 		case KindRole, KindRolePolicy:
 			if account == c.Addr.Account {

@@ -100,7 +100,7 @@ func TestDetectDrift(t *testing.T) {
 			flowLogOf(p, "central", "subnet-a1").FlowLog.Status = &engine.FlowLogStatus{DeliverLogsStatus: "FAILED", DeliverLogsErrorMessage: "Access error"}
 		}, engine.DriftOptions{}, []string{"unhealthy high " + subnetA1}, map[string]string{subnetA1: `statement "NoLogs" of the policy of bucket org-flow-logs denies the log delivery service`}},
 		// The bucket is no longer the spec's, so it is not read: its
-		// statements are not reported (see docs/drift.md).
+		// statements are not reported.
 		{"a rule removed without prune orphans its flow logs", func(p *enginetest.Provider, s *spec.Spec) {
 			s.Rules = s.Rules[:1]
 		}, engine.DriftOptions{}, []string{

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/flowplan/flowplan/spec"
@@ -278,6 +279,26 @@ const (
 
 // Planning is true for a planning error: the scope was discovered.
 func (e ScopeError) Planning() bool { return e.Stage == StagePlan }
+
+// Where splits the scope: its account, and the region of an
+// account-region scope ("" for the whole account), or the bucket of a
+// bucket scope (BucketScope). Renderers and reports use it instead of
+// parsing Scope.
+func (e ScopeError) Where() (account, region, bucket string) {
+	account, rest, _ := strings.Cut(e.Scope, "/")
+	if b, ok := strings.CutPrefix(rest, "s3/"); ok {
+		return account, "", b
+	}
+	return account, rest, ""
+}
+
+// LeavesUnknown says whether the error leaves account-region unread: a
+// discovery error of that account-region or of the whole account. A
+// bucket's error and a planning error leave no region unread.
+func (e ScopeError) LeavesUnknown(account, region string) bool {
+	a, r, b := e.Where()
+	return !e.Planning() && b == "" && a == account && (r == "" || r == region)
+}
 
 // Codes of planning errors.
 const (

@@ -136,17 +136,13 @@ func driftSummary(d *engine.Drift) DriftSummary {
 		s.Kinds[f.Kind]++
 		row(f.Addr.Account, f.Addr.Region).Kinds[f.Kind]++
 	}
-	for _, e := range d.Errors {
-		if e.Planning() {
-			continue
-		}
-		account, region, _ := strings.Cut(e.Scope, "/")
+	for _, e := range d.Unknown() {
 		for k, r := range rows {
-			if k.account == account && (region == "" || k.region == region) {
+			if e.LeavesUnknown(k.account, k.region) {
 				r.Unknown = true
 			}
 		}
-		if region != "" && !strings.HasPrefix(region, "s3/") {
+		if account, region, bucket := e.Where(); region != "" && bucket == "" {
 			row(account, region).Unknown = true
 		}
 	}
