@@ -68,6 +68,10 @@ func (a *driftArgs) run(ctx context.Context, e *env, args []string) error {
 		}
 		opts.Ignore = append(opts.Ignore, kind)
 	}
+	shard, err := a.shard.resolve(cmd, e)
+	if err != nil {
+		return err
+	}
 	s, err := a.spec.load()
 	if err != nil {
 		return err
@@ -78,7 +82,9 @@ func (a *driftArgs) run(ctx context.Context, e *env, args []string) error {
 	}
 	defer b.close()
 	b.startDiscovery()
-	sv, err := engine.MakeSurvey(ctx, b.provider, s, b.engineOptions(a.targets))
+	eopts := b.engineOptions(a.targets)
+	eopts.Shard = shard
+	sv, err := engine.MakeSurvey(ctx, b.provider, s, eopts)
 	b.progressDone()
 	if err != nil {
 		return err
