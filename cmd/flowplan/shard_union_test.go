@@ -180,6 +180,40 @@ func TestShardUnion(t *testing.T) {
 			}
 		})
 	}
+	// Each of 3 shards applies its own plan, in index order: the bucket
+	// owner's shard (2) after shard 1, whose S3 flow logs are created
+	// before the bucket policy lets them deliver. Afterwards the
+	// unsharded plan is empty and every flow log delivers.
+	if owner := engine.ShardOf("210000000001", 3); owner != 2 {
+		t.Fatalf("the bucket owner is in shard %d of 3; the test wants it after shard 1", owner)
+	}
+	for k := 1; k <= 3; k++ {
+		plan, err := engine.MakePlan(ctx, p, s, engine.Options{Shard: &engine.Shard{Index: k, Total: 3}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := engine.Apply(ctx, p, plan, engine.Options{})
+		if err != nil {
+			t.Fatalf("apply shard %d/3: %v", k, err)
+		}
+		for _, c := range res.Changes {
+			if c.Status != engine.StatusApplied {
+				t.Errorf("apply shard %d/3: %s: %s %s", k, c.Addr, c.Status, c.Error)
+			}
+		}
+	}
+	after, err := engine.MakePlan(ctx, p, s, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.Empty() || len(after.Errors) > 0 {
+		t.Errorf("the plan after every shard applied is not empty: %v, errors %+v", planChanges(t, after), after.Errors)
+	}
+	for _, n := range after.Notes {
+		if strings.Contains(n.Message, "FAILED") {
+			t.Errorf("after every shard applied: %s: %s", n.Addr, n.Message)
+		}
+	}
 }
 
 // planChanges maps each change's address to its action and desired state.
