@@ -150,8 +150,12 @@ func (e *ScopeErrorsError) Error() string {
 }
 
 // CheckApplicable returns a *ScopeErrorsError when the plan has scope
-// errors, and nil when it may be applied.
+// errors, ErrMergedPlan for a merged report of shard plans, and nil when
+// it may be applied.
 func CheckApplicable(plan *Plan) error {
+	if plan.Merged != nil {
+		return ErrMergedPlan
+	}
 	if len(plan.Errors) == 0 {
 		return nil
 	}

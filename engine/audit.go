@@ -246,6 +246,11 @@ type Audit struct {
 	Errors    []ScopeError
 	// EvidenceCalls is how many API calls reading evidence took.
 	EvidenceCalls int
+	// Shard is the part of the organisation audited (--shard); nil for all
+	// of it.
+	Shard *Shard
+	// Merged is set on an audit merged from shards' audits (MergeAudits).
+	Merged *MergedShards
 }
 
 // scope is the key of the unit's account-region.
@@ -256,7 +261,7 @@ func (u *AuditUnit) scope() string { return scopeKey(u.Account, u.Region) }
 // decided), the discovered flow logs and targets, and the discovery
 // errors. Evidence is added afterwards by CollectEvidence.
 func MakeAudit(s *spec.Spec, sv *Survey, opts AuditOptions) (*Audit, error) {
-	a := &Audit{Spec: sv.Desired.Spec, Accounts: sv.Current.Accounts, Options: opts, Controls: AuditControls}
+	a := &Audit{Spec: sv.Desired.Spec, Accounts: sv.Current.Accounts, Options: opts, Controls: AuditControls, Shard: sv.Plan.Shard}
 	x := newAuditIndex(sv.Current, s.Name)
 	for _, r := range sv.Desired.Sorted() {
 		if r.Addr.Kind != KindFlowLog || r.FlowLog == nil {

@@ -97,7 +97,7 @@ type SpecRef struct {
 
 // PlanFormatVersion is the version of the saved-plan and JSON output format.
 // Bump the major part on incompatible changes.
-const PlanFormatVersion = "1.2"
+const PlanFormatVersion = "1.3"
 
 // Plan is the result of diffing current against desired state. Every output
 // format renders from it, and `plan --out` saves it as JSON.
@@ -112,6 +112,12 @@ type Plan struct {
 	Accounts []Account `json:"accounts"`
 	// Targets are the address prefixes (--target) the plan was limited to.
 	Targets []string `json:"targets,omitempty"`
+	// Shard is the part of the organisation the plan covers (--shard);
+	// nil for all of it. A saved plan is applied within its shard.
+	Shard *Shard `json:"shard,omitempty"`
+	// Merged is set on a report merged from shard plans (MergePlans),
+	// which is never applied.
+	Merged *MergedShards `json:"merged,omitempty"`
 	// Changes are in the order apply works (by Step, then address) and
 	// include no-ops.
 	Changes []*Change `json:"changes"`

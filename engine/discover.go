@@ -21,17 +21,26 @@ import (
 // none of its regions contribute either, so that nothing there is planned
 // from half a picture. The error is for failures that stop everything.
 func Discover(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*State, error) {
+	if opts.Shard != nil {
+		if err := opts.Shard.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	accounts, problems, err := p.Accounts(ctx, s)
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
 	st := NewState()
+	// Every shard lists the whole organisation, then keeps its part: the
+	// accounts of its shard, and the buckets whose owner is one of them.
+	st.Listed = withBucketOwners(s, sortedAccounts(accounts))
+	st.Accounts, problems = inShard(opts.Shard, st.Listed, problems)
 	for _, e := range problems {
 		e.Stage = StageDiscover
 		st.Errors = append(st.Errors, e)
 	}
-	st.Accounts = withBucketOwners(s, sortedAccounts(accounts))
 	q := Queries(s, st.Accounts)
+	q.Buckets = slices.DeleteFunc(q.Buckets, func(b BucketQuery) bool { return !opts.Shard.Has(b.Account.ID) })
 	if len(opts.AlsoRead) > 0 {
 		for i := range q.Regions {
 			q.Regions[i].TargetKinds = withKinds(q.Regions[i].TargetKinds, opts.AlsoRead)

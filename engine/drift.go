@@ -91,6 +91,9 @@ type Drift struct {
 	Accounts []Account
 	// Targets are the --target prefixes the check was limited to.
 	Targets []string
+	// Shard is the part of the organisation checked (--shard); nil for all
+	// of it.
+	Shard *Shard
 	// Findings are sorted by address, then kind.
 	Findings []Finding
 	// Errors are the scopes that could not be read, whose drift is
@@ -183,7 +186,7 @@ func DetectDrift(sv *Survey, opts DriftOptions) *Drift {
 			d.add(Finding{Kind: DriftConflict, Addr: scopeAddr(e.Scope), Detail: e.Error(), Fix: "fix what the error says, then plan again"})
 		}
 	}
-	out := &Drift{Spec: plan.Spec, Accounts: plan.Accounts, Targets: plan.Targets, Errors: plan.Errors}
+	out := &Drift{Spec: plan.Spec, Accounts: plan.Accounts, Targets: plan.Targets, Shard: plan.Shard, Errors: plan.Errors}
 	unknown := out.Unknown()
 	for _, f := range d.findings {
 		if scopes := sharedWithUnknown(f, d.byAddr[f.Addr], unknown); len(scopes) > 0 {

@@ -46,6 +46,25 @@ func Expand(s *spec.Spec, accounts []Account, current *State) (*State, error) {
 			e.rule(&s.Rules[i], a)
 		}
 	}
+	// A managed bucket policy lets write every account a rule applies to
+	// in one of its regions, whether or not it has targets yet: the spec
+	// alone and the accounts listed decide it, so that every shard of a
+	// sharded run (which discovers only its own accounts) plans the same
+	// statements, and a new VPC's flow logs deliver at once.
+	listed := current.Listed
+	if listed == nil {
+		listed = accounts
+	}
+	for i := range s.Rules {
+		r := &s.Rules[i]
+		if b := r.Destination.S3; b != nil && b.ManageBucketPolicy {
+			for _, a := range listed {
+				if slices.ContainsFunc(a.Regions, func(region string) bool { return ruleApplies(r, a.ID, region) }) {
+					e.bucketWriter(r, a.ID, b)
+				}
+			}
+		}
+	}
 	e.addLogGroups()
 	e.addRoles()
 	e.addBuckets()
@@ -166,9 +185,6 @@ func (e *expander) flowLog(r *spec.Rule, a Account, region string, kind spec.Tar
 	case d.S3 != nil:
 		fl.Destination = d.S3.BucketARN + "/" + d.S3.Prefix
 		fl.FileFormat, fl.HiveCompatiblePartitions, fl.PerHourPartition = d.S3.FileFormat, d.S3.HiveCompatiblePartitions, d.S3.PerHourPartition
-		if d.S3.ManageBucketPolicy {
-			e.bucketWriter(r, a.ID, d.S3)
-		}
 	case d.Firehose != nil:
 		if !e.firehose(fl, r, a) {
 			return

@@ -30,6 +30,9 @@ type Options struct {
 	// those the rules select: audit reads every VPC for --all-vpcs, and
 	// every network interface to attribute log streams for --evidence.
 	AlsoRead []spec.TargetKind
+	// Shard limits discovery, and so the plan, to the accounts of one
+	// shard (--shard K/N); nil means every account.
+	Shard *Shard
 	// InterruptGrace bounds how long Apply lets provider calls already in
 	// flight run on once its context ends; 0 means DefaultInterruptGrace.
 	InterruptGrace time.Duration
@@ -74,6 +77,7 @@ func MakeSurvey(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*S
 		return nil, err
 	}
 	plan := Diff(current, desired)
+	plan.Shard = opts.Shard
 	if plan.ID, err = NewPlanID(); err != nil {
 		return nil, err
 	}

@@ -55,7 +55,9 @@ func (e *NarrowError) Error() string {
 // discovery must produce each of the file's changes exactly. The plan
 // returned holds those freshly made changes, with the saved plan's ID (so
 // client tokens stay those of the reviewed plan) and the freshly resolved
-// accounts, external IDs included (in memory only).
+// accounts, external IDs included (in memory only). A plan made with
+// --shard is discovered and made again within its shard only, so that it
+// stays there; opts.Shard, when set, must be the plan's.
 func PrepareSaved(ctx context.Context, p Provider, s *spec.Spec, saved *Plan, opts Options) (*Plan, error) {
 	if err := CheckSpec(saved, s); err != nil {
 		return nil, err
@@ -63,6 +65,10 @@ func PrepareSaved(ctx context.Context, p Provider, s *spec.Spec, saved *Plan, op
 	if err := CheckApplicable(saved); err != nil {
 		return nil, err
 	}
+	if err := CheckSavedShard(saved, opts.Shard); err != nil {
+		return nil, err
+	}
+	opts.Shard = saved.Shard
 	current, err := Discover(ctx, p, s, opts)
 	if err != nil {
 		return nil, err
@@ -100,7 +106,7 @@ func Narrow(saved, fresh *Plan) (*Plan, error) {
 			listed[c.Addr] = true
 		}
 	}
-	out := &Plan{FormatVersion: PlanFormatVersion, ID: saved.ID, Spec: fresh.Spec, Accounts: fresh.Accounts, Targets: saved.Targets}
+	out := &Plan{FormatVersion: PlanFormatVersion, ID: saved.ID, Spec: fresh.Spec, Accounts: fresh.Accounts, Targets: saved.Targets, Shard: saved.Shard}
 	var bad []Mismatch
 	for _, c := range saved.Changes {
 		if c == nil || c.Action == NoOp {
@@ -124,6 +130,26 @@ func Narrow(saved, fresh *Plan) (*Plan, error) {
 	}
 	sort.SliceStable(out.Changes, func(i, j int) bool { return ChangeLess(out.Changes[i], out.Changes[j]) })
 	return out, nil
+}
+
+// CheckSavedShard refuses a --shard given with a saved plan that is not the
+// plan's own: the plan is applied within the shard it was made for.
+func CheckSavedShard(saved *Plan, flag *Shard) error {
+	if saved.Shard != nil {
+		if err := saved.Shard.Validate(); err != nil {
+			return fmt.Errorf("the saved plan's %w", err)
+		}
+	}
+	if flag == nil {
+		return nil
+	}
+	switch {
+	case saved.Shard == nil:
+		return fmt.Errorf("--shard %s: the saved plan was made without --shard, for every account; apply it without --shard, or make a plan with --shard %s", flag, flag)
+	case *saved.Shard != *flag:
+		return fmt.Errorf("--shard %s: the saved plan is of shard %s; apply it without --shard, or with --shard %s", flag, saved.Shard, saved.Shard)
+	}
+	return nil
 }
 
 // mismatch says how the saved change c differs from the fresh one f, or "".

@@ -12,6 +12,10 @@ type State struct {
 	// Accounts are the accounts covered (current only). Bucket owner accounts
 	// that are not managed accounts appear with no regions.
 	Accounts []Account
+	// Listed are every account listed, of every shard, with the bucket
+	// owners (current only): Accounts, unless the run is sharded. Expand
+	// decides bucket policies from them; nil means Accounts.
+	Listed []Account
 	// Targets are the discovered targets per account-region scope
 	// ("<account>/<region>"), current only. A scope is present, possibly with
 	// no targets, exactly when its discovery succeeded; Expand produces

@@ -14,7 +14,7 @@ import (
 
 // AuditFormatVersion is the version of the JSON audit document
 // (docs/audit-json.md).
-const AuditFormatVersion = "1.0"
+const AuditFormatVersion = "1.1"
 
 // MarkerAudit is the kind of output audit Markdown names in its marker.
 const MarkerAudit = "audit"
@@ -103,20 +103,24 @@ func writeJSON(w io.Writer, v any) error {
 // AuditJSON is the JSON audit document, documented in docs/audit-json.md.
 // Lists are sorted and never null.
 type AuditJSON struct {
-	FormatVersion   string              `json:"format_version"`
-	GeneratedAt     string              `json:"generated_at"`
-	FlowplanVersion string              `json:"flowplan_version"`
-	Caller          Caller              `json:"caller"`
-	Spec            engine.SpecRef      `json:"spec"`
-	Options         AuditOptionsJSON    `json:"options"`
-	Regions         []string            `json:"regions"`
-	Controls        []engine.Control    `json:"controls"`
-	Summary         AuditCountsJSON     `json:"summary"`
-	Accounts        []AuditAccountJSON  `json:"accounts"`
-	Scopes          []AuditScopeJSON    `json:"scopes"`
-	Rules           []AuditRuleJSON     `json:"rules"`
-	Targets         []AuditUnitJSON     `json:"targets"`
-	Errors          []engine.ScopeError `json:"errors"`
+	FormatVersion   string         `json:"format_version"`
+	GeneratedAt     string         `json:"generated_at"`
+	FlowplanVersion string         `json:"flowplan_version"`
+	Caller          Caller         `json:"caller"`
+	Spec            engine.SpecRef `json:"spec"`
+	// Shard is the --shard audited (format 1.1); Merged the shards a
+	// merged audit combines. Both are left out when nil.
+	Shard    *engine.Shard        `json:"shard,omitempty"`
+	Merged   *engine.MergedShards `json:"merged,omitempty"`
+	Options  AuditOptionsJSON     `json:"options"`
+	Regions  []string             `json:"regions"`
+	Controls []engine.Control     `json:"controls"`
+	Summary  AuditCountsJSON      `json:"summary"`
+	Accounts []AuditAccountJSON   `json:"accounts"`
+	Scopes   []AuditScopeJSON     `json:"scopes"`
+	Rules    []AuditRuleJSON      `json:"rules"`
+	Targets  []AuditUnitJSON      `json:"targets"`
+	Errors   []engine.ScopeError  `json:"errors"`
 	// Evidence counts the compliant units by evidence status; null
 	// without --evidence.
 	Evidence map[engine.EvidenceStatus]int `json:"evidence"`
@@ -209,6 +213,8 @@ func auditJSON(a *engine.Audit, h AuditHeader) AuditJSON {
 		FlowplanVersion: h.Version,
 		Caller:          h.Caller,
 		Spec:            a.Spec,
+		Shard:           a.Shard,
+		Merged:          a.Merged,
 		Options: AuditOptionsJSON{AllVPCs: a.Options.AllVPCs, Evidence: a.Evidence != nil,
 			Targets: append([]string{}, a.Options.Targets...), EvidenceCalls: a.EvidenceCalls},
 		Regions:  append([]string{}, a.Regions...),
@@ -278,6 +284,9 @@ func auditText(w io.Writer, a *engine.Audit, doc AuditJSON, opts Options) error 
 	}
 	if len(doc.Options.Targets) > 0 {
 		h.printf("; limited to --target %s", strings.Join(doc.Options.Targets, ", "))
+	}
+	if w := engine.ShardWords(a.Shard, a.Merged); w != "" {
+		h.printf("; covers %s", w)
 	}
 	h.print("\n")
 	if doc.Evidence != nil {
@@ -486,6 +495,9 @@ func auditMarkdown(w io.Writer, a *engine.Audit, doc AuditJSON, opts Options) er
 	}
 	if a.Evidence != nil {
 		facts = append(facts, "evidence: newest record within "+mdText(engine.FormatAge(a.Evidence.MaxAge)))
+	}
+	if w := engine.ShardWords(a.Shard, a.Merged); w != "" {
+		facts = append(facts, "covers "+mdText(w))
 	}
 	o.print(strings.Join(facts, " · ") + "\n\n")
 	findings := a.Findings()

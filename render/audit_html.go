@@ -26,6 +26,8 @@ var auditHTMLTemplate = template.Must(template.New("audit.html.tmpl").
 // htmlReport is what the template shows: the document, and the document's
 // figures arranged for display (heat map rows, units worst first).
 type htmlReport struct {
+	// Covers says which shards the audit covers; empty for all accounts.
+	Covers  string
 	Doc     AuditJSON
 	Tone    string
 	Regions []string
@@ -102,7 +104,7 @@ func htmlScope(account, region string) string { return account + "/" + region }
 
 // auditHTML renders the report from the audit document.
 func auditHTML(w io.Writer, doc AuditJSON) error {
-	r := htmlReport{Doc: doc, Tone: tone(doc.Summary), Regions: slices.Clone(doc.Regions)}
+	r := htmlReport{Doc: doc, Tone: tone(doc.Summary), Regions: slices.Clone(doc.Regions), Covers: engine.ShardWords(doc.Shard, doc.Merged)}
 	scopes := map[string]AuditScopeJSON{}
 	accounts := []AuditAccountJSON{}
 	seen := map[string]bool{}

@@ -13,7 +13,7 @@ import (
 
 // DriftFormatVersion is the version of the JSON drift document
 // (docs/drift-json.md).
-const DriftFormatVersion = "1.0"
+const DriftFormatVersion = "1.1"
 
 // Drift renders a drift check in the given format. The time is the check's,
 // given by the caller, so that output stays deterministic.
@@ -35,13 +35,15 @@ func Drift(w io.Writer, d *engine.Drift, at time.Time, f Format, opts Options) e
 // DriftJSON is the JSON drift document, documented in docs/drift-json.md.
 // Lists are sorted and never null, so two nights' files diff cleanly.
 type DriftJSON struct {
-	FormatVersion string              `json:"format_version"`
-	GeneratedAt   string              `json:"generated_at"`
-	Spec          engine.SpecRef      `json:"spec"`
-	Targets       []string            `json:"targets"`
-	Findings      []FindingJSON       `json:"findings"`
-	Errors        []engine.ScopeError `json:"errors"`
-	Summary       DriftSummary        `json:"summary"`
+	FormatVersion string         `json:"format_version"`
+	GeneratedAt   string         `json:"generated_at"`
+	Spec          engine.SpecRef `json:"spec"`
+	Targets       []string       `json:"targets"`
+	// Shard is the --shard checked (format 1.1), left out when nil.
+	Shard    *engine.Shard       `json:"shard,omitempty"`
+	Findings []FindingJSON       `json:"findings"`
+	Errors   []engine.ScopeError `json:"errors"`
+	Summary  DriftSummary        `json:"summary"`
 }
 
 // FindingJSON is one finding of the drift document.
@@ -100,6 +102,7 @@ func driftJSON(d *engine.Drift, at time.Time) DriftJSON {
 		GeneratedAt:   at.UTC().Format(time.RFC3339),
 		Spec:          d.Spec,
 		Targets:       append([]string{}, d.Targets...),
+		Shard:         d.Shard,
 		Findings:      []FindingJSON{},
 		Errors:        sortedErrors(d.Errors),
 		Summary:       driftSummary(d),

@@ -12,15 +12,18 @@ import (
 // the fields of a saved plan (engine.Plan), so a saved-plan reader accepts
 // it, plus a summary; lists are sorted and never null.
 type PlanJSON struct {
-	FormatVersion string              `json:"format_version"`
-	ID            string              `json:"id"`
-	Spec          engine.SpecRef      `json:"spec"`
-	Accounts      []engine.Account    `json:"accounts"`
-	Targets       []string            `json:"targets"`
-	Changes       []*engine.Change    `json:"changes"`
-	Notes         []engine.Note       `json:"notes"`
-	Errors        []engine.ScopeError `json:"errors"`
-	Summary       PlanSummary         `json:"summary"`
+	FormatVersion string           `json:"format_version"`
+	ID            string           `json:"id"`
+	Spec          engine.SpecRef   `json:"spec"`
+	Accounts      []engine.Account `json:"accounts"`
+	Targets       []string         `json:"targets"`
+	// Shard and Merged are the plan's (format 1.3), left out when nil.
+	Shard   *engine.Shard        `json:"shard,omitempty"`
+	Merged  *engine.MergedShards `json:"merged,omitempty"`
+	Changes []*engine.Change     `json:"changes"`
+	Notes   []engine.Note        `json:"notes"`
+	Errors  []engine.ScopeError  `json:"errors"`
+	Summary PlanSummary          `json:"summary"`
 }
 
 // ResultJSON is the JSON apply-result output, documented in
@@ -61,6 +64,8 @@ func planJSON(p *engine.Plan) PlanJSON {
 		Spec:          p.Spec,
 		Accounts:      append([]engine.Account{}, p.Accounts...),
 		Targets:       append([]string{}, p.Targets...),
+		Shard:         p.Shard,
+		Merged:        p.Merged,
 		Changes:       sortedChanges(p.Changes),
 		Notes:         append([]engine.Note{}, p.Notes...),
 		Errors:        sortedErrors(p.Errors),

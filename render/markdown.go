@@ -177,6 +177,9 @@ func planHeader(p *engine.Plan, kind string) string {
 		}
 		facts = append(facts, "limited to --target "+strings.Join(ts, ", "))
 	}
+	if w := engine.ShardWords(p.Shard, p.Merged); w != "" {
+		facts = append(facts, "covers "+mdText(w))
+	}
 	b.WriteString(strings.Join(facts, " · ") + "\n\n")
 	return b.String()
 }
@@ -559,6 +562,9 @@ func (h *markdownHandler) drift(d *engine.Drift, at time.Time) {
 	facts = append(facts, plural(len(d.Accounts), "account", "accounts"), plural(accountRegions(d.Accounts), "account-region", "account-regions"))
 	if len(d.Targets) > 0 {
 		facts = append(facts, "limited to --target "+mdCode(strings.Join(d.Targets, ", "), false))
+	}
+	if w := engine.ShardWords(d.Shard, nil); w != "" {
+		facts = append(facts, "covers "+mdText(w))
 	}
 	hb.WriteString(strings.Join(facts, " · ") + "\n\n")
 

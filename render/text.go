@@ -81,6 +81,9 @@ func (h *textHandler) planHeader(p *engine.Plan) {
 	if len(p.Targets) > 0 {
 		h.printf("Limited to --target %s.\n", strings.Join(p.Targets, ", "))
 	}
+	if w := engine.ShardWords(p.Shard, p.Merged); w != "" {
+		h.printf("Covers %s.\n", w)
+	}
 }
 
 // accountRegions counts the account-regions the accounts cover.
@@ -300,6 +303,9 @@ func (h *textHandler) drift(d *engine.Drift, at time.Time) {
 	}
 	if len(d.Targets) > 0 {
 		h.printf("Limited to --target %s.\n", strings.Join(d.Targets, ", "))
+	}
+	if w := engine.ShardWords(d.Shard, nil); w != "" {
+		h.printf("Covers %s.\n", w)
 	}
 	aliases := accountAliases(d.Accounts)
 	scopes, groups := findingsByScope(d)

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -43,7 +45,7 @@ var ciRuns = []struct {
 	name  string
 	files []string
 }{
-	{"github-actions", []string{"github-actions/drift.yml", "github-actions/plan.yml", "github-actions/apply.yml", "github-actions/audit.yml"}},
+	{"github-actions", []string{"github-actions/drift.yml", "github-actions/plan.yml", "github-actions/apply.yml", "github-actions/audit.yml", "github-actions/sharded.yml"}},
 	{"atlantis", []string{"atlantis/repos.yaml", "atlantis/atlantis.yaml"}},
 	{"gitlab", []string{"gitlab/gitlab-ci.yml"}},
 }
@@ -52,16 +54,20 @@ var ciRuns = []struct {
 // "FILE: COMMAND" as written in the file. Every command found must be
 // here, and every entry must be found.
 var ciExpect = map[string]int{
-	`github-actions/drift.yml: flowplan drift -f "$FLOWPLAN_SPEC" --format json --out drift.json`:                                      2,
-	`github-actions/drift.yml: flowplan drift -f "$FLOWPLAN_SPEC" --format markdown > drift.md || [ $? = 2 ]`:                          2,
-	`github-actions/plan.yml: flowplan plan -f "$FLOWPLAN_SPEC" --out plan.fp --format markdown --detailed-exitcode > plan.md`:         2,
-	`github-actions/apply.yml: flowplan apply plan.fp --auto-approve --format markdown > apply.md 2> apply.err`:                        0,
-	`github-actions/audit.yml: flowplan audit -f "$FLOWPLAN_SPEC" --format html --out audit.html --fail-under "$FLOWPLAN_FAIL_UNDER"`:  0,
-	`atlantis/repos.yaml: flowplan plan -f flowplan.yaml --out "$PLANFILE" --no-color`:                                                 0,
-	`atlantis/repos.yaml: flowplan show "$PLANFILE" --format json > "$SHOWFILE"`:                                                       0,
-	`atlantis/repos.yaml: flowplan apply "$PLANFILE" --auto-approve --no-color`:                                                        0,
-	`gitlab/gitlab-ci.yml: flowplan plan -f "$FLOWPLAN_SPEC" --out plan.fp --format markdown --detailed-exitcode > plan.md || code=$?`: 2,
-	`gitlab/gitlab-ci.yml: flowplan apply plan.fp --auto-approve`:                                                                      0,
+	`github-actions/drift.yml: flowplan drift -f "$FLOWPLAN_SPEC" --format json --out drift.json`:                                                                  2,
+	`github-actions/drift.yml: flowplan drift -f "$FLOWPLAN_SPEC" --format markdown > drift.md || [ $? = 2 ]`:                                                      2,
+	`github-actions/plan.yml: flowplan plan -f "$FLOWPLAN_SPEC" --out plan.fp --format markdown --detailed-exitcode > plan.md`:                                     2,
+	`github-actions/apply.yml: flowplan apply plan.fp --auto-approve --format markdown > apply.md 2> apply.err`:                                                    0,
+	`github-actions/audit.yml: flowplan audit -f "$FLOWPLAN_SPEC" --format html --out audit.html --fail-under "$FLOWPLAN_FAIL_UNDER"`:                              0,
+	`github-actions/sharded.yml: flowplan plan -f "$FLOWPLAN_SPEC" --shard auto --out "plan-$FLOWPLAN_SHARD_INDEX.fp" --detailed-exitcode || [ $? = 2 ]`:           0,
+	`github-actions/sharded.yml: flowplan audit -f "$FLOWPLAN_SPEC" --shard auto --format json --out "audit-$FLOWPLAN_SHARD_INDEX.json"`:                           0,
+	`github-actions/sharded.yml: flowplan show --merge plan-1.fp plan-2.fp plan-3.fp --format markdown > plan.md`:                                                  0,
+	`github-actions/sharded.yml: flowplan audit --merge audit-1.json audit-2.json audit-3.json --format html --out audit.html --fail-under "$FLOWPLAN_FAIL_UNDER"`: 0,
+	`atlantis/repos.yaml: flowplan plan -f flowplan.yaml --out "$PLANFILE" --no-color`:                                                                             0,
+	`atlantis/repos.yaml: flowplan show "$PLANFILE" --format json > "$SHOWFILE"`:                                                                                   0,
+	`atlantis/repos.yaml: flowplan apply "$PLANFILE" --auto-approve --no-color`:                                                                                    0,
+	`gitlab/gitlab-ci.yml: flowplan plan -f "$FLOWPLAN_SPEC" --out plan.fp --format markdown --detailed-exitcode > plan.md || code=$?`:                             2,
+	`gitlab/gitlab-ci.yml: flowplan apply plan.fp --auto-approve`:                                                                                                  0,
 }
 
 // ciPending are commands the CI files use before flowplan has them: the
@@ -69,6 +75,12 @@ var ciExpect = map[string]int{
 // usage error (unknown command or flag); once it gives its expected exit
 // code, the test fails until it is taken off this list.
 var ciPending = map[string]string{}
+
+// ciShards is how many shards the matrix workflows run: a command that
+// names $FLOWPLAN_SHARD_INDEX is one matrix job's, and runs once per shard,
+// with FLOWPLAN_SHARD_INDEX (from 1) and FLOWPLAN_SHARD_TOTAL set, as the
+// workflow's matrix sets them.
+const ciShards = 3
 
 // ciVars are the CI variables commands may use, for a run in dir: the spec
 // CI files name (the quickstart example, copied there), Atlantis's plan
@@ -314,7 +326,16 @@ func TestCICommands(t *testing.T) {
 						t.Errorf("%s:%d: %s: not in ciExpect: add it with the exit code the workflow expects here", c.file, c.line, c.text)
 						continue
 					}
-					runCICommand(t, dir, env, vars, c, want)
+					if !strings.Contains(c.text, "$FLOWPLAN_SHARD_INDEX") {
+						runCICommand(t, dir, env, vars, c, want)
+						continue
+					}
+					for k := 1; k <= ciShards; k++ {
+						shardVars := maps.Clone(vars)
+						shardVars["FLOWPLAN_SHARD_INDEX"], shardVars["FLOWPLAN_SHARD_TOTAL"] = strconv.Itoa(k), strconv.Itoa(ciShards)
+						shardEnv := append(slices.Clone(env), "FLOWPLAN_SHARD_INDEX="+strconv.Itoa(k), "FLOWPLAN_SHARD_TOTAL="+strconv.Itoa(ciShards))
+						runCICommand(t, dir, shardEnv, shardVars, c, want)
+					}
 				}
 			}
 		})

@@ -38,8 +38,12 @@ func (a *applyArgs) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	shard, err := a.shard.resolve("apply", e)
+	if err != nil {
+		return err
+	}
 	if len(args) == 1 {
-		return a.applySaved(ctx, e, args[0], format)
+		return a.applySaved(ctx, e, args[0], format, shard)
 	}
 	s, err := a.spec.load()
 	if err != nil {
@@ -56,6 +60,7 @@ func (a *applyArgs) run(ctx context.Context, e *env, args []string) error {
 	}
 	defer release()
 	opts := b.engineOptions(a.targets)
+	opts.Shard = shard
 	b.startDiscovery()
 	plan, err := engine.MakePlan(ctx, b.provider, s, opts)
 	b.progressDone()
@@ -85,7 +90,10 @@ func (a *applyArgs) run(ctx context.Context, e *env, args []string) error {
 // spec it names must be inside the working directory unless given with -f,
 // and engine.PrepareSaved makes the plan again from that spec and AWS, so
 // that what is applied is the fresh version of each change the file lists.
-func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format render.Format) error {
+//
+// A plan made with --shard is applied within its shard; --shard, when
+// given too, must be the plan's.
+func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format render.Format, shard *engine.Shard) error {
 	if len(a.targets) > 0 {
 		return &usageError{cmd: "apply", msg: "--target cannot be used with a saved plan: the plan is applied exactly as saved; make a new plan with --target instead"}
 	}
@@ -95,6 +103,12 @@ func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format 
 	}
 	if err := a.planKey.verify(e, path, plan); err != nil {
 		return err
+	}
+	if plan.Merged != nil {
+		return &exitError{code: ExitError, err: engine.ErrMergedPlan}
+	}
+	if err := engine.CheckSavedShard(plan, shard); err != nil {
+		return &usageError{cmd: "apply", msg: err.Error()}
 	}
 	var s *spec.Spec
 	if a.spec.set {
@@ -133,6 +147,7 @@ func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format 
 	}
 	defer release()
 	opts := b.engineOptions(nil)
+	opts.Shard = shard
 	b.startDiscovery()
 	ready, err := engine.PrepareSaved(ctx, b.provider, s, plan, opts)
 	b.progressDone()

@@ -29,6 +29,8 @@ type auditArgs struct {
 	allVPCs   bool
 	noColor   bool
 	maxChars  int
+	shard     shardFlag
+	merge     bool
 }
 
 func setupAudit(fs *flag.FlagSet) func(context.Context, *env, []string) error {
@@ -48,6 +50,8 @@ func setupAudit(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	fs.BoolVar(&a.allVPCs, "all-vpcs", false, "also hold every VPC in the spec's account-regions to Security Hub's EC2.6, as units of rule (all-vpcs)")
 	fs.BoolVar(&a.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
 	fs.IntVar(&a.maxChars, "max-chars", render.DefaultMarkdownLimit, "keep markdown output under `N` characters, cutting findings, never the summary")
+	a.shard.define(fs)
+	fs.BoolVar(&a.merge, "merge", false, "combine the JSON audits of shards (audit --shard K/N --format json --out FILE), given as arguments, into one report; no AWS call")
 	return a.run
 }
 
@@ -58,15 +62,21 @@ type callerIdentity interface {
 
 func (a *auditArgs) run(ctx context.Context, e *env, args []string) error {
 	cmd := a.backend.cmd
+	if a.merge {
+		return a.runMerge(e, args)
+	}
 	if len(args) > 0 {
-		return &usageError{cmd: cmd, msg: fmt.Sprintf("unexpected argument %q (the spec is given with -f)", args[0])}
+		return &usageError{cmd: cmd, msg: fmt.Sprintf("unexpected argument %q (the spec is given with -f; audit --merge takes files)", args[0])}
 	}
 	format, err := render.ParseAuditFormat(a.format)
 	if err != nil {
 		return &usageError{cmd: cmd, msg: err.Error()}
 	}
-	failUnder, hasFailUnder, err := parsePercent(a.failUnder)
+	shard, err := a.shard.resolve(cmd, e)
 	if err != nil {
+		return err
+	}
+	if _, _, err := parsePercent(a.failUnder); err != nil {
 		return &usageError{cmd: cmd, msg: "--fail-under: " + err.Error()}
 	}
 	if a.maxAge <= 0 {
@@ -88,6 +98,7 @@ func (a *auditArgs) run(ctx context.Context, e *env, args []string) error {
 	}
 	defer b.close()
 	opts := b.engineOptions(nil)
+	opts.Shard = shard
 	if a.allVPCs {
 		opts.AlsoRead = append(opts.AlsoRead, spec.TargetVPC)
 	}
@@ -127,6 +138,15 @@ func (a *auditArgs) run(ctx context.Context, e *env, args []string) error {
 		}
 		hdr.Caller = render.Caller{ARN: arn, Account: account, UserID: userID}
 	}
+	if err := a.report(e, audit, hdr, format); err != nil {
+		return err
+	}
+	return a.failBelow(audit)
+}
+
+// report writes the audit to stdout, or to --out with the summary line on
+// stdout.
+func (a *auditArgs) report(e *env, audit *engine.Audit, hdr render.AuditHeader, format render.AuditFormat) error {
 	ropts := render.Options{Color: a.outFile == "" && e.useColor(e.Stdout, a.noColor), MarkdownLimit: a.maxChars, MarkerKind: render.MarkerAudit}
 	if a.outFile == "" {
 		if err := render.Audit(e.Stdout, audit, hdr, format, ropts); err != nil {
@@ -137,6 +157,15 @@ func (a *auditArgs) run(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.Stdout, "%s\nWrote the %s report to %s.\n", render.AuditSummaryLine(audit), format, a.outFile)
+	}
+	return nil
+}
+
+// failBelow is --fail-under's exit: 1 when coverage is below it.
+func (a *auditArgs) failBelow(audit *engine.Audit) error {
+	failUnder, hasFailUnder, err := parsePercent(a.failUnder)
+	if err != nil {
+		return &usageError{cmd: a.backend.cmd, msg: "--fail-under: " + err.Error()}
 	}
 	if hasFailUnder && audit.Summary.Below(failUnder) {
 		c := audit.Summary
@@ -188,4 +217,81 @@ func writeAuditFile(path string, a *engine.Audit, hdr render.AuditHeader, f rend
 		return fmt.Errorf("write audit report %s: %w", path, err)
 	}
 	return nil
+}
+
+// runMerge is audit --merge: the shards' JSON audits combined by
+// engine.MergeAudits, with every count worked out again from the units,
+// rendered in any audit format. The merged report is dated by its oldest
+// part and names the caller of the lowest shard merged. --fail-under
+// applies to the merged coverage.
+func (a *auditArgs) runMerge(e *env, args []string) error {
+	cmd := a.backend.cmd
+	if len(args) == 0 {
+		return &usageError{cmd: cmd, msg: "audit --merge needs the shards' JSON audit files (audit --shard K/N --format json --out FILE)"}
+	}
+	var conflicting []string
+	if a.spec.set {
+		conflicting = append(conflicting, "-f")
+	}
+	if a.shard.value != "" {
+		conflicting = append(conflicting, "--shard")
+	}
+	if a.evidence {
+		conflicting = append(conflicting, "--evidence")
+	}
+	if a.allVPCs {
+		conflicting = append(conflicting, "--all-vpcs")
+	}
+	if len(a.targets) > 0 {
+		conflicting = append(conflicting, "--target")
+	}
+	if a.backend.sandbox {
+		conflicting = append(conflicting, "--sandbox")
+	}
+	if len(conflicting) > 0 {
+		return &usageError{cmd: cmd, msg: fmt.Sprintf("audit --merge reads the shards' files only; %s cannot be used with it (give them to each shard's audit)", strings.Join(conflicting, ", "))}
+	}
+	format, err := render.ParseAuditFormat(a.format)
+	if err != nil {
+		return &usageError{cmd: cmd, msg: err.Error()}
+	}
+	if _, _, err := parsePercent(a.failUnder); err != nil {
+		return &usageError{cmd: cmd, msg: "--fail-under: " + err.Error()}
+	}
+	if a.maxChars < render.MinMarkdownLimit {
+		return &usageError{cmd: cmd, msg: fmt.Sprintf("--max-chars %d is too small: markdown output needs at least %d characters", a.maxChars, render.MinMarkdownLimit)}
+	}
+	audits := make([]*engine.Audit, len(args))
+	headers := make([]render.AuditHeader, len(args))
+	for i, path := range args {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("read audit %s: %w", path, err)
+		}
+		audits[i], headers[i], err = render.ReadAudit(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("read audit %s: %w", path, err)
+		}
+	}
+	merged, err := engine.MergeAudits(args, audits)
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	hdr := render.AuditHeader{Version: versionString()}
+	lowest := -1
+	for i, h := range headers {
+		if hdr.GeneratedAt.IsZero() || h.GeneratedAt.Before(hdr.GeneratedAt) {
+			hdr.GeneratedAt = h.GeneratedAt
+		}
+		if lowest < 0 || audits[i].Shard.Index < audits[lowest].Shard.Index {
+			lowest = i
+		}
+	}
+	hdr.Caller = headers[lowest].Caller
+	if err := a.report(e, merged, hdr, format); err != nil {
+		return err
+	}
+	warnMissingShards(e, merged.Merged)
+	return a.failBelow(merged)
 }

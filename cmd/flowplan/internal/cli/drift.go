@@ -69,6 +69,10 @@ func (a *driftArgs) run(ctx context.Context, e *env, args []string) error {
 		}
 		opts.Ignore = append(opts.Ignore, kind)
 	}
+	shard, err := a.shard.resolve(cmd, e)
+	if err != nil {
+		return err
+	}
 	s, err := a.spec.load()
 	if err != nil {
 		return err
@@ -79,7 +83,9 @@ func (a *driftArgs) run(ctx context.Context, e *env, args []string) error {
 	}
 	defer b.close()
 	b.startDiscovery()
-	sv, err := engine.MakeSurvey(ctx, b.provider, s, b.engineOptions(a.targets))
+	eopts := b.engineOptions(a.targets)
+	eopts.Shard = shard
+	sv, err := engine.MakeSurvey(ctx, b.provider, s, eopts)
 	b.progressDone()
 	if terr := (*engine.TargetError)(nil); errors.As(err, &terr) {
 		terr.Of = "drift check"

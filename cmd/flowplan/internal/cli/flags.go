@@ -183,6 +183,11 @@ var flagEnvTable = map[string]string{
 	// step of a CI job.
 	"auto-approve": "",
 	"target":       "",
+	// The shard is scope too; --shard auto reads the CI engine's own
+	// variables (FLOWPLAN_SHARD_INDEX, CI_NODE_INDEX, ...), and a
+	// FLOWPLAN_SHARD in a job's environment would also reach audit
+	// --merge, which refuses --shard.
+	"shard": "",
 	// An output file per command: one variable for all would make each
 	// step overwrite the last one's file.
 	"out": "",

@@ -96,6 +96,7 @@ type runFlags struct {
 	out     outputFlags
 	backend backendFlags
 	targets stringList
+	shard   shardFlag
 }
 
 // define adds the flags; what --target limits is said in the help.
@@ -104,6 +105,7 @@ func (r *runFlags) define(fs *flag.FlagSet, limits string) {
 	r.out.define(fs)
 	r.backend.define(fs)
 	fs.Var(&r.targets, "target", "limit "+limits+" to addresses with this `prefix` (repeatable)")
+	r.shard.define(fs)
 }
 
 type planArgs struct {
@@ -133,6 +135,10 @@ func (a *planArgs) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	shard, err := a.shard.resolve(cmd, e)
+	if err != nil {
+		return err
+	}
 	s, err := a.spec.load()
 	if err != nil {
 		return err
@@ -143,13 +149,15 @@ func (a *planArgs) run(ctx context.Context, e *env, args []string) error {
 	}
 	defer b.close()
 	b.startDiscovery()
-	plan, err := engine.MakePlan(ctx, b.provider, s, b.engineOptions(a.targets))
+	opts := b.engineOptions(a.targets)
+	opts.Shard = shard
+	plan, err := engine.MakePlan(ctx, b.provider, s, opts)
 	b.progressDone()
 	if err != nil {
 		return err
 	}
-	opts := a.out.options(e.useColor(e.Stdout, a.out.noColor), a.kind, a.outFile)
-	if err := render.Plan(e.Stdout, plan, format, opts); err != nil {
+	ropts := a.out.options(e.useColor(e.Stdout, a.out.noColor), a.kind, a.outFile)
+	if err := render.Plan(e.Stdout, plan, format, ropts); err != nil {
 		return err
 	}
 	if a.outFile != "" {
@@ -179,16 +187,21 @@ func planExit(plan *engine.Plan, detailed bool) error {
 type showArgs struct {
 	out     outputFlags
 	planKey planKeyFlag
+	merge   bool
 }
 
 func setupShow(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	a := &showArgs{}
 	a.out.define(fs)
 	a.planKey.define(fs)
+	fs.BoolVar(&a.merge, "merge", false, "combine the saved plans of shards (plan --shard K/N --out FILE) into one report")
 	return a.run
 }
 
 func (a *showArgs) run(_ context.Context, e *env, args []string) error {
+	if a.merge {
+		return a.runMerge(e, args)
+	}
 	if len(args) != 1 {
 		return &usageError{cmd: "show", msg: "show needs exactly one saved plan file"}
 	}
@@ -204,4 +217,43 @@ func (a *showArgs) run(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	return render.Plan(e.Stdout, plan, format, a.out.options(e.useColor(e.Stdout, a.out.noColor), render.MarkerPlan, args[0]))
+}
+
+// runMerge is show --merge: the shards' saved plans, each checked as show
+// checks one, combined by engine.MergePlans into one report. Missing
+// shards are said in the report and on stderr.
+func (a *showArgs) runMerge(e *env, args []string) error {
+	if len(args) == 0 {
+		return &usageError{cmd: "show", msg: "show --merge needs the shards' saved plan files"}
+	}
+	format, err := a.out.parse("show")
+	if err != nil {
+		return err
+	}
+	plans := make([]*engine.Plan, len(args))
+	for i, path := range args {
+		if plans[i], err = engine.LoadPlanFile(path); err != nil {
+			return err
+		}
+		if err := a.planKey.verify(e, path, plans[i]); err != nil {
+			return err
+		}
+	}
+	merged, err := engine.MergePlans(args, plans)
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	if err := render.Plan(e.Stdout, merged, format, a.out.options(e.useColor(e.Stdout, a.out.noColor), render.MarkerPlan, "")); err != nil {
+		return err
+	}
+	warnMissingShards(e, merged.Merged)
+	return nil
+}
+
+// warnMissingShards says on stderr that a merge does not cover every
+// shard.
+func warnMissingShards(e *env, m *engine.MergedShards) {
+	if m != nil && !m.Complete() {
+		fmt.Fprintf(e.Stderr, "Warning: this report is %s: it does not cover the whole organisation.\n", m.Describe())
+	}
 }
