@@ -215,11 +215,12 @@ func DetectDrift(sv *Survey, opts DriftOptions) *Drift {
 
 // sharedWithUnknown returns the unreadable scopes that a finding's change
 // of a shared resource may come from. A delivery role and its policy are
-// built from the log groups and regions of their account's flow logs, and
-// flowplan's bucket statements from the accounts and regions that deliver
-// to the bucket; with a scope unread, the plan wants them as if it had no
-// flow logs, so an update or replacement there may be the plan's gap, not
-// AWS's drift. Creates (the resource is gone) are facts all the same.
+// built from the log groups and regions of their account's flow logs; with
+// a scope of the account unread, the plan wants them as if it had no flow
+// logs, so an update or replacement there may be the plan's gap, not AWS's
+// drift. Creates (the resource is gone) are facts all the same. flowplan's
+// bucket statements depend on no discovery (the spec and the account
+// listing decide them, see Expand), so an unread scope never excuses them.
 func sharedWithUnknown(f Finding, c *Change, unknown []ScopeError) []string {
 	if f.Kind != DriftModified || c == nil || (c.Action != Update && c.Action != Replace) {
 		return nil
@@ -227,12 +228,7 @@ func sharedWithUnknown(f Finding, c *Change, unknown []ScopeError) []string {
 	var out []string
 	for _, e := range unknown {
 		account, _, _ := e.Where()
-		switch c.Addr.Kind {
-		case KindRole, KindRolePolicy:
-			if account == c.Addr.Account {
-				out = append(out, e.Scope)
-			}
-		case KindBucketPolicyStatement:
+		if (c.Addr.Kind == KindRole || c.Addr.Kind == KindRolePolicy) && account == c.Addr.Account {
 			out = append(out, e.Scope)
 		}
 	}
