@@ -30,7 +30,7 @@ const (
 	// Terraform's refresh cost as measured for hashicorp/aws 5.x: one read
 	// per managed aws_flow_log, plus the provider's own calls per
 	// account-region (credentials, region and partition lookups).
-	terraformCallsPerFlowLog      = 1
+	terraformCallsPerFlowLog       = 1
 	terraformCallsPerAccountRegion = 8
 )
 
