@@ -200,7 +200,11 @@ func sortedAccounts(in []Account) []Account {
 	return out
 }
 
-// runner runs functions concurrently, at most n at a time.
+// runner runs functions concurrently, at most n at a time, starting them
+// in the order they were given: do waits for a free slot before it starts
+// f, so that a thousand scopes queue in order (the accounts, whose reads
+// assume their roles, before their regions) instead of as a thousand
+// goroutines racing for n slots.
 type runner struct {
 	sem chan struct{}
 	wg  sync.WaitGroup
@@ -209,10 +213,10 @@ type runner struct {
 func newRunner(n int) *runner { return &runner{sem: make(chan struct{}, n)} }
 
 func (r *runner) do(f func()) {
+	r.sem <- struct{}{}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		r.sem <- struct{}{}
 		defer func() { <-r.sem }()
 		f()
 	}()
