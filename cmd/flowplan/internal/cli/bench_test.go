@@ -8,12 +8,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flowplan/flowplan/engine"
 )
 
 // A small bench with --apply: the counts it reports are the world's, the
 // plan after apply is empty, and Terraform's estimate follows its model.
 func TestBenchReportsWhatItMeasured(t *testing.T) {
-	r, err := RunBench(context.Background(), BenchOptions{Accounts: 3, Regions: 2, VPCs: 4, Destination: "s3", Apply: true, Parallelism: 4})
+	r, err := RunBench(context.Background(), BenchOptions{Accounts: 3, Regions: 2, VPCs: 4, Destination: "s3", Apply: true, Parallelism: engine.DefaultParallelism})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +116,7 @@ func BenchmarkScaleBudgets(b *testing.B) {
 		for _, v := range []int{10, 100, 1000} {
 			var r *BenchReport
 			b.Run(fmt.Sprintf("vpcs=%d", v), func(b *testing.B) {
-				r = run(b, BenchOptions{Accounts: 3, Regions: 2, VPCs: v, Destination: "s3", Parallelism: 10})
+				r = run(b, BenchOptions{Accounts: 3, Regions: 2, VPCs: v, Destination: "s3", Parallelism: engine.DefaultParallelism})
 			})
 			if r == nil {
 				return
@@ -141,7 +143,7 @@ func BenchmarkScaleBudgets(b *testing.B) {
 			{"cloudwatch", 3, 3}, // a log group per VPC: a configuration each
 		} {
 			b.Run(fmt.Sprintf("%s/vpcs=%d", c.dest, c.vpcs), func(b *testing.B) {
-				r := run(b, BenchOptions{Accounts: 2, Regions: 2, VPCs: c.vpcs, Destination: c.dest, Apply: true, Parallelism: 10})
+				r := run(b, BenchOptions{Accounts: 2, Regions: 2, VPCs: c.vpcs, Destination: c.dest, Apply: true, Parallelism: engine.DefaultParallelism})
 				b.ReportMetric(r.ApplySeconds, "apply-s")
 				if want := c.batches * r.AccountRegions; r.ApplyCreateFlowLogsCalls != want {
 					b.Errorf("budget broken: apply made %d CreateFlowLogs calls, want %d (%d batches in each of %d account-regions)",
@@ -156,7 +158,7 @@ func BenchmarkScaleBudgets(b *testing.B) {
 	// The organisation of the budget: 200 × 4 × 50 = 40,000 VPCs at 20 ms a
 	// call, planned in at most 10 s and 512 MiB.
 	b.Run("org=200x4x50/latency=20ms", func(b *testing.B) {
-		r := run(b, BenchOptions{Accounts: 200, Regions: 4, VPCs: 50, Destination: "s3", Latency: 20 * time.Millisecond, Parallelism: 10})
+		r := run(b, BenchOptions{Accounts: 200, Regions: 4, VPCs: 50, Destination: "s3", Latency: 20 * time.Millisecond, Parallelism: engine.DefaultParallelism})
 		mib := float64(r.PeakRSSBytes) / (1 << 20)
 		b.ReportMetric(mib, "peak-MiB")
 		b.ReportMetric(r.EmulatorCallsPerSecond, "emulator-calls/s")
