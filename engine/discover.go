@@ -85,6 +85,7 @@ func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
 			rq := RegionQuery{Account: a, Region: region}
 			kinds := map[spec.TargetKind]bool{}
 			var names, prefixes []string
+			settings := map[string][]LogGroupSettings{}
 			for i := range s.Rules {
 				r := &s.Rules[i]
 				if !ruleApplies(r, a.ID, region) {
@@ -106,6 +107,10 @@ func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
 				name := expandTemplate(c.LogGroup, a, region, r.Name, "{resource_id}")
 				if before, _, found := strings.Cut(name, "{resource_id}"); found {
 					prefixes = append(prefixes, before)
+					ls := LogGroupSettings{RetentionDays: c.RetentionDays, KMSKeyARN: c.KMSKeyARN}
+					if !slices.Contains(settings[before], ls) {
+						settings[before] = append(settings[before], ls)
+					}
 				} else {
 					names = append(names, name)
 				}
@@ -116,6 +121,9 @@ func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
 				}
 			}
 			rq.LogGroupNames, rq.LogGroupPrefixes = sortedUnique(names), sortedUnique(prefixes)
+			if len(settings) > 0 {
+				rq.LogGroupPrefixSettings = settings
+			}
 			q.Regions = append(q.Regions, rq)
 		}
 		q.Accounts = append(q.Accounts, AccountQuery{Account: a, RoleNames: sortedUnique(roles),

@@ -63,6 +63,7 @@ type BenchReport struct {
 	SeedSeconds    float64 `json:"seed_seconds"`
 
 	PlanSeconds               float64        `json:"plan_seconds"`
+	PlanCPUSeconds            float64        `json:"plan_cpu_seconds"`
 	PlanCalls                 int            `json:"plan_calls"`
 	PlanCallsPerAccountRegion float64        `json:"plan_calls_per_account_region"`
 	CallsByOperation          map[string]int `json:"calls_by_operation"`
@@ -202,7 +203,7 @@ func RunBench(ctx context.Context, o BenchOptions) (*BenchReport, error) {
 	if len(plan.Errors) > 0 {
 		return nil, fmt.Errorf("plan: %d scope(s) have errors, the first: %s", len(plan.Errors), plan.Errors[0].Error())
 	}
-	r.PlanSeconds, r.PlanCalls, r.CallsByOperation = phase.seconds, phase.calls, phase.byOperation
+	r.PlanSeconds, r.PlanCPUSeconds, r.PlanCalls, r.CallsByOperation = phase.seconds, phase.cpuSeconds, phase.calls, phase.byOperation
 	r.PlanCallsPerAccountRegion = float64(phase.calls) / float64(r.AccountRegions)
 	r.LogGroupTagReads = phase.byOperation["CloudWatch Logs:ListTagsForResource"]
 	r.EmulatorCalls, r.EmulatorCallsPerSecond = phase.emulatorCalls, phase.emulatorRate()
@@ -251,6 +252,7 @@ func RunBench(ctx context.Context, o BenchOptions) (*BenchReport, error) {
 // benchMeasure is one phase's time and calls.
 type benchMeasure struct {
 	seconds       float64
+	cpuSeconds    float64
 	calls         int
 	byOperation   map[string]int
 	emulatorCalls int
@@ -267,9 +269,9 @@ func (m benchMeasure) emulatorRate() float64 {
 func benchPhase(ctx context.Context, emu *awsemu.Emulator, p *awsprovider.Provider, fn func() (*engine.Plan, error)) (*engine.Plan, benchMeasure, error) {
 	p.Stats().Reset()
 	emu.ResetCounts()
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	plan, err := fn()
-	m := benchMeasure{seconds: time.Since(start).Seconds(), calls: p.Stats().Calls(), byOperation: map[string]int{}}
+	m := benchMeasure{seconds: time.Since(start).Seconds(), cpuSeconds: (cpuTime() - cpu).Seconds(), calls: p.Stats().Calls(), byOperation: map[string]int{}}
 	for _, scope := range p.Stats().Scopes() {
 		for op, n := range p.Stats().ScopeCalls(scope) {
 			m.byOperation[op] += n
@@ -306,6 +308,7 @@ func writeBenchText(w io.Writer, r *BenchReport) {
 	row("cores", r.Cores)
 	row("seed_seconds", fmt.Sprintf("%.2f", r.SeedSeconds))
 	row("plan_seconds", fmt.Sprintf("%.2f", r.PlanSeconds))
+	row("plan_cpu_seconds", fmt.Sprintf("%.2f", r.PlanCPUSeconds))
 	row("plan_calls", r.PlanCalls)
 	row("plan_calls_per_account_region", fmt.Sprintf("%.2f", r.PlanCallsPerAccountRegion))
 	row("log_group_tag_reads", r.LogGroupTagReads)

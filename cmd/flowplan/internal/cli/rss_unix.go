@@ -5,6 +5,7 @@ package cli
 import (
 	"runtime"
 	"syscall"
+	"time"
 )
 
 // maxRSS is getrusage's ru_maxrss for this process, in bytes: Linux and
@@ -18,4 +19,13 @@ func maxRSS() uint64 {
 		return uint64(ru.Maxrss)
 	}
 	return uint64(ru.Maxrss) * 1024
+}
+
+// cpuTime is the CPU time (user and system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
