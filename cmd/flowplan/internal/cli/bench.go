@@ -81,7 +81,7 @@ type BenchReport struct {
 	ReplanSeconds             float64        `json:"replan_seconds,omitempty"`
 	ReplanCalls               int            `json:"replan_calls,omitempty"`
 	ReplanChanges             *int           `json:"replan_changes,omitempty"`
-	ReplanLogGroupTagReads    int            `json:"replan_log_group_tag_reads,omitempty"`
+	ReplanLogGroupTagReads    *int           `json:"replan_log_group_tag_reads,omitempty"`
 	ApplyEmulatorCallsPerSec  float64        `json:"apply_emulator_calls_per_second,omitempty"`
 	ReplanEmulatorCallsPerSec float64        `json:"replan_emulator_calls_per_second,omitempty"`
 
@@ -242,7 +242,8 @@ func RunBench(ctx context.Context, o BenchOptions) (*BenchReport, error) {
 		}
 		n := changeCount(replan) + len(replan.Errors)
 		r.ReplanSeconds, r.ReplanCalls, r.ReplanChanges = phase.seconds, phase.calls, &n
-		r.ReplanLogGroupTagReads = phase.byOperation["CloudWatch Logs:ListTagsForResource"]
+		tagReads := phase.byOperation["CloudWatch Logs:ListTagsForResource"]
+		r.ReplanLogGroupTagReads = &tagReads
 		r.ReplanEmulatorCallsPerSec = phase.emulatorRate()
 	}
 	r.PeakRSSBytes = peakRSS()
@@ -324,7 +325,7 @@ func writeBenchText(w io.Writer, r *BenchReport) {
 		row("apply_emulator_calls_per_second", fmt.Sprintf("%.0f", r.ApplyEmulatorCallsPerSec))
 		row("replan_seconds", fmt.Sprintf("%.2f", r.ReplanSeconds))
 		row("replan_calls", r.ReplanCalls)
-		row("replan_log_group_tag_reads", r.ReplanLogGroupTagReads)
+		row("replan_log_group_tag_reads", *r.ReplanLogGroupTagReads)
 		row("replan_changes", *r.ReplanChanges)
 	}
 	row("peak_rss_bytes", fmt.Sprintf("%d (%.0f MiB)", r.PeakRSSBytes, float64(r.PeakRSSBytes)/(1<<20)))

@@ -55,7 +55,7 @@ func TestBenchDocDescribesEveryField(t *testing.T) {
 	}
 	n := 0
 	b, _ := json.Marshal(&BenchReport{ReplanChanges: &n, ApplySeconds: 1, ApplyCalls: 1, ApplyCallsByOperation: map[string]int{"x": 1},
-		ApplyCreateFlowLogsCalls: 1, ApplyFailed: 1, ReplanSeconds: 1, ReplanCalls: 1, ReplanLogGroupTagReads: 1,
+		ApplyCreateFlowLogsCalls: 1, ApplyFailed: 1, ReplanSeconds: 1, ReplanCalls: 1, ReplanLogGroupTagReads: &n,
 		ApplyEmulatorCallsPerSec: 1, ReplanEmulatorCallsPerSec: 1})
 	var fields map[string]any
 	if err := json.Unmarshal(b, &fields); err != nil {
@@ -151,6 +151,11 @@ func BenchmarkScaleBudgets(b *testing.B) {
 				}
 				if r.ReplanChanges == nil || *r.ReplanChanges != 0 || r.ApplyFailed != 0 {
 					b.Errorf("after apply: %v changes, %d failed; the plan must be empty", r.ReplanChanges, r.ApplyFailed)
+				}
+				// Every log group is as the spec wants after apply: none
+				// needs its ownership read.
+				if r.ReplanLogGroupTagReads == nil || *r.ReplanLogGroupTagReads != 0 {
+					b.Errorf("budget broken: the plan after apply read %v log groups' tags; groups whose settings are right need none", r.ReplanLogGroupTagReads)
 				}
 			})
 		}
