@@ -154,8 +154,10 @@ func BenchmarkScaleBudgets(b *testing.B) {
 				}
 				// Every log group is as the spec wants after apply: none
 				// needs its ownership read.
-				if r.ReplanLogGroupTagReads == nil || *r.ReplanLogGroupTagReads != 0 {
-					b.Errorf("budget broken: the plan after apply read %v log groups' tags; groups whose settings are right need none", r.ReplanLogGroupTagReads)
+				if r.ReplanLogGroupTagReads == nil {
+					b.Error("the bench reported no replan_log_group_tag_reads after apply")
+				} else if n := *r.ReplanLogGroupTagReads; n != 0 {
+					b.Errorf("budget broken: the plan after apply read %d log groups' tags; groups whose settings are right need none", n)
 				}
 			})
 		}
