@@ -499,6 +499,8 @@ func (d *differ) logGroups() {
 		switch {
 		case have == nil:
 			d.add(&Change{Addr: want.Addr, Action: Create, After: want, Reason: "log group does not exist"})
+		case have.LogGroup.TagsUnread:
+			d.unreadLogGroup(want, have)
 		case !d.owns(have):
 			d.usedAsItIs(want, have, "log group exists without flowplan:spec="+d.spec+"; used as it is, never modified", logGroupDiffs(have, want))
 		default:
@@ -510,6 +512,27 @@ func (d *differ) logGroups() {
 			d.note(NoteOrphan, have.Addr, have, "log group is no longer used by the spec; kept: flowplan never deletes log groups")
 		}
 	}
+}
+
+// unreadLogGroup plans a log group whose tags were not read: its settings
+// are as the spec wants (the provider reads the tags of every other one),
+// so nothing changes, whoever owns it. Should its settings differ after
+// all, it is a conflict: nothing is changed whose ownership was not read
+// from AWS.
+func (d *differ) unreadLogGroup(want, have *Resource) {
+	var diffs []AttrDiff
+	for _, a := range logGroupDiffs(have, want) {
+		if !strings.HasPrefix(a.Attr, "tags.") {
+			diffs = append(diffs, a)
+		}
+	}
+	if len(diffs) > 0 {
+		d.note(NoteConflict, want.Addr, have, "log group's tags were not read, so its owner is unknown; never modified; it differs from the spec: %s", summarize(diffs))
+		return
+	}
+	c := keepAs(want, have)
+	c.Tags = want.Tags
+	d.add(&Change{Addr: want.Addr, Action: NoOp, Before: have, After: c, Reason: upToDate + " (retention and key as the spec says; its tags were not read, as nothing is to change)"})
 }
 
 // usedAsItIs notes an existing resource without this spec's ownership that

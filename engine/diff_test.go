@@ -439,6 +439,12 @@ func logGroupRes(tags map[string]string, retention int) *Resource {
 		LogGroup: &LogGroup{Name: "/vpc/flow", RetentionDays: retention}}
 }
 
+// unread marks a discovered log group as returned without its tags.
+func unread(r *Resource) *Resource {
+	r.LogGroup.TagsUnread = true
+	return r
+}
+
 func statementRes(sid, stmt string) *Resource {
 	return &Resource{Addr: Addr{Account: "999999999999", Region: GlobalRegion, Kind: KindBucketPolicyStatement, Name: "org-logs/" + sid},
 		BucketPolicyStatement: &BucketPolicyStatement{Bucket: "org-logs", Sid: sid, Statement: stmt}}
@@ -578,6 +584,26 @@ func TestDiffSupportingResources(t *testing.T) {
 			desired: []*Resource{logGroupRes(ours("prod", "owner", "net"), 90)},
 			want:    []string{"note conflict " + groupAddr},
 			note:    map[string]string{groupAddr: "log group exists without flowplan:spec=org; used as it is, never modified; it differs from the spec: retention_days: never expire → 90; tags.owner: (none) → net"},
+		},
+		{
+			name:    "a log group whose tags were not read and whose settings match changes nothing",
+			current: []*Resource{unread(logGroupRes(nil, 90))},
+			desired: []*Resource{logGroupRes(ours("prod", "owner", "net"), 90)},
+			want:    []string{"no-op " + groupAddr},
+			reason:  map[string]string{groupAddr: "matches the spec (retention and key as the spec says; its tags were not read, as nothing is to change)"},
+		},
+		{
+			name:    "a log group whose tags were not read is never modified, even when it differs",
+			current: []*Resource{unread(logGroupRes(nil, 30))},
+			desired: []*Resource{logGroupRes(ours("prod"), 90)},
+			want:    []string{"note conflict " + groupAddr},
+			note:    map[string]string{groupAddr: "log group's tags were not read, so its owner is unknown; never modified; it differs from the spec: retention_days: 30 → 90"},
+		},
+		{
+			name:    "a log group whose tags were not read is never an orphan",
+			current: []*Resource{unread(logGroupRes(nil, 30))},
+			prune:   true,
+			want:    nil,
 		},
 		{
 			name:    "a role without our tags that matches the spec is unmanaged, not a conflict",

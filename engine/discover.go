@@ -94,6 +94,7 @@ func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
 			rq := RegionQuery{Account: a, Region: region}
 			kinds := map[spec.TargetKind]bool{}
 			var names, prefixes []string
+			settings := map[string][]LogGroupSettings{}
 			for i := range s.Rules {
 				r := &s.Rules[i]
 				if !ruleApplies(r, a.ID, region) {
@@ -115,6 +116,10 @@ func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
 				name := expandTemplate(c.LogGroup, a, region, r.Name, "{resource_id}")
 				if before, _, found := strings.Cut(name, "{resource_id}"); found {
 					prefixes = append(prefixes, before)
+					ls := LogGroupSettings{RetentionDays: c.RetentionDays, KMSKeyARN: c.KMSKeyARN}
+					if !slices.Contains(settings[before], ls) {
+						settings[before] = append(settings[before], ls)
+					}
 				} else {
 					names = append(names, name)
 				}
@@ -125,6 +130,9 @@ func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
 				}
 			}
 			rq.LogGroupNames, rq.LogGroupPrefixes = sortedUnique(names), sortedUnique(prefixes)
+			if len(settings) > 0 {
+				rq.LogGroupPrefixSettings = settings
+			}
 			q.Regions = append(q.Regions, rq)
 		}
 		q.Accounts = append(q.Accounts, AccountQuery{Account: a, RoleNames: sortedUnique(roles),
@@ -209,7 +217,11 @@ func sortedAccounts(in []Account) []Account {
 	return out
 }
 
-// runner runs functions concurrently, at most n at a time.
+// runner runs functions concurrently, at most n at a time, starting them
+// in the order they were given: do waits for a free slot before it starts
+// f, so that a thousand scopes queue in order (the accounts, whose reads
+// assume their roles, before their regions) instead of as a thousand
+// goroutines racing for n slots.
 type runner struct {
 	sem chan struct{}
 	wg  sync.WaitGroup
@@ -218,10 +230,10 @@ type runner struct {
 func newRunner(n int) *runner { return &runner{sem: make(chan struct{}, n)} }
 
 func (r *runner) do(f func()) {
+	r.sem <- struct{}{}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		r.sem <- struct{}{}
 		defer func() { <-r.sem }()
 		f()
 	}()

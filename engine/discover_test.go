@@ -57,6 +57,17 @@ func TestQueries(t *testing.T) {
 	if d := cmp.Diff(wantRegions, regions); d != "" {
 		t.Errorf("region queries (-want +got):\n%s", d)
 	}
+	// The templated groups' settings go with their prefix, so that the
+	// provider can leave the tags of settled groups unread.
+	for _, r := range q.Regions {
+		want := map[string][]engine.LogGroupSettings(nil)
+		if r.Account.ID == acctB {
+			want = map[string][]engine.LogGroupSettings{"/subnet/subnets/": {{}}}
+		}
+		if d := cmp.Diff(want, r.LogGroupPrefixSettings); d != "" {
+			t.Errorf("%s/%s prefix settings (-want +got):\n%s", r.Account.ID, r.Region, d)
+		}
+	}
 	var acctQueries []engine.AccountQuery
 	for _, a := range q.Accounts {
 		a.Account = engine.Account{ID: a.Account.ID}

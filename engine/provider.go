@@ -140,8 +140,25 @@ type RegionQuery struct {
 	// LogGroupPrefixes are name prefixes of log groups the spec wants here
 	// whose full names depend on the targets (templates with {resource_id}:
 	// the prefix is the name up to the placeholder). The provider reads
-	// every log group whose name starts with one, with its tags.
+	// every log group whose name starts with one.
 	LogGroupPrefixes []string
+	// LogGroupPrefixSettings are, for each of LogGroupPrefixes, the
+	// settings the rules give the groups under it. Their number grows with
+	// the targets (a group per VPC), and CloudWatch Logs reads tags one
+	// group a call at 5 a second, so ownership is read only where it
+	// matters: a group whose retention and key are as one of these says
+	// needs no change, whoever owns it, and the provider may return it
+	// without its tags (LogGroup.TagsUnread). Every other group is returned
+	// with its tags, so that nothing is changed without its ownership read
+	// from AWS.
+	LogGroupPrefixSettings map[string][]LogGroupSettings
+}
+
+// LogGroupSettings are the settings of a log group a rule wants, besides
+// its name and tags.
+type LogGroupSettings struct {
+	RetentionDays int
+	KMSKeyARN     string
 }
 
 // RegionState is one account-region's discovered state.

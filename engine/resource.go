@@ -219,6 +219,11 @@ type LogGroup struct {
 	RetentionDays int `json:"retention_days,omitempty"`
 	// KMSKeyARN is the encryption key ARN or empty.
 	KMSKeyARN string `json:"kms_key_arn,omitempty"`
+	// TagsUnread marks a discovered group whose tags the provider did not
+	// read, as RegionQuery.LogGroupPrefixSettings allows: its settings are
+	// as the spec wants, so the plan changes nothing on it, and its
+	// ownership is unknown.
+	TagsUnread bool `json:"tags_unread,omitempty"`
 }
 
 // BucketPolicyStatement is one statement flowplan keeps in an S3 bucket

@@ -31,7 +31,9 @@ const logsPageSize = 50
 // checkRegion): one
 // paginated describe per target kind asked for, one paginated
 // DescribeFlowLogs for every flow log, DescribeLogGroups per shared name
-// prefix, and ListTagsForResource per wanted log group that exists. The
+// prefix, and ListTagsForResource per wanted log group that exists, but for
+// groups under a template's prefix whose settings are as the spec wants
+// (settledUnderPrefix). The
 // parts run concurrently, bounded by the account-region's concurrency.
 func (p *Provider) DiscoverRegion(ctx context.Context, q engine.RegionQuery) (*engine.RegionState, error) {
 	s, err := p.session(ctx, q.Account)
@@ -191,20 +193,43 @@ func (p *Provider) discoverLogGroups(ctx context.Context, c *cloudwatchlogs.Clie
 		}
 	}
 	out := make([]*engine.Resource, len(found))
-	tasks := make([]func() error, len(found))
+	var tasks []func() error
 	for i, g := range found {
-		tasks[i] = func() error {
-			out[i] = logGroupResource(q.Account.ID, q.Region, g, nil)
+		out[i] = logGroupResource(q.Account.ID, q.Region, g, nil)
+		if !wanted[out[i].LogGroup.Name] && settledUnderPrefix(q, out[i].LogGroup) {
+			out[i].LogGroup.TagsUnread = true
+			continue
+		}
+		tasks = append(tasks, func() error {
 			tags, err := logGroupTags(ctx, c, out[i].ID)
 			out[i].Tags = tags
 			return wrap("list tags of log group", out[i].Addr.String(), err)
-		}
+		})
 	}
 	if err := parallel(tasks...); err != nil {
 		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Addr.Less(out[j].Addr) })
 	return out, nil
+}
+
+// settledUnderPrefix reports whether a group found under one of the
+// query's prefixes already has settings a rule wants for the groups under
+// it (RegionQuery.LogGroupPrefixSettings): the plan will change nothing on
+// it, whoever owns it, so its tags, one ListTagsForResource each, need not
+// be read. A group by an exact name the spec asks for is always read.
+func settledUnderPrefix(q engine.RegionQuery, lg *engine.LogGroup) bool {
+	for _, prefix := range q.LogGroupPrefixes {
+		if !strings.HasPrefix(lg.Name, prefix) {
+			continue
+		}
+		for _, want := range q.LogGroupPrefixSettings[prefix] {
+			if want.RetentionDays == lg.RetentionDays && want.KMSKeyARN == lg.KMSKeyARN {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func describeLogGroups(ctx context.Context, c *cloudwatchlogs.Client, prefix string) ([]logstypes.LogGroup, error) {

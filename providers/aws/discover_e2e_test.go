@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -236,6 +237,45 @@ func TestDiscoverLogGroupsByPrefix(t *testing.T) {
 		}
 		if d := cmp.Diff([]string{"/exact/one", "/per-vpc/vpc-1", "/per-vpc/vpc-2"}, got); d != "" {
 			t.Errorf("log groups (-want +got):\n%s", d)
+		}
+	})
+}
+
+// Ownership is read where it matters: a group under a template's prefix
+// whose retention and key are as the spec wants costs no
+// ListTagsForResource and comes back marked TagsUnread; one that differs,
+// and every group asked for by its exact name, is read with its tags.
+func TestDiscoverReadsTagsOnlyWhereTheyMatter(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be *backend) {
+		p := newTestProvider(t, be)
+		acct := testAccount("111111111111", testRegion)
+		w := newWorld(t, p, testSession(t, p, acct))
+		ours := map[string]string{engine.TagSpec: "test"}
+		w.logGroup(testRegion, "/per-vpc/vpc-1", 30, ours) // settled
+		w.logGroup(testRegion, "/per-vpc/vpc-2", 30, nil)  // settled, whoever owns it
+		w.logGroup(testRegion, "/per-vpc/vpc-3", 90, ours) // retention differs
+		w.logGroup(testRegion, "/exact/one", 30, ours)     // by name
+		p.Stats().Reset()
+		st, err := p.DiscoverRegion(context.Background(), engine.RegionQuery{
+			Account: acct, Region: testRegion,
+			LogGroupNames:          []string{"/exact/one"},
+			LogGroupPrefixes:       []string{"/per-vpc/"},
+			LogGroupPrefixSettings: map[string][]engine.LogGroupSettings{"/per-vpc/": {{RetentionDays: 30}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, g := range st.LogGroups {
+			got = append(got, fmt.Sprintf("%s unread=%t spec=%q", g.LogGroup.Name, g.LogGroup.TagsUnread, g.Tags[engine.TagSpec]))
+		}
+		want := []string{`/exact/one unread=false spec="test"`, `/per-vpc/vpc-1 unread=true spec=""`,
+			`/per-vpc/vpc-2 unread=true spec=""`, `/per-vpc/vpc-3 unread=false spec="test"`}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("log groups (-want +got):\n%s", d)
+		}
+		if n := p.Stats().ScopeCalls(acct.ID + "/" + testRegion)["CloudWatch Logs:ListTagsForResource"]; n != 2 {
+			t.Errorf("ListTagsForResource calls = %d, want 2 (the exact name and the group that differs)", n)
 		}
 	})
 }

@@ -30,7 +30,8 @@ type callScope struct {
 func (s callScope) String() string { return s.account + "/" + s.region }
 
 // callMiddleware wraps every operation of a client: it waits for a
-// concurrency slot, then counts, reports and logs the call with its
+// concurrency slot and for its turn at the rate AWS meters it at (pace),
+// then counts, reports and logs the call with its
 // duration, attempts and outcome. It never logs parameters, so neither
 // credentials nor external IDs can appear.
 func (p *Provider) callMiddleware(scope callScope) func(*middleware.Stack) error {
@@ -45,6 +46,11 @@ func (p *Provider) callMiddleware(scope callScope) func(*middleware.Stack) error
 				}
 			}
 			service, action := awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
+			release, err := p.pace(ctx, scope, service, action)
+			if err != nil {
+				return middleware.InitializeOutput{}, middleware.Metadata{}, err
+			}
+			defer release()
 			start := time.Now()
 			out, md, err := next.HandleInitialize(ctx, in)
 			p.stats.addCall(scope.String(), service+":"+action)

@@ -73,6 +73,10 @@ type Options struct {
 	// SessionName is the AssumeRole session name, flowplan-<spec name>;
 	// characters STS refuses become "-" and it is cut to 64 characters.
 	SessionName string
+	// NoRateLimits stops pacing calls at the rates AWS meters them at
+	// (engine.APIRateOf); the SDK's retries of throttled calls remain.
+	// For tests of throttling itself.
+	NoRateLimits bool
 	// HTTPClient, when set, replaces the SDK's HTTP client. It is for
 	// in-process emulators (the sandbox); against AWS leave it nil, so that
 	// AWS_CA_BUNDLE and proxy settings keep working.
@@ -121,6 +125,10 @@ type Provider struct {
 	bucketRegions sync.Map
 	// bucketLocks holds a *sync.Mutex per bucket (see lockBucket).
 	bucketLocks sync.Map
+	// buckets holds a *tokenBucket per scope and AWS rate bucket (pace).
+	buckets sync.Map
+	// assumeRoles bounds the AssumeRole calls in flight.
+	assumeRoles chan struct{}
 }
 
 var _ engine.Provider = (*Provider)(nil)
@@ -181,6 +189,7 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 		readBackTimeout: ec2PropagationTimeout,
 		sessions:        map[string]*session{},
 		sems:            map[string]chan struct{}{},
+		assumeRoles:     make(chan struct{}, engine.MaxConcurrentAssumeRoles),
 	}, nil
 }
 

@@ -164,7 +164,9 @@ func TestThrottlingStorm(t *testing.T) {
 	const scale = 50
 	be := emuBackend(t, awsemu.Options{Clock: fastClock(scale)})
 	ev := &events{}
-	p := newTestProvider(t, be, func(o *Options) { o.Reporter = ev })
+	// Unpaced: this test is of the retries of throttled calls, which
+	// pacing (TestProviderPacesCallsAtAWSRates) exists to avoid.
+	p := newTestProvider(t, be, func(o *Options) { o.Reporter = ev; o.NoRateLimits = true })
 	p.retryBackoff = scaledBackoff(scale)
 	acct := testAccount("111111111111", testRegion)
 	be.seed(t, p, (&seed{}).vpcs(acct.ID+"/"+testRegion, manyVPCs(40)...))

@@ -41,7 +41,7 @@ func (b *backendFlags) defineExcept(fs *flag.FlagSet, skip ...string) {
 	if !slices.Contains(skip, "region") {
 		fs.StringVar(&b.region, "region", "", "home `region` for STS and Organizations calls (default: from the AWS config, else us-east-1)")
 	}
-	fs.IntVar(&b.parallelism, "parallelism", 10, "how many account-regions to work on at once")
+	fs.IntVar(&b.parallelism, "parallelism", engine.DefaultParallelism, "how many account-regions to work on at once (each is paced at AWS's rates for it)")
 	choiceVar(fs, &b.logLevel, "log-level", "warn", "log `level` on stderr (debug logs every AWS call)", "debug", "info", "warn", "error")
 	choiceVar(fs, &b.logFormat, "log-format", "text", "log `format`: text, or json for one object a line", "text", "json")
 	fs.BoolVar(&b.noProgress, "no-progress", false, "do not show progress on stderr")

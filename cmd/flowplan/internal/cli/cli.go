@@ -92,7 +92,7 @@ func commands() []command {
 		{"show", "show PLANFILE [--format text|json|markdown] [--max-chars N] | show --merge PLANFILE... [--format ...]", "render a saved plan file, or merge the plans of shards, without calling AWS", setupShow, false},
 		{"drift", "drift [-f SPEC] [--format text|json|markdown] [--out FILE] [--target ADDR]... [--strict] [--ignore KIND,...] [--shard K/N|auto] [--sandbox]", "report what differs from the spec, how bad it is and how to fix it (exit 2 when drifted)", setupDrift, false},
 		{"audit", "audit [-f SPEC] [--format text|json|csv|markdown|html|ocsf] [--out FILE] [--fail-under PCT] [--evidence [--max-age 1h]] [--all-vpcs] [--target ADDR]... [--shard K/N|auto] [--sandbox] | audit --merge AUDIT.json... [--format ...] [--out FILE]", "report which targets have a compliant flow log, per account × region, with evidence that logs arrive", setupAudit, false},
-		{"sandbox", "sandbox reset [--world FILE] | sandbox serve [--addr HOST:PORT] [--world FILE]", "manage the embedded AWS sandbox", setupSandbox, true},
+		{"sandbox", "sandbox reset [--world FILE] | sandbox serve [--addr HOST:PORT] [--world FILE] | sandbox bench [--accounts A] [--regions R] [--vpcs V] [--apply]", "manage the embedded AWS sandbox", setupSandbox, true},
 		{"schema", "schema", "print the spec's JSON Schema, for editors (flowplan schema > schema.json)", setupSchema, false},
 		{"version", "version", "print the version and build information", setupVersion, false},
 		{"completion", "completion bash|zsh|fish", "print a shell completion script", setupCompletion, false},

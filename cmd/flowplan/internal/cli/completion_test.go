@@ -40,7 +40,7 @@ var completionCases = []struct {
 	{[]string{"flowplan", "plan", "--detailed"}, []string{"--detailed-exitcode"}},
 	{[]string{"flowplan", "show", ""}, []string{"dir", "plan.json", "spec.yaml"}},
 	{[]string{"flowplan", "apply", "p"}, []string{"plan.json"}},
-	{[]string{"flowplan", "sandbox", ""}, []string{"reset", "serve"}},
+	{[]string{"flowplan", "sandbox", ""}, []string{"bench", "reset", "serve"}},
 	{[]string{"flowplan", "sandbox", "serve", "--world", "s"}, []string{"spec.yaml"}},
 	{[]string{"flowplan", "completion", ""}, []string{"bash", "fish", "zsh"}},
 }

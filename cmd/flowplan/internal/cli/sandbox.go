@@ -171,6 +171,8 @@ func sandboxSubcommands() []subcommand {
 	return []subcommand{
 		{"reset", "sandbox reset [--world FILE]", "start the sandbox over from the built-in world (or --world)", setupSandboxReset},
 		{"serve", "sandbox serve [--addr HOST:PORT] [--world FILE] [--faults LIST]", "serve the sandbox to any AWS client until stopped", setupSandboxServe},
+		{"bench", "sandbox bench [--accounts A] [--regions R] [--vpcs V] [--subnets S] [--destination s3|cloudwatch] [--latency 20ms] [--apply] [--format text|json] [--parallelism N]",
+			"measure plan (and apply) on a generated organisation of any size, in memory (docs/bench.md)", setupSandboxBench},
 	}
 }
 
