@@ -51,6 +51,7 @@ type params struct {
 	SubnetTraffc string // the subnet rule's traffic type
 	Firehose     bool   // the ENI rule to Firehose and its delivery role
 	TGWTargets   string // the transit gateway rule's selector
+	TGWAccounts  string // the transit gateway rule's accounts, as YAML; empty: every account
 	IncludeOUs   string // the organization's include_ous, as YAML
 	// OrgOnly leaves out the static account and the rules that need it
 	// (the managed bucket policies): the apply lock is then the caller's.
@@ -115,6 +116,9 @@ flow_logs:
 {{- if not .OrgOnly}}
   - name: tgw-s3
     regions: [us-east-1]
+{{- if .TGWAccounts}}
+    accounts: {{.TGWAccounts}}
+{{- end}}
     targets: {transit_gateways: {{.TGWTargets}}, transit_gateway_attachments: {{.TGWTargets}}}
     destination: {s3: {bucket_arn: "arn:aws:s3:::proof-tgw", manage_bucket_policy: true, bucket_account: "333333333333"}}
 {{- end}}
@@ -167,9 +171,19 @@ func scenario() []step {
 		p.Retention, p.NatKMS, p.Boundary, p.VPCRegions = 0, "", "", "[us-east-1]"
 	}, nil, false, engine.Update, engine.Delete)
 	add("replace", func(p *params) { p.SubnetTraffc = "REJECT" }, nil, false, engine.Replace)
-	add("prune", func(p *params) { p.Firehose, p.TGWTargets = false, "{tags: {none: none}}" }, nil, false, engine.Delete)
+	// The transit gateway rule now names only an account that has left
+	// the organization: it applies to no account, so its flow logs are
+	// pruned, and with them its bucket's statements, the policy's last
+	// (a bucket's statements stay while a rule sending there applies to
+	// an account, whether or not it has targets).
+	add("prune", func(p *params) { p.Firehose, p.TGWAccounts = false, `["777777777777"]` }, nil, false, engine.Delete)
 	add("drift", nil, func(w *world) error { return w.deleteManagedFlowLog(staging, homeRegion) }, true, engine.Create)
-	steps = append(steps, step{name: "audit with evidence", params: p, audit: true})
+	// The audit runs with the transit gateway rule applying again (its
+	// flow logs and statements are made again first), so that it reads
+	// every kind of target.
+	audited := p
+	audited.TGWAccounts = ""
+	steps = append(steps, step{name: "audit with evidence", params: audited, audit: true})
 	return steps
 }
 
