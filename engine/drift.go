@@ -348,6 +348,10 @@ func (d *drifter) supportChange(c *Change) {
 	case Delete:
 		d.add(Finding{Kind: DriftOrphaned, Addr: c.Addr, ResourceID: id,
 			Detail: what + " is managed by this spec but no longer wanted; apply deletes it (prune)", Fix: d.fix(c.Addr)})
+	case Adopt:
+		d.recordFixer(c)
+		d.add(Finding{Kind: DriftModified, Addr: c.Addr, ResourceID: id, Expected: "this spec's ownership tags", Actual: "none",
+			Detail: what + " " + c.Addr.Name + " exists without flowplan's ownership tags; the spec adopts it (adopt: true)", Fix: d.fix(c.Addr)})
 	}
 }
 

@@ -349,6 +349,9 @@ func (e *expander) addRoles() {
 			AssumeRolePolicy:    TrustPolicy(u.needs),
 			PermissionsBoundary: u.role.PermissionsBoundary,
 		}})
+		if u.role.Adopt {
+			e.out.adoptRole(addr)
+		}
 		e.out.Add(&Resource{
 			Addr:       RolePolicyAddr(addr.Account, u.role.Name, DeliveryPolicyName),
 			RolePolicy: &RolePolicy{RoleName: u.role.Name, PolicyName: DeliveryPolicyName, Document: DeliveryPolicy(u.needs)},

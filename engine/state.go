@@ -31,6 +31,10 @@ type State struct {
 	// Notes are things Expand noticed (desired only); Diff copies them into
 	// the plan.
 	Notes []Note
+	// AdoptRoles are the delivery roles the spec may take over (desired
+	// only): those whose delivery_roles entry has adopt: true. Diff adopts
+	// such a role when it exists without any spec's ownership tags.
+	AdoptRoles map[Addr]bool
 }
 
 // NewState returns an empty State ready to be filled.
@@ -40,6 +44,14 @@ func NewState() *State {
 		Targets:   map[string][]Target{},
 		Buckets:   map[string]*BucketState{},
 	}
+}
+
+// adoptRole records that Diff may adopt the role at a.
+func (s *State) adoptRole(a Addr) {
+	if s.AdoptRoles == nil {
+		s.AdoptRoles = map[Addr]bool{}
+	}
+	s.AdoptRoles[a] = true
 }
 
 // Add stores r under its address, replacing any resource already there.

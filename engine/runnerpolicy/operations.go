@@ -255,7 +255,12 @@ var Operations = []Operation{
 
 	// Apply.
 	{Service: "iam", Name: "CreateRole", Principal: Runner, Phase: Write, Need: ManagedRoles,
-		Grants: []Grant{g("iam:CreateRole", sidCreateRoles), g("iam:TagRole", sidCreateRoles)}, Why: "create a delivery role with its tags"},
+		Grants: []Grant{g("iam:CreateRole", sidCreateRoles), g("iam:TagRole", sidCreateRoles)},
+		// IAM has no condition key that limits TagRole to a CreateRole, so
+		// this grant (tags with aws:RequestTag flowplan:spec=<spec>) also
+		// lets flowplan adopt a role of a delivery_roles name that carries
+		// no tag (adopt: true); the proof's world has such a role.
+		Why: "create a delivery role with its tags; tag a role being adopted"},
 	{Service: "iam", Name: "UpdateAssumeRolePolicy", Principal: Runner, Phase: Write, Need: ManagedRoles,
 		Grants: []Grant{g("iam:UpdateAssumeRolePolicy", sidUpdateRoles)}, Why: "change a delivery role's trust (regions, services)"},
 	{Service: "iam", Name: "TagRole", Principal: Runner, Phase: Write, Need: ManagedRoles,

@@ -75,7 +75,7 @@ organization:
 {{- end}}
 defaults: {traffic_type: ALL, max_aggregation_interval: 600, tags: {owner: {{.Owner}}}}
 delivery_roles:
-  proof-cwl: {path: /flowplan/{{if .Boundary}}, permissions_boundary: "{{.Boundary}}"{{end}}}
+  proof-cwl: {path: /flowplan/, adopt: true{{if .Boundary}}, permissions_boundary: "{{.Boundary}}"{{end}}}
 {{- if .Firehose}}
   proof-firehose: {path: /flowplan/}
 {{- end}}
