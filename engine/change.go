@@ -77,6 +77,9 @@ const (
 	NoteConflict NoteKind = "conflict"
 	// NoteWarning is any other warning (a bucket policy nearing 20 KB, ...).
 	NoteWarning NoteKind = "warning"
+	// NoteInfo tells what discovery found that the plan relies on: the
+	// owner of a managed bucket the spec gives no bucket_account.
+	NoteInfo NoteKind = "info"
 )
 
 // Note is something the plan reports without changing it.

@@ -196,6 +196,8 @@ func DetectDrift(sv *Survey, opts DriftOptions) *Drift {
 func scopeAddr(scope string) Addr {
 	parts := strings.SplitN(scope, "/", 3)
 	switch {
+	case len(parts) == 2 && parts[0] == "s3":
+		return BucketAddr("", parts[1])
 	case len(parts) == 3 && parts[1] == "s3":
 		return BucketAddr(parts[0], parts[2])
 	case len(parts) == 2:

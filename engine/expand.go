@@ -94,7 +94,10 @@ type regionRule struct{ region, rule string }
 type pairKey struct{ account, region, resource, destType, destination string }
 
 type bucketUse struct {
-	owner   string
+	owner string
+	// found is set when some rule gives no bucket_account, and the owner
+	// is the one Discover found.
+	found   bool
 	arn     string
 	writers []BucketWriter
 	rules   map[string]bool
@@ -290,17 +293,23 @@ func (e *expander) useLogGroup(addr Addr, r *spec.Rule) {
 
 func (e *expander) bucketWriter(r *spec.Rule, account string, s3 *spec.S3) {
 	_, bucket := splitBucketARN(s3.BucketARN)
-	if s3.BucketAccount == "" {
-		e.errorf("rule %q: manage_bucket_policy needs bucket_account, the account that owns bucket %s", r.Name, bucket)
-		return
+	owner, found := s3.BucketAccount, false
+	if owner == "" {
+		owner, found = e.cur.BucketOwners[bucket], true
+	}
+	if owner == "" {
+		return // Discover found no owner; the plan lists the error
 	}
 	u := e.buckets[bucket]
 	if u == nil {
-		u = &bucketUse{owner: s3.BucketAccount, arn: s3.BucketARN, rules: map[string]bool{}}
+		u = &bucketUse{owner: owner, arn: s3.BucketARN, rules: map[string]bool{}}
 		e.buckets[bucket] = u
 	}
-	if u.owner != s3.BucketAccount {
-		e.errorf("bucket %s: rules disagree about its bucket_account (%s and %s)", bucket, u.owner, s3.BucketAccount)
+	if found {
+		u.found = true
+	}
+	if u.owner != owner {
+		e.errorf("bucket %s: rules disagree about its bucket_account (%s and %s)", bucket, u.owner, owner)
 		return
 	}
 	u.rules[r.Name] = true
@@ -365,6 +374,11 @@ func (e *expander) addBuckets() {
 		b, discovered := e.cur.Buckets[bucket]
 		if !discovered {
 			continue // its discovery failed; the plan lists the error
+		}
+		if u.found {
+			e.out.Notes = append(e.out.Notes, Note{Kind: NoteInfo, Addr: BucketAddr(u.owner, bucket), Message: fmt.Sprintf(
+				"bucket %s is owned by account %s, found with S3 ListBuckets (rules %s give no bucket_account); its policy is managed with that account's credentials",
+				bucket, u.owner, strings.Join(slices.Sorted(maps.Keys(u.rules)), ", "))})
 		}
 		if !b.Exists {
 			e.out.Notes = append(e.out.Notes, Note{Kind: NoteWarning, Addr: BucketAddr(u.owner, bucket), Message: fmt.Sprintf(

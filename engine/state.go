@@ -35,6 +35,11 @@ type State struct {
 	// only): those whose delivery_roles entry has adopt: true. Diff adopts
 	// such a role when it exists without any spec's ownership tags.
 	AdoptRoles map[Addr]bool
+	// BucketOwners are the owners of the managed buckets by bucket name
+	// (current only): the bucket_account the spec gives, or the account
+	// discovery found owning the bucket. A bucket whose owner is unknown is
+	// absent, and the plan has an error in its scope.
+	BucketOwners map[string]string
 }
 
 // NewState returns an empty State ready to be filled.

@@ -383,7 +383,9 @@ type S3 struct {
 	// (Sids prefixed "flowplan-") in the bucket policy.
 	ManageBucketPolicy bool
 	// BucketAccount is the account ID that owns the bucket, whose
-	// credentials manage its policy. Required with ManageBucketPolicy.
+	// credentials manage its policy. Optional: with ManageBucketPolicy and
+	// no BucketAccount, discovery finds the owner among the spec's
+	// accounts (engine.Discover).
 	BucketAccount string
 }
 

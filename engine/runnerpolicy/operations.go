@@ -84,6 +84,10 @@ const (
 	LogDelivery Need = "s3 or firehose rules"
 	// ManagedBuckets: a rule has manage_bucket_policy.
 	ManagedBuckets Need = "manage_bucket_policy"
+	// LocateBucketOwners: a rule has manage_bucket_policy and its bucket's
+	// rules give no bucket_account, so discovery lists each account's
+	// buckets to find the owner.
+	LocateBucketOwners Need = "manage_bucket_policy without bucket_account"
 	// S3Destinations: a rule delivers to S3.
 	S3Destinations Need = "s3 rules"
 	// UnmanagedS3Destinations: a rule delivers to S3 in a bucket whose
@@ -159,6 +163,7 @@ const (
 	sidDeleteFlowLogs          = "DeleteManagedFlowLogs"
 	sidLogDeliveries           = "LogDeliveries"
 	sidBucketPolicies          = "ManagedBucketPolicies"
+	sidFindBucketOwners        = "FindManagedBucketOwners"
 	sidReadBuckets             = "ListDestinationBuckets"
 	sidLocateBuckets           = "LocateDestinationBuckets"
 	sidAssumeRunner            = "AssumeRunnerRoles"
@@ -172,7 +177,7 @@ var statementOrder = []string{
 	sidDescribeNetwork, sidListRoles, sidReadRoles, sidCreateRoles, sidUpdateRoles, sidDeleteRoles, sidPassRoles,
 	sidDescribeLogGroups, sidReadLogGroups, sidWriteLogGroups,
 	sidCreateFlowLogs, sidCreateFlowLogsOnTargets, sidTagOnCreate, sidRetag, sidAdopt, sidDeleteFlowLogs, sidLogDeliveries,
-	sidBucketPolicies, sidReadBuckets, sidLocateBuckets,
+	sidBucketPolicies, sidFindBucketOwners, sidReadBuckets, sidLocateBuckets,
 	sidAssumeRunner, sidListOrganization,
 	sidFindApplyLocks, sidApplyLock,
 }
@@ -207,6 +212,9 @@ func g(action, statement string) Grant { return Grant{Action: action, Statement:
 //     the account-region, never one group.
 //   - sts:GetCallerIdentity needs no permission and cannot be denied
 //     (GetCallerIdentity, AWS STS API reference).
+//   - S3 ListBuckets is authorized by s3:ListAllMyBuckets, which takes no
+//     resource-level permissions: Resource "*" (ListBuckets, S3 API
+//     reference).
 var Operations = []Operation{
 	// The accounts: the organization's members, read with the caller's
 	// credentials, and one AssumeRole per account.
@@ -248,6 +256,8 @@ var Operations = []Operation{
 		Grants: []Grant{g("logs:DescribeLogGroups", sidDescribeLogGroups)}, Why: "find the log groups rules want"},
 	{Service: "logs", Name: "ListTagsForResource", Principal: Runner, Phase: Discover, Need: CloudWatchLogs,
 		Grants: []Grant{g("logs:ListTagsForResource", sidReadLogGroups)}, Why: "read log groups' tags (ownership)"},
+	{Service: "s3", Name: "ListBuckets", Principal: Runner, Phase: Discover, Need: LocateBucketOwners,
+		Grants: []Grant{g("s3:ListAllMyBuckets", sidFindBucketOwners)}, Why: "find the owner of a managed bucket without bucket_account: once per account, which lists the buckets it owns"},
 	{Service: "s3", Name: "GetBucketLocation", Principal: Runner, Phase: Discover, Need: ManagedBuckets,
 		Grants: []Grant{g("s3:GetBucketLocation", sidBucketPolicies)}, Why: "find a managed bucket's region"},
 	{Service: "s3", Name: "GetBucketPolicy", Principal: Runner, Phase: Discover, Need: ManagedBuckets,
