@@ -115,6 +115,9 @@ type Plan struct {
 	Accounts []Account `json:"accounts"`
 	// Targets are the address prefixes (--target) the plan was limited to.
 	Targets []string `json:"targets,omitempty"`
+	// AdoptRoles is set when the plan was made with --adopt-roles
+	// (Options.AdoptRoles): applying it saved re-plans the same way.
+	AdoptRoles bool `json:"adopt_roles,omitempty"`
 	// Changes are in the order apply works (by Step, then address) and
 	// include no-ops.
 	Changes []*Change `json:"changes"`

@@ -15,8 +15,9 @@ import (
 
 // Discover reads the current state the spec needs: the accounts, then per
 // account its delivery roles, per account-region its targets, flow logs and
-// wanted log groups, and per managed bucket its policy, concurrently
-// (bounded by opts.Parallelism). A scope whose read fails is recorded in
+// wanted log groups, and per managed bucket its policy, with its owner's
+// credentials (found first, with locateBuckets, when no rule gives its
+// bucket_account), concurrently (bounded by opts.Parallelism). A scope whose read fails is recorded in
 // State.Errors and contributes nothing; when an account's own read fails,
 // none of its regions contribute either, so that nothing there is planned
 // from half a picture. The error is for failures that stop everything.

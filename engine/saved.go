@@ -74,6 +74,9 @@ func PrepareSaved(ctx context.Context, p Provider, s *spec.Spec, saved *Plan, op
 	if err != nil {
 		return nil, err
 	}
+	if saved.AdoptRoles {
+		desired.adoptAllRoles()
+	}
 	fresh := Diff(current, desired)
 	if err := CheckApplicable(fresh); err != nil {
 		return nil, err
@@ -100,7 +103,7 @@ func Narrow(saved, fresh *Plan) (*Plan, error) {
 			listed[c.Addr] = true
 		}
 	}
-	out := &Plan{FormatVersion: PlanFormatVersion, ID: saved.ID, Spec: fresh.Spec, Accounts: fresh.Accounts, Targets: saved.Targets}
+	out := &Plan{FormatVersion: PlanFormatVersion, ID: saved.ID, Spec: fresh.Spec, Accounts: fresh.Accounts, Targets: saved.Targets, AdoptRoles: saved.AdoptRoles}
 	var bad []Mismatch
 	for _, c := range saved.Changes {
 		if c == nil || c.Action == NoOp {

@@ -51,6 +51,16 @@ func NewState() *State {
 	}
 }
 
+// adoptAllRoles records that Diff may adopt every desired role
+// (--adopt-roles).
+func (s *State) adoptAllRoles() {
+	for a := range s.Resources {
+		if a.Kind == KindRole {
+			s.adoptRole(a)
+		}
+	}
+}
+
 // adoptRole records that Diff may adopt the role at a.
 func (s *State) adoptRole(a Addr) {
 	if s.AdoptRoles == nil {
