@@ -273,6 +273,8 @@ var Operations = []Operation{
 		Why: "create a delivery role with its tags; tag a role being adopted"},
 	{Service: "iam", Name: "UpdateAssumeRolePolicy", Principal: Runner, Phase: Write, Need: ManagedRoles,
 		Grants: []Grant{g("iam:UpdateAssumeRolePolicy", sidUpdateRoles)}, Why: "change a delivery role's trust (regions, services)"},
+	{Service: "iam", Name: "UpdateRole", Principal: Runner, Phase: Write, Need: ManagedRoles,
+		Grants: []Grant{g("iam:UpdateRole", sidUpdateRoles)}, Why: "give an adopted role flowplan's description, by which discovery finds it once the spec no longer names it"},
 	{Service: "iam", Name: "TagRole", Principal: Runner, Phase: Write, Need: ManagedRoles,
 		Grants: []Grant{g("iam:TagRole", sidUpdateRoles)}, Why: "update a delivery role's tags (the rules using it)"},
 	{Service: "iam", Name: "PutRolePermissionsBoundary", Principal: Runner, Phase: Write, Need: ManagedRoles,

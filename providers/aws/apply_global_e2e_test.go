@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -326,6 +327,10 @@ func TestApplyAdoptRole(t *testing.T) {
 		}
 		if !sameJSON(have.Role.AssumeRolePolicy, trustPolicy) {
 			t.Errorf("adopted role's trust = %s", have.Role.AssumeRolePolicy)
+		}
+		// It has flowplan's description, so that listing finds it.
+		if names, err := listFlowplanRoles(context.Background(), p.iam(testSession(t, p, acct)), "/"); err != nil || !slices.Contains(names, "handmade") {
+			t.Errorf("flowplan's roles = %v, %v; want the adopted one among them", names, err)
 		}
 
 		// Another spec tagged it after the plan was made.

@@ -103,6 +103,14 @@ func (a *applier) adoptRole(ctx context.Context, c *iam.Client, ch *engine.Chang
 		}
 		live.Tags = resultTags(live.Tags, ch.After.Tags)
 	}
+	// flowplan's description is how discovery lists the roles the spec no
+	// longer names (listFlowplanRoles): without it, prune would never find
+	// the adopted role.
+	if aws.ToString(have.Description) != roleDescription {
+		if _, err := c.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String(name), Description: aws.String(roleDescription)}); err != nil {
+			return nil, err
+		}
+	}
 	return updateRole(ctx, c, live, ch.After)
 }
 
