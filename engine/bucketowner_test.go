@@ -97,14 +97,35 @@ func TestDiscoverFindsTheBucketOwner(t *testing.T) {
 	}
 }
 
-// Writing bucket_account skips the lookup.
+// Writing bucket_account skips the lookup, also for the bucket's rules
+// that do not write it.
 func TestDiscoverBucketAccountSkipsTheLookup(t *testing.T) {
 	p, s := fixture(false)
-	if _, err := engine.Discover(context.Background(), p, s, engine.Options{}); err != nil {
+	s.Rules = append(s.Rules, spec.Rule{
+		Name: "more", Targets: spec.Targets{VPCs: &spec.Selector{All: true}},
+		TrafficType: "ALL", MaxAggregationInterval: 600, LogFormat: s.Rules[1].LogFormat,
+		Destination: spec.Destination{S3: &spec.S3{BucketARN: "arn:aws:s3:::org-flow-logs", Prefix: "vpcs/", FileFormat: "plain-text", ManageBucketPolicy: true}},
+	})
+	plan, err := engine.MakePlan(context.Background(), p, s, engine.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if got := listCalls(p); len(got) > 0 {
 		t.Errorf("ListBuckets calls with bucket_account given: %v", got)
+	}
+	for _, n := range plan.Notes {
+		if n.Kind == engine.NoteInfo {
+			t.Errorf("a note says the owner was found: %s", n.Message)
+		}
+	}
+	var owners []string
+	for _, c := range plan.Changes {
+		if c.Addr.Kind == engine.KindBucketPolicyStatement {
+			owners = append(owners, c.Addr.Account)
+		}
+	}
+	if d := cmp.Diff([]string{bucketOwner, bucketOwner, bucketOwner}, owners); d != "" || len(plan.Errors) > 0 {
+		t.Errorf("statements' accounts (-want +got):\n%s; errors %+v", d, plan.Errors)
 	}
 }
 

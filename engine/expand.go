@@ -94,10 +94,7 @@ type regionRule struct{ region, rule string }
 type pairKey struct{ account, region, resource, destType, destination string }
 
 type bucketUse struct {
-	owner string
-	// found is set when some rule gives no bucket_account, and the owner
-	// is the one Discover found.
-	found   bool
+	owner   string
 	arn     string
 	writers []BucketWriter
 	rules   map[string]bool
@@ -293,9 +290,9 @@ func (e *expander) useLogGroup(addr Addr, r *spec.Rule) {
 
 func (e *expander) bucketWriter(r *spec.Rule, account string, s3 *spec.S3) {
 	_, bucket := splitBucketARN(s3.BucketARN)
-	owner, found := s3.BucketAccount, false
+	owner := s3.BucketAccount
 	if owner == "" {
-		owner, found = e.cur.BucketOwners[bucket], true
+		owner = e.cur.BucketOwners[bucket]
 	}
 	if owner == "" {
 		return // Discover found no owner; the plan lists the error
@@ -304,9 +301,6 @@ func (e *expander) bucketWriter(r *spec.Rule, account string, s3 *spec.S3) {
 	if u == nil {
 		u = &bucketUse{owner: owner, arn: s3.BucketARN, rules: map[string]bool{}}
 		e.buckets[bucket] = u
-	}
-	if found {
-		u.found = true
 	}
 	if u.owner != owner {
 		e.errorf("bucket %s: rules disagree about its bucket_account (%s and %s)", bucket, u.owner, owner)
@@ -375,7 +369,7 @@ func (e *expander) addBuckets() {
 		if !discovered {
 			continue // its discovery failed; the plan lists the error
 		}
-		if u.found {
+		if slices.Contains(OwnerlessBuckets(e.s), bucket) {
 			e.out.Notes = append(e.out.Notes, Note{Kind: NoteInfo, Addr: BucketAddr(u.owner, bucket), Message: fmt.Sprintf(
 				"bucket %s is owned by account %s, found with S3 ListBuckets (rules %s give no bucket_account); its policy is managed with that account's credentials",
 				bucket, u.owner, strings.Join(slices.Sorted(maps.Keys(u.rules)), ", "))})
