@@ -139,7 +139,8 @@ type AuditUnit struct {
 	// flow log for the target (nil for baseline units).
 	satisfier *FlowLog
 	desired   *FlowLog
-	// bucketOwner is the account the rule names as its bucket's owner.
+	// bucketOwner is the account that owns the rule's bucket: the
+	// bucket_account it names, or the owner Discover found.
 	bucketOwner string
 }
 
@@ -276,6 +277,9 @@ func MakeAudit(s *spec.Spec, sv *Survey, opts AuditOptions) (*Audit, error) {
 		}
 		if rule, ok := s.RuleByName(u.Rule); ok && rule.Destination.S3 != nil {
 			u.bucketOwner = rule.Destination.S3.BucketAccount
+			if _, bucket := splitBucketARN(rule.Destination.S3.BucketARN); u.bucketOwner == "" {
+				u.bucketOwner = sv.Current.BucketOwners[bucket]
+			}
 		}
 		x.judge(&u, t, d)
 		a.Units = append(a.Units, u)

@@ -77,6 +77,9 @@ const (
 	NoteConflict NoteKind = "conflict"
 	// NoteWarning is any other warning (a bucket policy nearing 20 KB, ...).
 	NoteWarning NoteKind = "warning"
+	// NoteInfo tells what discovery found that the plan relies on: the
+	// owner of a managed bucket the spec gives no bucket_account.
+	NoteInfo NoteKind = "info"
 )
 
 // Note is something the plan reports without changing it.
@@ -118,6 +121,9 @@ type Plan struct {
 	// Merged is set on a report merged from shard plans (MergePlans),
 	// which is never applied.
 	Merged *MergedShards `json:"merged,omitempty"`
+	// AdoptRoles is set when the plan was made with --adopt-roles
+	// (Options.AdoptRoles): applying it saved re-plans the same way.
+	AdoptRoles bool `json:"adopt_roles,omitempty"`
 	// Changes are in the order apply works (by Step, then address) and
 	// include no-ops.
 	Changes []*Change `json:"changes"`

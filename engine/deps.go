@@ -13,9 +13,10 @@ import (
 // it and its policy, a statement only after the flow logs writing through it.
 
 // writes reports whether a change leaves a resource in place that others
-// may need: a create, an update or a replace.
+// may need: a create, an update, a replace or an adopt (an adopted role
+// gets the trust its flow logs need).
 func writes(c *Change) bool {
-	return c != nil && (c.Action == Create || c.Action == Update || c.Action == Replace)
+	return c != nil && (c.Action == Create || c.Action == Update || c.Action == Replace || c.Action == Adopt)
 }
 
 // removes reports whether a change takes away the resource in Before.

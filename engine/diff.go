@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -25,6 +26,7 @@ func Diff(current, desired *State) *Plan {
 	d := &differ{
 		spec:    desired.Spec.Name,
 		prune:   desired.Prune,
+		adopt:   desired.AdoptRoles,
 		changes: map[Addr]*Change{},
 		taken:   map[Addr]bool{},
 	}
@@ -57,6 +59,7 @@ func Diff(current, desired *State) *Plan {
 type differ struct {
 	spec     string
 	prune    bool
+	adopt    map[Addr]bool // roles the spec may take over (State.AdoptRoles)
 	cur, des map[Addr]*Resource
 	changes  map[Addr]*Change
 	notes    []Note
@@ -664,9 +667,11 @@ func (d *differ) roles() {
 		switch {
 		case have == nil:
 			d.add(&Change{Addr: want.Addr, Action: Create, After: want, Reason: "delivery role does not exist"})
+		case !d.owns(have) && d.adoptable(want, have):
+			d.add(d.roleAdopt(want, have))
 		case !d.owns(have):
 			unowned[want.Addr] = true
-			d.usedAsItIs(want, have, "role exists without flowplan:spec="+d.spec+"; used as it is, and neither it nor its policies are ever modified", roleDiffs(have, want))
+			d.roleConflict(want, have)
 		default:
 			diffs := roleDiffs(have, want)
 			if len(forcing(diffs)) > 0 {
@@ -698,6 +703,126 @@ func (d *differ) roles() {
 		}
 	}
 	d.leftoverRoles()
+}
+
+// adoptable reports whether the existing role have, which this spec does
+// not own, may be adopted as want: the spec says so (adopt: true), no
+// other spec owns it, and its path is want's, which IAM cannot change.
+func (d *differ) adoptable(want, have *Resource) bool {
+	return d.adopt[want.Addr] && have.Tags[TagSpec] == "" && have.Role.Path == want.Role.Path
+}
+
+// roleAdopt takes over an existing role the spec says to adopt: it gets
+// this spec's ownership tags, trust policy and boundary in place; its
+// flowplan-delivery policy is then planned as for a role of the spec's own.
+func (d *differ) roleAdopt(want, have *Resource) *Change {
+	diffs := roleDiffs(have, want)
+	reason := "role " + have.Role.Name + " exists without flowplan's ownership tags and delivery_roles." + have.Role.Name +
+		".adopt is true: it gets this spec's tags"
+	var other []AttrDiff
+	for _, df := range diffs {
+		if !strings.HasPrefix(df.Attr, "tags.") {
+			other = append(other, df)
+		}
+	}
+	if len(other) > 0 {
+		reason += ", and " + summarize(other)
+	}
+	return &Change{Addr: want.Addr, Action: Adopt, Before: have, After: keepAs(want, have), Diffs: diffs,
+		Reason: reason + "; policies flowplan does not manage stay as they are"}
+}
+
+// roleConflict is the plan error of a role with the spec's delivery role
+// name that this spec does not own and may not adopt: flowplan never
+// modifies it, and flow logs using it as it is would fail delivery unless
+// it happens to fit. The message names what it lacks.
+func (d *differ) roleConflict(want, have *Resource) {
+	name := have.Role.Name
+	var lacks []string
+	why := "it has no flowplan ownership tags"
+	if other := have.Tags[TagSpec]; other != "" {
+		why = fmt.Sprintf("it is managed by spec %q, and flowplan never takes over another spec's role", other)
+	}
+	lacks = append(lacks, "this spec's ownership tags ("+TagSpec+"="+d.spec+")")
+	trusted := trustedServices(have.Role.AssumeRolePolicy)
+	for _, svc := range slices.Sorted(maps.Keys(trustedServices(want.Role.AssumeRolePolicy))) {
+		if !trusted[svc] {
+			lacks = append(lacks, "a trust policy that lets "+svc+" assume it")
+		}
+	}
+	pa := RolePolicyAddr(want.Addr.Account, name, DeliveryPolicyName)
+	switch hp, wp := d.cur[pa], d.des[pa]; {
+	case wp == nil:
+	case hp == nil:
+		lacks = append(lacks, "the permissions the rules need (it has no inline policy "+DeliveryPolicyName+"; other policies on it were not read)")
+	case hp.RolePolicy.Document != wp.RolePolicy.Document:
+		lacks = append(lacks, "the permissions the rules need (its inline policy "+DeliveryPolicyName+" differs from what they need; other policies on it were not read)")
+	}
+	fix := "rename the role in delivery_roles, or name an existing role by ARN in the rules' delivery_role to use it as it is"
+	switch {
+	case have.Tags[TagSpec] != "":
+	case d.adopt[want.Addr]:
+		why += fmt.Sprintf("; delivery_roles.%s.adopt is true, but its path is %s, not %s, and IAM cannot change a role's path", name, have.Role.Path, want.Role.Path)
+		fix = fmt.Sprintf("set delivery_roles.%s.path to %s to adopt it, or %s", name, have.Role.Path, fix)
+	default:
+		fix = fmt.Sprintf("set delivery_roles.%s.adopt: true to take it over, or %s", name, fix)
+	}
+	d.errors = append(d.errors, ScopeError{Scope: want.Addr.Account, Code: CodeRoleConflict, Stage: StagePlan, Message: fmt.Sprintf(
+		"delivery role %s (%s) exists, but %s; flowplan never modifies a role it did not create, and flow logs using it as it is fail delivery unless it fits. It lacks %s. To go on, %s",
+		name, have.ID, why, strings.Join(lacks, "; "), fix)})
+}
+
+// trustedServices returns the service principals a trust policy lets
+// assume the role: those of its Allow statements whose actions include
+// sts:AssumeRole. Conditions are not evaluated, and a policy that cannot
+// be read trusts nothing.
+func trustedServices(doc string) map[string]bool {
+	out := map[string]bool{}
+	v, err := decodePolicyJSON(doc)
+	if err != nil {
+		return out
+	}
+	obj, _ := v.(map[string]any)
+	var stmts []any
+	switch st := obj["Statement"].(type) {
+	case []any:
+		stmts = st
+	case map[string]any:
+		stmts = []any{st}
+	}
+	for _, item := range stmts {
+		st, _ := item.(map[string]any)
+		if st == nil || st["Effect"] != "Allow" {
+			continue
+		}
+		if !slices.ContainsFunc(stringList(st["Action"]), func(a string) bool {
+			return strings.EqualFold(a, "sts:AssumeRole") || strings.EqualFold(a, "sts:*") || a == "*"
+		}) {
+			continue
+		}
+		principal, _ := st["Principal"].(map[string]any)
+		for _, svc := range stringList(principal["Service"]) {
+			out[svc] = true
+		}
+	}
+	return out
+}
+
+// stringList reads a policy value that is a string or a list of strings.
+func stringList(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 func roleDiffs(have, want *Resource) []AttrDiff {

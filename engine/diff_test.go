@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -519,12 +520,6 @@ func TestDiffSupportingResources(t *testing.T) {
 			reason:  map[string]string{roleAddr: "path: / → /flowplan/ forces replacement", policyAddr: "its role is replaced"},
 		},
 		{
-			name:    "a role with our name but not our tags is used as it is",
-			current: []*Resource{roleRes(map[string]string{"team": "net"}, func(r *Role) { r.AssumeRolePolicy = `{"Statement":[]}` })},
-			desired: []*Resource{roleRes(ours("prod")), rolePolicyRes(policyDocument)},
-			want:    []string{"note conflict " + roleAddr},
-		},
-		{
 			name:    "prune deletes a role nothing uses, with its policy",
 			current: []*Resource{roleRes(ours("prod")), rolePolicyRes(policyDocument)},
 			prune:   true,
@@ -604,12 +599,6 @@ func TestDiffSupportingResources(t *testing.T) {
 			current: []*Resource{unread(logGroupRes(nil, 30))},
 			prune:   true,
 			want:    nil,
-		},
-		{
-			name:    "a role without our tags that matches the spec is unmanaged, not a conflict",
-			current: []*Resource{roleRes(map[string]string{"team": "net"})},
-			desired: []*Resource{roleRes(ours("prod")), rolePolicyRes(policyDocument)},
-			want:    []string{"note unmanaged " + roleAddr},
 		},
 		{
 			name:    "log groups are never deleted, even under prune",
@@ -944,5 +933,121 @@ func TestDiffIsDeterministic(t *testing.T) {
 		if again := render(); again != first {
 			t.Fatalf("Diff gave two plans for one input:\n%s", cmp.Diff(first, again))
 		}
+	}
+}
+
+// A role with the spec's delivery role name that the spec does not own is
+// a plan error in its account naming what it lacks, unless the spec adopts
+// it (delivery_roles.<name>.adopt); adopting never takes another spec's
+// role, nor one whose path IAM would have to change.
+func TestDiffRoleConflictAndAdopt(t *testing.T) {
+	noTrust := func(r *Role) {
+		r.AssumeRolePolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	}
+	otherPath := func(r *Role) { r.Path = "/legacy/" }
+	otherDoc := DeliveryPolicy(RoleNeeds{LogGroupARNs: []string{LogGroupARN(acct, region, "/elsewhere")}})
+	tests := []struct {
+		name    string
+		current []*Resource
+		adopt   bool
+		want    []string
+		// lacks are the parts the error must name; none means no error.
+		lacks  []string
+		absent []string
+	}{
+		{
+			name:    "untagged, trusting another service, without our policy",
+			current: []*Resource{roleRes(map[string]string{"team": "net"}, noTrust)},
+			want:    []string{"create " + fl + "prod/vpc-1"},
+			lacks: []string{"this spec's ownership tags (flowplan:spec=org)", "a trust policy that lets vpc-flow-logs.amazonaws.com assume it",
+				"it has no inline policy flowplan-delivery", "set delivery_roles.flowplan-flow-logs.adopt: true to take it over"},
+		},
+		{
+			name:    "untagged but otherwise fitting: still an error, lacking only the tags",
+			current: []*Resource{roleRes(nil), rolePolicyRes(policyDocument)},
+			want:    []string{"create " + fl + "prod/vpc-1"},
+			lacks:   []string{"It lacks this spec's ownership tags (flowplan:spec=org). To go on"},
+			absent:  []string{"trust policy that lets", "permissions the rules need"},
+		},
+		{
+			name:    "untagged, with a flowplan-delivery policy of other permissions",
+			current: []*Resource{roleRes(nil), rolePolicyRes(otherDoc)},
+			want:    []string{"create " + fl + "prod/vpc-1"},
+			lacks:   []string{"its inline policy flowplan-delivery differs from what they need"},
+			absent:  []string{"trust policy that lets"},
+		},
+		{
+			name:    "adopted: tagged, trust rewritten, its policy written",
+			current: []*Resource{roleRes(map[string]string{"team": "net"}, noTrust)},
+			adopt:   true,
+			want:    []string{"adopt " + roleAddr, "create " + policyAddr, "create " + fl + "prod/vpc-1"},
+		},
+		{
+			name:    "adopted with a policy of other permissions: the policy is updated",
+			current: []*Resource{roleRes(nil), rolePolicyRes(otherDoc)},
+			adopt:   true,
+			want:    []string{"adopt " + roleAddr, "update " + policyAddr, "create " + fl + "prod/vpc-1"},
+		},
+		{
+			name:    "another spec's role is never adopted",
+			current: []*Resource{roleRes(map[string]string{TagSpec: "other", TagRule: "x"})},
+			adopt:   true,
+			want:    []string{"create " + fl + "prod/vpc-1"},
+			lacks:   []string{`it is managed by spec "other", and flowplan never takes over another spec's role`},
+			absent:  []string{"adopt: true to take it over"},
+		},
+		{
+			name:    "a role whose path differs is not adopted",
+			current: []*Resource{roleRes(nil, otherPath)},
+			adopt:   true,
+			want:    []string{"create " + fl + "prod/vpc-1"},
+			lacks:   []string{"its path is /legacy/, not /, and IAM cannot change a role's path", "set delivery_roles.flowplan-flow-logs.path to /legacy/"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			desired := desiredState(false, roleRes(ours("prod")), rolePolicyRes(policyDocument), wantFL("prod", "vpc-1"))
+			if tt.adopt {
+				desired.adoptRole(RoleAddr(acct, "flowplan-flow-logs"))
+			}
+			p := Diff(state(tt.current...), desired)
+			if d := cmp.Diff(tt.want, summary(p)); d != "" {
+				t.Errorf("plan (-want +got):\n%s", d)
+			}
+			if len(tt.lacks) == 0 {
+				if len(p.Errors) > 0 {
+					t.Errorf("errors = %+v, want none", p.Errors)
+				}
+				if c := change(p, roleAddr); c != nil && c.Action == Adopt {
+					if c.After.Tags[TagSpec] != spName || c.After.Role.AssumeRolePolicy != roleRes(nil).Role.AssumeRolePolicy {
+						t.Errorf("adopted role after = %+v", c.After)
+					}
+					if fc := change(p, fl+"prod/vpc-1"); !slices.Contains(fc.DependsOn, c.Addr) {
+						t.Errorf("the flow log depends on %v, not on the adopted role", fc.DependsOn)
+					}
+				}
+				return
+			}
+			if len(p.Errors) != 1 {
+				t.Fatalf("errors = %+v, want one", p.Errors)
+			}
+			e := p.Errors[0]
+			if e.Scope != acct || e.Code != CodeRoleConflict || !e.Planning() {
+				t.Errorf("error = %+v, want a plan error %s in scope %s", e, CodeRoleConflict, acct)
+			}
+			if !strings.Contains(e.Message, "delivery role flowplan-flow-logs (arn:aws:iam::111111111111:role/") {
+				t.Errorf("message does not name the role: %s", e.Message)
+			}
+			for _, sub := range tt.lacks {
+				if !strings.Contains(e.Message, sub) {
+					t.Errorf("message lacks %q:\n%s", sub, e.Message)
+				}
+			}
+			for _, sub := range tt.absent {
+				if strings.Contains(e.Message, sub) {
+					t.Errorf("message has %q:\n%s", sub, e.Message)
+				}
+			}
+		})
 	}
 }

@@ -15,8 +15,9 @@ import (
 
 // Discover reads the current state the spec needs: the accounts, then per
 // account its delivery roles, per account-region its targets, flow logs and
-// wanted log groups, and per managed bucket its policy, concurrently
-// (bounded by opts.Parallelism). A scope whose read fails is recorded in
+// wanted log groups, and per managed bucket its policy, with its owner's
+// credentials (found first, with locateBuckets, when no rule gives its
+// bucket_account), concurrently (bounded by opts.Parallelism). A scope whose read fails is recorded in
 // State.Errors and contributes nothing; when an account's own read fails,
 // none of its regions contribute either, so that nothing there is planned
 // from half a picture. The error is for failures that stop everything.
@@ -31,15 +32,19 @@ func Discover(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*Sta
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
 	st := NewState()
+	// The owners of managed buckets without bucket_account are looked for
+	// among every listed account, whatever the shard.
+	st.Accounts = sortedAccounts(accounts)
+	st.BucketOwners = locateBuckets(ctx, p, s, st, opts)
 	// Every shard lists the whole organisation, then keeps its part: the
 	// accounts of its shard, and the buckets whose owner is one of them.
-	st.Listed = withBucketOwners(s, sortedAccounts(accounts))
+	st.Listed = withBucketOwners(s, st.Accounts, st.BucketOwners)
 	st.Accounts, problems = inShard(opts.Shard, st.Listed, problems)
 	for _, e := range problems {
 		e.Stage = StageDiscover
 		st.Errors = append(st.Errors, e)
 	}
-	q := Queries(s, st.Accounts)
+	q := Queries(s, st.Accounts, st.BucketOwners)
 	q.Buckets = slices.DeleteFunc(q.Buckets, func(b BucketQuery) bool { return !opts.Shard.Has(b.Account.ID) })
 	if len(opts.AlsoRead) > 0 {
 		for i := range q.Regions {
@@ -79,9 +84,11 @@ type DiscoveryQueries struct {
 // found even after the spec stopped naming them (pruned, or reported as
 // orphans); per account-region only the target kinds its rules select and
 // exactly the log groups they want; and the buckets whose policy flowplan
-// manages. Every region of every account is read, even one no rule
-// targets, so that prune finds flow logs there.
-func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
+// manages, each with its owner's credentials (owners, by bucket name, as
+// State.BucketOwners: a bucket without a known owner is not read). Every
+// region of every account is read, even one no rule targets, so that
+// prune finds flow logs there.
+func Queries(s *spec.Spec, accounts []Account, owners map[string]string) DiscoveryQueries {
 	var q DiscoveryQueries
 	// ListRoles returns no tags; providers read only the roles described
 	// as flowplan's, so listing every path costs about one call per
@@ -139,7 +146,10 @@ func Queries(s *spec.Spec, accounts []Account) DiscoveryQueries {
 			PolicyNames: []string{DeliveryPolicyName}, ListPathPrefixes: paths})
 	}
 	for _, b := range managedBuckets(s) {
-		owner, _ := findAccount(accounts, b.owner)
+		if owners[b.name] == "" {
+			continue
+		}
+		owner, _ := findAccount(accounts, owners[b.name])
 		q.Buckets = append(q.Buckets, BucketQuery{Account: owner, Bucket: b.name, Partition: b.partition})
 	}
 	return q
@@ -161,40 +171,155 @@ func ruleApplies(r *spec.Rule, account, region string) bool {
 	return (len(r.Accounts) == 0 || slices.Contains(r.Accounts, account)) && (len(r.Regions) == 0 || slices.Contains(r.Regions, region))
 }
 
+// managedBucket is a bucket whose policy the spec manages: its name, the
+// bucket_account its rules give ("" when none does), and its partition.
 type managedBucket struct{ name, owner, partition string }
 
+// managedBuckets lists the spec's managed buckets by name. A bucket some
+// rules give a bucket_account and others do not has the one given.
 func managedBuckets(s *spec.Spec) []managedBucket {
-	seen := map[string]bool{}
+	index := map[string]int{}
 	var out []managedBucket
 	for _, r := range s.Rules {
 		b := r.Destination.S3
-		if b == nil || !b.ManageBucketPolicy || b.BucketAccount == "" {
+		if b == nil || !b.ManageBucketPolicy {
 			continue
 		}
 		partition, name := splitBucketARN(b.BucketARN)
-		if !seen[name] {
-			seen[name] = true
-			out = append(out, managedBucket{name: name, owner: b.BucketAccount, partition: partition})
+		if i, ok := index[name]; ok {
+			if out[i].owner == "" {
+				out[i].owner = b.BucketAccount
+			}
+			continue
 		}
+		index[name] = len(out)
+		out = append(out, managedBucket{name: name, owner: b.BucketAccount, partition: partition})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out
 }
 
-// withBucketOwners adds the owners of managed buckets that are not managed
-// accounts, with no regions, so that their bucket policies can be read and
-// written with the right credentials: the organization's assume-role name
-// when the spec has one, the current credentials otherwise.
-func withBucketOwners(s *spec.Spec, accounts []Account) []Account {
+// OwnerlessBuckets are the names of the managed buckets whose owner
+// Discover looks up, sorted: no rule of theirs gives a bucket_account.
+func OwnerlessBuckets(s *spec.Spec) []string {
+	var out []string
 	for _, b := range managedBuckets(s) {
-		if _, ok := findAccount(accounts, b.owner); ok {
+		if b.owner == "" {
+			out = append(out, b.name)
+		}
+	}
+	return out
+}
+
+// locateBuckets returns the owner of each managed bucket: the
+// bucket_account its rules give, or else the one account of the bucket's
+// partition, among those discovered, whose S3 ListBuckets names it. Each
+// account is listed at most once, and only when some bucket needs it.
+// When no account, or more than one, owns a bucket, st gets a plan error
+// (CodeBucketOwner) in the bucket's scope, naming the accounts that could
+// not be listed and why, and the bucket has no owner.
+func locateBuckets(ctx context.Context, p Provider, s *spec.Spec, st *State, opts Options) map[string]string {
+	owners := map[string]string{}
+	var lost []managedBucket
+	partitions := map[string]bool{}
+	for _, b := range managedBuckets(s) {
+		if b.owner != "" {
+			owners[b.name] = b.owner
 			continue
 		}
-		a := Account{ID: b.owner, Source: "bucket_owner"}
-		if sa, ok := s.AccountByRef(b.owner); ok {
+		lost = append(lost, b)
+		partitions[b.partition] = true
+	}
+	if len(lost) == 0 {
+		return owners
+	}
+	type listing struct {
+		buckets map[string]bool
+		err     error
+	}
+	var mu sync.Mutex
+	lists := map[string]*listing{}
+	run := newRunner(opts.parallelism())
+	for _, a := range st.Accounts {
+		if !partitions[a.partition()] {
+			continue
+		}
+		run.do(func() {
+			scope := BucketScope(a.ID, "*")
+			report(opts.Reporter, EventScopeStarted, scope, "list buckets to find the owners of managed buckets")
+			names, err := p.ListBuckets(ctx, a)
+			report(opts.Reporter, EventScopeDone, scope, "list buckets to find the owners of managed buckets")
+			l := &listing{buckets: map[string]bool{}, err: err}
+			for _, n := range names {
+				l.buckets[n] = true
+			}
+			mu.Lock()
+			lists[a.ID] = l
+			mu.Unlock()
+		})
+	}
+	run.wait()
+	for _, b := range lost {
+		var found, failed []string
+		listed := 0
+		for _, a := range st.Accounts {
+			l := lists[a.ID]
+			if l == nil || a.partition() != b.partition {
+				continue
+			}
+			switch {
+			case l.err != nil:
+				failed = append(failed, a.ID+" ("+oneLine(l.err.Error())+")")
+			case l.buckets[b.name]:
+				found = append(found, a.ID)
+			default:
+				listed++
+			}
+		}
+		if len(found) == 1 {
+			owners[b.name] = found[0]
+			continue
+		}
+		msg := fmt.Sprintf("no rule gives bucket_account for bucket %s, and ", b.name)
+		if len(found) > 1 {
+			msg += fmt.Sprintf("accounts %s all list it as theirs", strings.Join(found, ", "))
+		} else {
+			msg += fmt.Sprintf("none of the %d accounts of partition %s whose buckets were listed owns it", listed, b.partition)
+			if len(failed) > 0 {
+				msg += "; the buckets of " + strings.Join(failed, ", ") + " could not be listed"
+			}
+		}
+		msg += "; give bucket_account, the account that owns the bucket, in its rules"
+		st.Errors = append(st.Errors, ScopeError{Scope: BucketScope("", b.name), Code: CodeBucketOwner, Stage: StagePlan, Message: msg})
+	}
+	return owners
+}
+
+// oneLine is the first line of s.
+func oneLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}
+
+// withBucketOwners adds the owners of managed buckets (owners, by bucket
+// name) that are not managed accounts, with no regions, so that their
+// bucket policies can be read and written with the right credentials: the
+// organization's assume-role name when the spec has one, the current
+// credentials otherwise.
+func withBucketOwners(s *spec.Spec, accounts []Account, owners map[string]string) []Account {
+	for _, b := range managedBuckets(s) {
+		owner := owners[b.name]
+		if owner == "" {
+			continue
+		}
+		if _, ok := findAccount(accounts, owner); ok {
+			continue
+		}
+		a := Account{ID: owner, Source: "bucket_owner"}
+		if sa, ok := s.AccountByRef(owner); ok {
 			a.Alias, a.AssumeRole, a.ExternalID = sa.Alias, sa.AssumeRole, sa.ExternalID
 		} else if o := s.Organization; o != nil && o.AssumeRoleName != "" {
-			a.AssumeRole = arn.Role(b.partition, b.owner, "/", o.AssumeRoleName)
+			a.AssumeRole = arn.Role(b.partition, owner, "/", o.AssumeRoleName)
 			a.ExternalID = o.ExternalID
 		}
 		accounts = append(accounts, a)

@@ -38,7 +38,7 @@ func TestQueries(t *testing.T) {
 		{ID: acctB, Regions: []string{"us-east-1"}},
 		{ID: bucketOwner, Source: "bucket_owner"},
 	}
-	q := engine.Queries(s, accounts)
+	q := engine.Queries(s, accounts, map[string]string{"central": bucketOwner})
 	type region struct {
 		Scope    string
 		Kinds    []spec.TargetKind
@@ -109,7 +109,7 @@ func TestQueriesFirehoseRoles(t *testing.T) {
 	}
 	accounts := []engine.Account{{ID: acctA, Regions: []string{"us-east-1"}}, {ID: acctB, Regions: []string{"us-east-1"}}}
 	var got []string
-	for _, a := range engine.Queries(s, accounts).Accounts {
+	for _, a := range engine.Queries(s, accounts, nil).Accounts {
 		got = append(got, a.Account.ID+": "+strings.Join(a.RoleNames, ","))
 	}
 	// Account B only lists its roles: the stream is its own.

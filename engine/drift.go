@@ -239,6 +239,8 @@ func sharedWithUnknown(f Finding, c *Change, unknown []ScopeError) []string {
 func scopeAddr(scope string) Addr {
 	parts := strings.SplitN(scope, "/", 3)
 	switch {
+	case len(parts) == 2 && parts[0] == "s3":
+		return BucketAddr("", parts[1])
 	case len(parts) == 3 && parts[1] == "s3":
 		return BucketAddr(parts[0], parts[2])
 	case len(parts) == 2:
@@ -391,6 +393,10 @@ func (d *drifter) supportChange(c *Change) {
 	case Delete:
 		d.add(Finding{Kind: DriftOrphaned, Addr: c.Addr, ResourceID: id,
 			Detail: what + " is managed by this spec but no longer wanted; apply deletes it (prune)", Fix: d.fix(c.Addr)})
+	case Adopt:
+		d.recordFixer(c)
+		d.add(Finding{Kind: DriftModified, Addr: c.Addr, ResourceID: id, Expected: "this spec's ownership tags", Actual: "none",
+			Detail: what + " " + c.Addr.Name + " exists without flowplan's ownership tags; the spec adopts it (adopt: true)", Fix: d.fix(c.Addr)})
 	}
 }
 

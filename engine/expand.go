@@ -306,17 +306,20 @@ func (e *expander) useLogGroup(addr Addr, r *spec.Rule) {
 
 func (e *expander) bucketWriter(r *spec.Rule, account string, s3 *spec.S3) {
 	_, bucket := splitBucketARN(s3.BucketARN)
-	if s3.BucketAccount == "" {
-		e.errorf("rule %q: manage_bucket_policy needs bucket_account, the account that owns bucket %s", r.Name, bucket)
-		return
+	owner := s3.BucketAccount
+	if owner == "" {
+		owner = e.cur.BucketOwners[bucket]
+	}
+	if owner == "" {
+		return // Discover found no owner; the plan lists the error
 	}
 	u := e.buckets[bucket]
 	if u == nil {
-		u = &bucketUse{owner: s3.BucketAccount, arn: s3.BucketARN, rules: map[string]bool{}}
+		u = &bucketUse{owner: owner, arn: s3.BucketARN, rules: map[string]bool{}}
 		e.buckets[bucket] = u
 	}
-	if u.owner != s3.BucketAccount {
-		e.errorf("bucket %s: rules disagree about its bucket_account (%s and %s)", bucket, u.owner, s3.BucketAccount)
+	if u.owner != owner {
+		e.errorf("bucket %s: rules disagree about its bucket_account (%s and %s)", bucket, u.owner, owner)
 		return
 	}
 	u.rules[r.Name] = true
@@ -365,6 +368,9 @@ func (e *expander) addRoles() {
 			AssumeRolePolicy:    TrustPolicy(u.needs),
 			PermissionsBoundary: u.role.PermissionsBoundary,
 		}})
+		if u.role.Adopt {
+			e.out.adoptRole(addr)
+		}
 		e.out.Add(&Resource{
 			Addr:       RolePolicyAddr(addr.Account, u.role.Name, DeliveryPolicyName),
 			RolePolicy: &RolePolicy{RoleName: u.role.Name, PolicyName: DeliveryPolicyName, Document: DeliveryPolicy(u.needs)},
@@ -378,6 +384,11 @@ func (e *expander) addBuckets() {
 		b, discovered := e.cur.Buckets[bucket]
 		if !discovered {
 			continue // its discovery failed; the plan lists the error
+		}
+		if slices.Contains(OwnerlessBuckets(e.s), bucket) {
+			e.out.Notes = append(e.out.Notes, Note{Kind: NoteInfo, Addr: BucketAddr(u.owner, bucket), Message: fmt.Sprintf(
+				"bucket %s is owned by account %s, found with S3 ListBuckets (rules %s give no bucket_account); its policy is managed with that account's credentials",
+				bucket, u.owner, strings.Join(slices.Sorted(maps.Keys(u.rules)), ", "))})
 		}
 		if !b.Exists {
 			e.out.Notes = append(e.out.Notes, Note{Kind: NoteWarning, Addr: BucketAddr(u.owner, bucket), Message: fmt.Sprintf(

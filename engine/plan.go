@@ -41,6 +41,11 @@ type Options struct {
 	// InterruptGrace bounds how long Apply lets provider calls already in
 	// flight run on once its context ends; 0 means DefaultInterruptGrace.
 	InterruptGrace time.Duration
+	// AdoptRoles (--adopt-roles) takes over, in this plan, every delivery
+	// role of the spec that exists without any spec's ownership tags, as
+	// if each delivery_roles entry had adopt: true. The plan records it
+	// (Plan.AdoptRoles), so that a saved plan is applied as it was made.
+	AdoptRoles bool
 }
 
 func (o Options) parallelism() int {
@@ -81,8 +86,12 @@ func MakeSurvey(ctx context.Context, p Provider, s *spec.Spec, opts Options) (*S
 	if err != nil {
 		return nil, err
 	}
+	if opts.AdoptRoles {
+		desired.adoptAllRoles()
+	}
 	plan := Diff(current, desired)
 	plan.Shard = opts.Shard
+	plan.AdoptRoles = opts.AdoptRoles
 	if plan.ID, err = NewPlanID(); err != nil {
 		return nil, err
 	}

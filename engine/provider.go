@@ -36,6 +36,13 @@ type Provider interface {
 	// credentials.
 	DiscoverBucket(ctx context.Context, q BucketQuery) (*BucketState, error)
 
+	// ListBuckets returns the names of the S3 buckets account a owns, with
+	// its credentials (S3 ListBuckets lists exactly the buckets of the
+	// caller's account). Discover calls it, once per account of the
+	// bucket's partition, only to find the owner of a managed bucket whose
+	// rules give no bucket_account.
+	ListBuckets(ctx context.Context, a Account) ([]string, error)
+
 	// Apply carries out a batch of changes that share an account, region,
 	// kind and operation, and returns one Outcome per change, in order. It
 	// batches API calls where AWS allows (CreateFlowLogs takes up to 1000
@@ -325,13 +332,19 @@ const (
 	// CodeRoleConflict: a delivery role of the spec's name exists without
 	// this spec's ownership and does not fit.
 	CodeRoleConflict = "DeliveryRoleConflict"
-	// CodeBucketOwner: the owner of a managed bucket could not be found
-	// among the spec's accounts.
+	// CodeBucketOwner: the owner of a managed bucket without
+	// bucket_account is none of the spec's accounts, or several claim it.
 	CodeBucketOwner = "BucketOwnerNotFound"
 )
 
-// BucketScope is the scope of a bucket: "<owner>/s3/<bucket>".
-func BucketScope(owner, bucket string) string { return owner + "/s3/" + bucket }
+// BucketScope is the scope of a bucket: "<owner>/s3/<bucket>", or
+// "s3/<bucket>" when its owner is unknown.
+func BucketScope(owner, bucket string) string {
+	if owner == "" {
+		return "s3/" + bucket
+	}
+	return owner + "/s3/" + bucket
+}
 
 func (e ScopeError) Error() string {
 	if e.Code != "" {

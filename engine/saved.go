@@ -80,6 +80,9 @@ func PrepareSaved(ctx context.Context, p Provider, s *spec.Spec, saved *Plan, op
 	if err != nil {
 		return nil, err
 	}
+	if saved.AdoptRoles {
+		desired.adoptAllRoles()
+	}
 	fresh := Diff(current, desired)
 	if err := CheckApplicable(fresh); err != nil {
 		return nil, err
@@ -106,7 +109,7 @@ func Narrow(saved, fresh *Plan) (*Plan, error) {
 			listed[c.Addr] = true
 		}
 	}
-	out := &Plan{FormatVersion: PlanFormatVersion, ID: saved.ID, Spec: fresh.Spec, Accounts: fresh.Accounts, Targets: saved.Targets, Shard: saved.Shard}
+	out := &Plan{FormatVersion: PlanFormatVersion, ID: saved.ID, Spec: fresh.Spec, Accounts: fresh.Accounts, Targets: saved.Targets, Shard: saved.Shard, AdoptRoles: saved.AdoptRoles}
 	var bad []Mismatch
 	for _, c := range saved.Changes {
 		if c == nil || c.Action == NoOp {

@@ -35,6 +35,15 @@ type State struct {
 	// Notes are things Expand noticed (desired only); Diff copies them into
 	// the plan.
 	Notes []Note
+	// AdoptRoles are the delivery roles the spec may take over (desired
+	// only): those whose delivery_roles entry has adopt: true. Diff adopts
+	// such a role when it exists without any spec's ownership tags.
+	AdoptRoles map[Addr]bool
+	// BucketOwners are the owners of the managed buckets by bucket name
+	// (current only): the bucket_account the spec gives, or the account
+	// discovery found owning the bucket. A bucket whose owner is unknown is
+	// absent, and the plan has an error in its scope.
+	BucketOwners map[string]string
 }
 
 // NewState returns an empty State ready to be filled.
@@ -44,6 +53,24 @@ func NewState() *State {
 		Targets:   map[string][]Target{},
 		Buckets:   map[string]*BucketState{},
 	}
+}
+
+// adoptAllRoles records that Diff may adopt every desired role
+// (--adopt-roles).
+func (s *State) adoptAllRoles() {
+	for a := range s.Resources {
+		if a.Kind == KindRole {
+			s.adoptRole(a)
+		}
+	}
+}
+
+// adoptRole records that Diff may adopt the role at a.
+func (s *State) adoptRole(a Addr) {
+	if s.AdoptRoles == nil {
+		s.AdoptRoles = map[Addr]bool{}
+	}
+	s.AdoptRoles[a] = true
 }
 
 // Add stores r under its address, replacing any resource already there.

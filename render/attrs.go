@@ -54,6 +54,10 @@ var styles = map[engine.Action]actionStyle{
 	engine.NoOp: {" ", "is unchanged", "unchanged", "unchanged", "unchanged", ""},
 }
 
+// roleAdoptWording follows the address of a delivery role being adopted
+// (delivery_roles.<name>.adopt).
+const roleAdoptWording = "will be adopted: the existing role gets flowplan's ownership tags, trust policy and boundary"
+
 // replaceDeleteFirst presents a replacement the engine planned
 // delete-before-create.
 var replaceDeleteFirst = actionStyle{"-/+", "must be replaced: the old one is deleted first, then the new one created", "replace",
@@ -72,6 +76,9 @@ func styleOf(a engine.Action, order engine.ReplaceOrder) actionStyle {
 // wording, and for a flow log left unlogged for a while, how long.
 func wording(c *engine.Change) string {
 	w := styleOf(c.Action, c.Order).wording
+	if c.Action == engine.Adopt && c.Addr.Kind == engine.KindRole {
+		w = roleAdoptWording
+	}
 	if c.PauseSeconds > 0 {
 		w += fmt.Sprintf("; logging pauses for about %d seconds", c.PauseSeconds)
 	}

@@ -126,7 +126,7 @@ func (h *markdownHandler) plan(p *engine.Plan) {
 	for _, k := range kinds {
 		s := noteSection(k, groups[k])
 		notes = append(notes, s)
-		if k != engine.NoteUnmanaged && k != engine.NoteOrphan {
+		if k != engine.NoteUnmanaged && k != engine.NoteOrphan && k != engine.NoteInfo {
 			urgentNotes = append(urgentNotes, s)
 		}
 	}
@@ -257,11 +257,12 @@ func changeDetails(c *engine.Change, aliases map[string]string) string {
 }
 
 // noteSection lists one kind of note. Unmanaged and orphaned resources,
-// which can be many, are folded; conflicts and warnings are not.
+// which can be many, and what discovery found are folded; conflicts and
+// warnings are not.
 func noteSection(k engine.NoteKind, notes []engine.Note) *section {
 	s := &section{what: "notes"}
 	heading := fmt.Sprintf("%s: %d", noteHeading(k), len(notes))
-	if k == engine.NoteUnmanaged || k == engine.NoteOrphan {
+	if k == engine.NoteUnmanaged || k == engine.NoteOrphan || k == engine.NoteInfo {
 		s.open = "<details><summary>" + htmlText(heading) + "</summary>\n\n"
 		s.close = "\n</details>\n\n"
 	} else {

@@ -221,7 +221,7 @@ func sortedResults(rs []engine.ChangeResult) []engine.ChangeResult {
 }
 
 // noteKinds are the note kinds in the order outputs group them.
-var noteKinds = []engine.NoteKind{engine.NoteUnmanaged, engine.NoteOrphan, engine.NoteConflict, engine.NoteWarning}
+var noteKinds = []engine.NoteKind{engine.NoteUnmanaged, engine.NoteOrphan, engine.NoteConflict, engine.NoteWarning, engine.NoteInfo}
 
 // noteHeading says what a kind of note means for the user.
 func noteHeading(k engine.NoteKind) string {
@@ -234,6 +234,8 @@ func noteHeading(k engine.NoteKind) string {
 		return "Conflicts (unmanaged resources in the way)"
 	case engine.NoteWarning:
 		return "Warnings"
+	case engine.NoteInfo:
+		return "Found by discovery"
 	}
 	return "Other notes (" + string(k) + ")"
 }

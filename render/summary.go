@@ -103,6 +103,8 @@ type NoteCounts struct {
 	Orphan    int `json:"orphan"`
 	Conflict  int `json:"conflict"`
 	Warning   int `json:"warning"`
+	// Info counts what discovery found (NoteInfo); left out when none.
+	Info int `json:"info,omitempty"`
 }
 
 // PlanSummary is the "summary" object of the JSON plan output.
@@ -138,6 +140,8 @@ func summarize(p *engine.Plan) PlanSummary {
 			s.Notes.Conflict++
 		case engine.NoteWarning:
 			s.Notes.Warning++
+		case engine.NoteInfo:
+			s.Notes.Info++
 		}
 	}
 	return s

@@ -16,7 +16,7 @@ var (
 	accountKeys      = []string{"id", "alias", "assume_role", "external_id", "regions"}
 	organizationKeys = []string{"assume_role_name", "external_id", "include_ous", "exclude_accounts", "regions"}
 	defaultsKeys     = []string{"traffic_type", "max_aggregation_interval", "log_format", "tags"}
-	deliveryRoleKeys = []string{"path", "permissions_boundary"}
+	deliveryRoleKeys = []string{"path", "permissions_boundary", "adopt"}
 )
 
 var topHints = map[string]string{
@@ -346,6 +346,9 @@ func (l *loader) readDeliveryRole(n *yaml.Node, path string, role *DeliveryRole)
 		if s, ok := l.checkedStr(v.val, path+".permissions_boundary", checkPolicyARN); ok {
 			role.PermissionsBoundary = s
 		}
+	}
+	if v, ok := e["adopt"]; ok {
+		role.Adopt, _ = l.boolean(v.val, path+".adopt")
 	}
 }
 

@@ -249,10 +249,10 @@ func (l *loader) readS3(rs *ruleSrc, n *yaml.Node, path string) {
 			*opt.dst, _ = l.boolean(v.val, path+"."+opt.key)
 		}
 	}
+	// Without bucket_account, plan finds the bucket's owner among the
+	// spec's accounts (engine.Discover).
 	if v, ok := e["bucket_account"]; ok {
 		s3.BucketAccount = l.readBucketAccount(v.val, path+".bucket_account")
-	} else if s3.ManageBucketPolicy {
-		l.errorf(e["manage_bucket_policy"].key, "%s: manage_bucket_policy: true needs bucket_account, the account (from accounts) that owns the bucket: flowplan edits the bucket policy with its credentials", path)
 	}
 }
 

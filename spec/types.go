@@ -104,6 +104,12 @@ type DeliveryRole struct {
 	Path string
 	// PermissionsBoundary is an optional policy ARN.
 	PermissionsBoundary string
+	// Adopt takes over a role of this name that exists without flowplan's
+	// ownership tags, in each account the spec uses it: flowplan tags it
+	// and writes its trust policy, boundary and flowplan-delivery policy.
+	// Without it such a role is a plan error: flowplan never modifies what
+	// it did not create unless told to.
+	Adopt bool
 	// Pos is where the role is declared.
 	Pos Pos
 }
@@ -377,7 +383,9 @@ type S3 struct {
 	// (Sids prefixed "flowplan-") in the bucket policy.
 	ManageBucketPolicy bool
 	// BucketAccount is the account ID that owns the bucket, whose
-	// credentials manage its policy. Required with ManageBucketPolicy.
+	// credentials manage its policy. Optional: with ManageBucketPolicy and
+	// no BucketAccount, discovery finds the owner among the spec's
+	// accounts (engine.Discover).
 	BucketAccount string
 }
 

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ type Provider struct {
 	DiscoverAccountF func(ctx context.Context, q engine.AccountQuery) (*engine.AccountState, error)
 	DiscoverRegionF  func(ctx context.Context, q engine.RegionQuery) (*engine.RegionState, error)
 	DiscoverBucketF  func(ctx context.Context, q engine.BucketQuery) (*engine.BucketState, error)
+	ListBucketsF     func(ctx context.Context, a engine.Account) ([]string, error)
 	ApplyF           func(ctx context.Context, b *engine.Batch) []engine.Outcome
 	// BeforeApply, when set, runs at the start of every Apply call, before
 	// the batch is carried out (by ApplyF or the World); tests interrupt an
@@ -33,7 +35,8 @@ type Provider struct {
 	BeforeApply func(ctx context.Context, b *engine.Batch)
 
 	// DiscoverErrors fail discovery of a scope: "<account>" (DiscoverAccount),
-	// "<account>/<region>" (DiscoverRegion) or "<account>/s3/<bucket>".
+	// "<account>/<region>" (DiscoverRegion), "<account>/s3/<bucket>" or
+	// "<account>/s3/*" (ListBuckets).
 	DiscoverErrors map[string]error
 	// ApplyErrors fail the changes at these addresses (String form), for
 	// every operation.
@@ -70,7 +73,7 @@ func New() *Provider { return &Provider{World: NewWorld()} }
 // Call is one recorded provider call.
 type Call struct {
 	// Method is Accounts, DiscoverAccount, DiscoverRegion, DiscoverBucket,
-	// Apply, or a lease method (ListLeases, CreateLease, ...).
+	// ListBuckets, Apply, or a lease method (ListLeases, CreateLease, ...).
 	Method string
 	// Scope is the account, account-region or bucket scope.
 	Scope string
@@ -269,6 +272,29 @@ func (p *Provider) DiscoverBucket(ctx context.Context, q engine.BucketQuery) (*e
 		return &engine.BucketState{}, nil
 	}
 	return &engine.BucketState{Exists: true, Policy: b.Policy}, nil
+}
+
+// ListBuckets returns the names of the buckets the account owns, sorted.
+func (p *Provider) ListBuckets(ctx context.Context, a engine.Account) ([]string, error) {
+	scope := engine.BucketScope(a.ID, "*")
+	defer p.start(Call{Method: "ListBuckets", Scope: scope})()
+	if err := p.DiscoverErrors[scope]; err != nil {
+		return nil, err
+	}
+	if p.ListBucketsF != nil {
+		return p.ListBucketsF(ctx, a)
+	}
+	w := p.World
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for name, b := range w.Buckets {
+		if b.Owner == a.ID {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // Apply carries out a batch against the World, one outcome per change. A

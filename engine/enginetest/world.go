@@ -346,10 +346,13 @@ func (w *World) applyRole(op engine.Op, c *engine.Change) (*engine.Resource, err
 		r.ID = arn.Role("aws", c.Addr.Account, r.Role.Path, r.Role.Name)
 		w.Roles[key] = r
 		return clone(r), nil
-	case engine.OpUpdate:
+	case engine.OpUpdate, engine.OpAdopt:
 		r := w.Roles[c.Addr.Account+"/"+c.After.Role.Name]
 		if r == nil {
 			return nil, notFound("role " + c.After.Role.Name)
+		}
+		if owner := r.Tags[engine.TagSpec]; op == engine.OpAdopt && owner != "" && owner != c.After.Tags[engine.TagSpec] {
+			return nil, fmt.Errorf("enginetest: refusing to adopt role %s of spec %q", c.After.Role.Name, owner)
 		}
 		r.Role.AssumeRolePolicy, r.Role.PermissionsBoundary = c.After.Role.AssumeRolePolicy, c.After.Role.PermissionsBoundary
 		r.Tags = mergeTags(r.Tags, c.After.Tags)

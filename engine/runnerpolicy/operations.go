@@ -86,6 +86,10 @@ const (
 	LogDelivery Need = "s3 or firehose rules"
 	// ManagedBuckets: a rule has manage_bucket_policy.
 	ManagedBuckets Need = "manage_bucket_policy"
+	// LocateBucketOwners: a rule has manage_bucket_policy and its bucket's
+	// rules give no bucket_account, so discovery lists each account's
+	// buckets to find the owner.
+	LocateBucketOwners Need = "manage_bucket_policy without bucket_account"
 	// S3Destinations: a rule delivers to S3.
 	S3Destinations Need = "s3 rules"
 	// UnmanagedS3Destinations: a rule delivers to S3 in a bucket whose
@@ -166,6 +170,7 @@ const (
 	sidDeleteFlowLogs          = "DeleteManagedFlowLogs"
 	sidLogDeliveries           = "LogDeliveries"
 	sidBucketPolicies          = "ManagedBucketPolicies"
+	sidFindBucketOwners        = "FindManagedBucketOwners"
 	sidReadBuckets             = "ListDestinationBuckets"
 	sidLocateBuckets           = "LocateDestinationBuckets"
 	sidAssumeRunner            = "AssumeRunnerRoles"
@@ -179,7 +184,7 @@ var statementOrder = []string{
 	sidDescribeNetwork, sidListRoles, sidReadRoles, sidCreateRoles, sidUpdateRoles, sidDeleteRoles, sidPassRoles,
 	sidDescribeLogGroups, sidReadLogGroups, sidWriteLogGroups,
 	sidCreateFlowLogs, sidCreateFlowLogsOnTargets, sidTagOnCreate, sidRetag, sidAdopt, sidDeleteFlowLogs, sidLogDeliveries,
-	sidBucketPolicies, sidReadBuckets, sidLocateBuckets,
+	sidBucketPolicies, sidFindBucketOwners, sidReadBuckets, sidLocateBuckets,
 	sidAssumeRunner, sidListOrganization,
 	sidFindApplyLocks, sidApplyLock,
 }
@@ -214,6 +219,9 @@ func g(action, statement string) Grant { return Grant{Action: action, Statement:
 //     the account-region, never one group.
 //   - sts:GetCallerIdentity needs no permission and cannot be denied
 //     (GetCallerIdentity, AWS STS API reference).
+//   - S3 ListBuckets is authorized by s3:ListAllMyBuckets, which takes no
+//     resource-level permissions: Resource "*" (ListBuckets, S3 API
+//     reference).
 var Operations = slices.Concat(surveyAndWriteOperations, lockOperations(), evidenceOperations)
 
 // surveyAndWriteOperations are discovery's and apply's calls.
@@ -258,6 +266,8 @@ var surveyAndWriteOperations = []Operation{
 		Grants: []Grant{g("logs:DescribeLogGroups", sidDescribeLogGroups)}, Why: "find the log groups rules want"},
 	{Service: "logs", Name: "ListTagsForResource", Principal: Runner, Phase: Discover, Need: CloudWatchLogs,
 		Grants: []Grant{g("logs:ListTagsForResource", sidReadLogGroups)}, Why: "read log groups' tags (ownership)"},
+	{Service: "s3", Name: "ListBuckets", Principal: Runner, Phase: Discover, Need: LocateBucketOwners,
+		Grants: []Grant{g("s3:ListAllMyBuckets", sidFindBucketOwners)}, Why: "find the owner of a managed bucket without bucket_account: once per account, which lists the buckets it owns"},
 	{Service: "s3", Name: "GetBucketLocation", Principal: Runner, Phase: Discover, Need: ManagedBuckets,
 		Grants: []Grant{g("s3:GetBucketLocation", sidBucketPolicies)}, Why: "find a managed bucket's region"},
 	{Service: "s3", Name: "GetBucketPolicy", Principal: Runner, Phase: Discover, Need: ManagedBuckets,
@@ -265,9 +275,16 @@ var surveyAndWriteOperations = []Operation{
 
 	// Apply.
 	{Service: "iam", Name: "CreateRole", Principal: Runner, Phase: Write, Need: ManagedRoles,
-		Grants: []Grant{g("iam:CreateRole", sidCreateRoles), g("iam:TagRole", sidCreateRoles)}, Why: "create a delivery role with its tags"},
+		Grants: []Grant{g("iam:CreateRole", sidCreateRoles), g("iam:TagRole", sidCreateRoles)},
+		// IAM has no condition key that limits TagRole to a CreateRole, so
+		// this grant (tags with aws:RequestTag flowplan:spec=<spec>) also
+		// lets flowplan adopt a role of a delivery_roles name that carries
+		// no tag (adopt: true); the proof's world has such a role.
+		Why: "create a delivery role with its tags; tag a role being adopted"},
 	{Service: "iam", Name: "UpdateAssumeRolePolicy", Principal: Runner, Phase: Write, Need: ManagedRoles,
 		Grants: []Grant{g("iam:UpdateAssumeRolePolicy", sidUpdateRoles)}, Why: "change a delivery role's trust (regions, services)"},
+	{Service: "iam", Name: "UpdateRole", Principal: Runner, Phase: Write, Need: ManagedRoles,
+		Grants: []Grant{g("iam:UpdateRole", sidUpdateRoles)}, Why: "give an adopted role flowplan's description, by which discovery finds it once the spec no longer names it"},
 	{Service: "iam", Name: "TagRole", Principal: Runner, Phase: Write, Need: ManagedRoles,
 		Grants: []Grant{g("iam:TagRole", sidUpdateRoles)}, Why: "update a delivery role's tags (the rules using it)"},
 	{Service: "iam", Name: "PutRolePermissionsBoundary", Principal: Runner, Phase: Write, Need: ManagedRoles,

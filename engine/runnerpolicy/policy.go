@@ -157,9 +157,11 @@ type facts struct {
 	passedToServices []string
 	logDelivery      bool
 	managedBuckets   []string
-	s3Buckets        []string
-	assumeRoles      []string
-	direct           []string
+	// ownerless are the managed buckets no rule gives a bucket_account.
+	ownerless   []string
+	s3Buckets   []string
+	assumeRoles []string
+	direct      []string
 }
 
 func newFacts(s *spec.Spec) *facts {
@@ -199,7 +201,9 @@ func newFacts(s *spec.Spec) *facts {
 			f.s3Buckets = append(f.s3Buckets, d.S3.BucketARN)
 			if d.S3.ManageBucketPolicy {
 				f.managedBuckets = append(f.managedBuckets, d.S3.BucketARN)
-				if _, static := s.AccountByRef(d.S3.BucketAccount); !static && s.Organization == nil {
+				// Without bucket_account, engine.Discover finds the owner
+				// among the spec's accounts (LocateBucketOwners).
+				if _, static := s.AccountByRef(d.S3.BucketAccount); d.S3.BucketAccount != "" && !static && s.Organization == nil {
 					// engine.Discover reaches such an owner with the
 					// credentials flowplan starts with.
 					f.direct = append(f.direct, d.S3.BucketAccount)
@@ -290,6 +294,8 @@ func (f *facts) has(n Need) bool {
 		return f.logDelivery
 	case ManagedBuckets:
 		return len(f.managedBuckets) > 0
+	case LocateBucketOwners:
+		return len(engine.OwnerlessBuckets(f.s)) > 0
 	case S3Destinations:
 		return len(f.s3Buckets) > 0
 	case UnmanagedS3Destinations:
@@ -393,7 +399,7 @@ func (f *facts) statement(sid string) Statement {
 	ownTag := "aws:ResourceTag/" + engine.TagSpec
 	requestTag := "aws:RequestTag/" + engine.TagSpec
 	switch sid {
-	case sidDescribeNetwork, sidListRoles, sidLogDeliveries, sidListOrganization:
+	case sidDescribeNetwork, sidListRoles, sidLogDeliveries, sidListOrganization, sidFindBucketOwners:
 		return Statement{Resources: []string{"*"}}
 	case sidReadRoles:
 		return Statement{Resources: f.allRoles()}

@@ -62,9 +62,10 @@ func baseParams() params {
 	return params{Owner: "netsec", NatRule: "nat-cwl", Retention: 30, SubnetTraffc: "ALL", Firehose: true, TGWTargets: "{all: true}"}
 }
 
-// specTemplate uses every destination, every target kind, a managed bucket
-// policy, delivery roles for CloudWatch Logs and for Firehose across
-// accounts, the organization, and prune.
+// specTemplate uses every destination, every target kind, managed bucket
+// policies (one without bucket_account, whose owner discovery finds),
+// delivery roles for CloudWatch Logs and for Firehose across accounts (one
+// adopted), the organization, and prune.
 var specTemplate = template.Must(template.New("spec").Parse(`version: 1
 name: proof
 prune: true
@@ -81,7 +82,7 @@ organization:
 {{- end}}
 defaults: {traffic_type: ALL, max_aggregation_interval: 600, tags: {owner: {{.Owner}}}}
 delivery_roles:
-  proof-cwl: {path: /flowplan/{{if .Boundary}}, permissions_boundary: "{{.Boundary}}"{{end}}}
+  proof-cwl: {path: /flowplan/, adopt: true{{if .Boundary}}, permissions_boundary: "{{.Boundary}}"{{end}}}
 {{- if .Firehose}}
   proof-firehose: {path: /flowplan/}
 {{- end}}
@@ -120,7 +121,7 @@ flow_logs:
     accounts: {{.TGWAccounts}}
 {{- end}}
     targets: {transit_gateways: {{.TGWTargets}}, transit_gateway_attachments: {{.TGWTargets}}}
-    destination: {s3: {bucket_arn: "arn:aws:s3:::proof-tgw", manage_bucket_policy: true, bucket_account: "333333333333"}}
+    destination: {s3: {bucket_arn: "arn:aws:s3:::proof-tgw", manage_bucket_policy: true}}
 {{- end}}
 `))
 

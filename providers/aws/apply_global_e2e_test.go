@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -293,6 +294,63 @@ func TestApplyBucketStatements(t *testing.T) {
 		out = p.Apply(context.Background(), batch(owner, engine.GlobalRegion, engine.KindBucketPolicyStatement, engine.OpDelete, change(foreign, nil)))
 		if out[0].Err == nil || !strings.Contains(out[0].Err.Error(), "refusing") {
 			t.Errorf("deleting a foreign statement: err = %v", out[0].Err)
+		}
+	})
+}
+
+// TestApplyAdoptRole: adopting re-reads the role just before the write. A
+// role without any spec's tag gets this spec's tags (others' kept) and the
+// desired trust; one another spec tagged since the plan, or whose path is
+// not the plan's, is refused and left as it is.
+func TestApplyAdoptRole(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be *backend) {
+		p := newTestProvider(t, be)
+		acct := testAccount("111111111111", testRegion)
+		w := newWorld(t, p, testSession(t, p, acct))
+		ec2Trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+		owned := map[string]string{engine.TagSpec: "test", engine.TagRule: "prod", "team": "net"}
+		adopt := func(name, path string) []engine.Outcome {
+			before := roleResourceFor(acct.ID, name, path, ec2Trust, "", map[string]string{"team": "net"})
+			after := roleResourceFor(acct.ID, name, path, trustPolicy, "", owned)
+			b := batch(acct, engine.GlobalRegion, engine.KindRole, engine.OpAdopt, &engine.Change{Addr: after.Addr, Action: engine.Adopt, Before: before, After: after})
+			b.Spec = "test"
+			return p.Apply(context.Background(), b)
+		}
+
+		w.role("handmade", "/", ec2Trust, map[string]string{"team": "net"})
+		if out := adopt("handmade", "/"); out[0].Err != nil {
+			t.Fatalf("adopt: %v", out[0].Err)
+		}
+		have, _ := discoverRole(t, p, acct, "handmade")
+		if d := cmp.Diff(owned, have.Tags); d != "" {
+			t.Errorf("adopted role's tags (-want +got):\n%s", d)
+		}
+		if !sameJSON(have.Role.AssumeRolePolicy, trustPolicy) {
+			t.Errorf("adopted role's trust = %s", have.Role.AssumeRolePolicy)
+		}
+		// It has flowplan's description, so that listing finds it.
+		if names, err := listFlowplanRoles(context.Background(), p.iam(testSession(t, p, acct)), "/"); err != nil || !slices.Contains(names, "handmade") {
+			t.Errorf("flowplan's roles = %v, %v; want the adopted one among them", names, err)
+		}
+
+		// Another spec tagged it after the plan was made.
+		w.role("others", "/", ec2Trust, map[string]string{engine.TagSpec: "other", "team": "net"})
+		out := adopt("others", "/")
+		if out[0].Err == nil || !strings.Contains(out[0].Err.Error(), `refusing to adopt role others: it is managed by spec "other"`) {
+			t.Errorf("adopting another spec's role: err = %v", out[0].Err)
+		}
+		if have, _ := discoverRole(t, p, acct, "others"); have.Tags[engine.TagSpec] != "other" || !sameJSON(have.Role.AssumeRolePolicy, ec2Trust) {
+			t.Errorf("another spec's role was changed: %+v", have)
+		}
+
+		// Its path is not the plan's.
+		w.role("moved", "/legacy/", ec2Trust, map[string]string{"team": "net"})
+		out = adopt("moved", "/")
+		if out[0].Err == nil || !strings.Contains(out[0].Err.Error(), "its path is /legacy/, not /") {
+			t.Errorf("adopting a role of another path: err = %v", out[0].Err)
+		}
+		if have, _ := discoverRole(t, p, acct, "moved"); have.Tags[engine.TagSpec] != "" {
+			t.Errorf("a role that could not be adopted was tagged: %+v", have.Tags)
 		}
 	})
 }

@@ -24,6 +24,8 @@ func (a *applier) role(ctx context.Context, ch *engine.Change) (*engine.Resource
 	switch a.b.Op {
 	case engine.OpCreate:
 		return a.createRole(ctx, c, ch.After)
+	case engine.OpAdopt:
+		return a.adoptRole(ctx, c, ch)
 	case engine.OpUpdate, engine.OpDelete:
 		live, err := a.liveRole(ctx, c, ch)
 		if err != nil {
@@ -64,6 +66,52 @@ func (a *applier) liveRole(ctx context.Context, c *iam.Client, ch *engine.Change
 		return nil, err
 	}
 	return live, nil
+}
+
+// adoptRole takes over a role that exists without flowplan's ownership
+// tags, as the spec asked (delivery_roles.<name>.adopt): it re-reads the
+// role just before the write, refuses one another spec owns, tags it as
+// the spec's first, so that it is never left changed but unowned, then
+// writes the trust policy and boundary. A role already carrying this
+// spec's tag (a re-run) is brought to the desired state.
+func (a *applier) adoptRole(ctx context.Context, c *iam.Client, ch *engine.Change) (*engine.Resource, error) {
+	if ch.Before == nil || ch.Before.Role == nil || ch.After == nil || ch.After.Role == nil {
+		return nil, errors.New("change needs the discovered role and the desired one")
+	}
+	name := ch.Before.Role.Name
+	have, err := getRole(ctx, c, name)
+	if err != nil {
+		return nil, annotate("read role "+name+" before adopting it", err)
+	}
+	if have == nil {
+		return nil, markNotFound(fmt.Errorf("role %s no longer exists", name))
+	}
+	live := roleResource(a.b.Account.ID, have)
+	want, _ := ch.After.Owner()
+	switch owner, _ := live.Owner(); {
+	case want == "" || (a.b.Spec != "" && want != a.b.Spec):
+		return nil, fmt.Errorf("refusing to adopt role %s for spec %q in a batch of spec %q", name, want, a.b.Spec)
+	case owner != "" && owner != want:
+		return nil, fmt.Errorf("refusing to adopt role %s: it is managed by spec %q", name, owner)
+	}
+	if live.Role.Path != ch.After.Role.Path {
+		return nil, fmt.Errorf("refusing to adopt role %s: its path is %s, not %s, and IAM cannot change a role's path", name, live.Role.Path, ch.After.Role.Path)
+	}
+	if set := tagsToSet(live.Tags, ch.After.Tags); len(set) > 0 {
+		if _, err := c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: toIAMTags(set)}); err != nil {
+			return nil, err
+		}
+		live.Tags = resultTags(live.Tags, ch.After.Tags)
+	}
+	// flowplan's description is how discovery lists the roles the spec no
+	// longer names (listFlowplanRoles): without it, prune would never find
+	// the adopted role.
+	if aws.ToString(have.Description) != roleDescription {
+		if _, err := c.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String(name), Description: aws.String(roleDescription)}); err != nil {
+			return nil, err
+		}
+	}
+	return updateRole(ctx, c, live, ch.After)
 }
 
 // createRole creates the role. If it already exists (a re-run after a

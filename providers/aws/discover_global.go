@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/flowplan/flowplan/engine"
 	"github.com/flowplan/flowplan/internal/arn"
@@ -151,6 +152,35 @@ func (p *Provider) DiscoverBucket(ctx context.Context, q engine.BucketQuery) (*e
 		return nil, wrap("get bucket policy of", addr, err)
 	}
 	return &engine.BucketState{Exists: ok, Policy: policy}, nil
+}
+
+// ListBuckets returns the names of the buckets the account owns: S3
+// ListBuckets "returns a list of all buckets owned by the authenticated
+// sender of the request" (it needs s3:ListAllMyBuckets). It is sent to the
+// account's first region, so that it reaches the account's partition, or
+// where GetBucketLocation goes for an account without regions; it lists
+// the buckets of every region either way. Pages of up to 10,000 buckets
+// are followed, as AWS requires for accounts with more.
+func (p *Provider) ListBuckets(ctx context.Context, a engine.Account) ([]string, error) {
+	s, err := p.session(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	region := p.locationRegion()
+	if len(a.Regions) > 0 {
+		region = a.Regions[0]
+	}
+	pg := s3.NewListBucketsPaginator(p.s3(s, region), &s3.ListBucketsInput{MaxBuckets: aws.Int32(10000)})
+	buckets, err := allPages(ctx, pg.HasMorePages, pg.NextPage, func(o *s3.ListBucketsOutput) []s3types.Bucket { return o.Buckets })
+	if err != nil {
+		return nil, wrap("list buckets of", scopeName(a.ID, engine.GlobalRegion), err)
+	}
+	names := make([]string, 0, len(buckets))
+	for _, b := range buckets {
+		names = append(names, aws.ToString(b.Name))
+	}
+	slices.Sort(names)
+	return names, nil
 }
 
 // bucketRegion returns the region of a bucket (remembered between

@@ -77,6 +77,7 @@ var authorizers = map[string]authorizer{
 	"iam:GetRole":                       iamRoleAuth("iam:GetRole"),
 	"iam:DeleteRole":                    iamRoleAuth("iam:DeleteRole"),
 	"iam:UpdateAssumeRolePolicy":        iamRoleAuth("iam:UpdateAssumeRolePolicy"),
+	"iam:UpdateRole":                    iamRoleAuth("iam:UpdateRole"),
 	"iam:PutRolePolicy":                 iamRoleAuth("iam:PutRolePolicy"),
 	"iam:GetRolePolicy":                 iamRoleAuth("iam:GetRolePolicy"),
 	"iam:DeleteRolePolicy":              iamRoleAuth("iam:DeleteRolePolicy"),

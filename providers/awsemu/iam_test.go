@@ -289,3 +289,26 @@ func TestAssumeRolePropagationAndPermissiveMode(t *testing.T) {
 		t.Fatalf("permissive AssumeRole = %+v", out.AssumedRoleUser)
 	}
 }
+
+// TestIAMUpdateRole changes only what it is given, within CreateRole's
+// limits.
+func TestIAMUpdateRole(t *testing.T) {
+	s := start(t, awsemu.Options{}, testWorld)
+	client := iam.NewFromConfig(oneCfg(s))
+	_, err := client.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(flowLogsTrust),
+		Description: aws.String("made by hand"), MaxSessionDuration: aws.Int32(7200)})
+	must(t, err)
+	_, err = client.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String("r"), Description: aws.String("Managed by flowplan")})
+	must(t, err)
+	got, err := client.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("r")})
+	must(t, err)
+	if aws.ToString(got.Role.Description) != "Managed by flowplan" || aws.ToInt32(got.Role.MaxSessionDuration) != 7200 {
+		t.Errorf("after UpdateRole: description %q, max session %d", aws.ToString(got.Role.Description), aws.ToInt32(got.Role.MaxSessionDuration))
+	}
+	_, err = client.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String("r"), Description: aws.String(strings.Repeat("d", 1001))})
+	wantAPIError(t, err, "ValidationError", "description")
+	_, err = client.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String("r"), MaxSessionDuration: aws.Int32(60)})
+	wantAPIError(t, err, "ValidationError", "maxSessionDuration")
+	_, err = client.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String("nope"), Description: aws.String("x")})
+	wantAPIError(t, err, "NoSuchEntity", "nope")
+}

@@ -207,23 +207,53 @@ type s3BucketXML struct {
 }
 
 type listBucketsXML struct {
-	XMLName xml.Name      `xml:"ListAllMyBucketsResult"`
-	Xmlns   string        `xml:"xmlns,attr"`
-	OwnerID string        `xml:"Owner>ID"`
-	Owner   string        `xml:"Owner>DisplayName"`
-	Buckets []s3BucketXML `xml:"Buckets>Bucket"`
+	XMLName           xml.Name      `xml:"ListAllMyBucketsResult"`
+	Xmlns             string        `xml:"xmlns,attr"`
+	OwnerID           string        `xml:"Owner>ID"`
+	Owner             string        `xml:"Owner>DisplayName"`
+	Buckets           []s3BucketXML `xml:"Buckets>Bucket"`
+	ContinuationToken string        `xml:"ContinuationToken,omitempty"`
+	Prefix            string        `xml:"Prefix,omitempty"`
 }
 
-// s3ListBuckets lists the caller account's buckets (max-buckets and
-// continuation tokens are not modelled).
+// s3ListBuckets lists the buckets the caller's account owns, and no
+// other account's: "Returns a list of all buckets owned by the
+// authenticated sender of the request" (ListBuckets, S3 API reference).
+// They are in name order; prefix and bucket-region filter them;
+// max-buckets (1 to 10,000) pages them, with a ContinuationToken while
+// more remain. Without max-buckets every bucket is returned at once, as
+// AWS does for accounts within the default quota.
 func s3ListBuckets(c *call) (any, error) {
-	out := listBucketsXML{Xmlns: s3Namespace, OwnerID: canonicalID(c.key.Account), Owner: c.acct().Name}
+	q := c.req.URL.Query()
+	prefix, region := q.Get("prefix"), q.Get("bucket-region")
+	limit := 0
+	if v := q.Get("max-buckets"); q.Has("max-buckets") {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return nil, invalidArgument("max-buckets", v, "Argument max-buckets must be an integer between 1 and 10000")
+		}
+		limit = n
+	}
+	query := c.key.Account + "|" + prefix + "|" + region
+	after := ""
+	if token := q.Get("continuation-token"); q.Has("continuation-token") {
+		a, ok := decodeToken(token, query)
+		if !ok {
+			return nil, invalidArgument("continuation-token", token, "The continuation token provided is incorrect")
+		}
+		after = a
+	}
+	out := listBucketsXML{Xmlns: s3Namespace, OwnerID: canonicalID(c.key.Account), Owner: c.acct().Name, Prefix: prefix}
 	for _, b := range c.st.Buckets {
-		if b.Owner == c.key.Account {
+		if b.Owner == c.key.Account && strings.HasPrefix(b.Name, prefix) && (region == "" || b.Region == region) && b.Name > after {
 			out.Buckets = append(out.Buckets, s3BucketXML{b.Name, iamTime(b.Created), b.Region})
 		}
 	}
 	sort.Slice(out.Buckets, func(i, j int) bool { return out.Buckets[i].Name < out.Buckets[j].Name })
+	if limit > 0 && len(out.Buckets) > limit {
+		out.Buckets = out.Buckets[:limit]
+		out.ContinuationToken = encodeToken(out.Buckets[limit-1].Name, query)
+	}
 	body, err := xml.Marshal(out)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -147,4 +149,45 @@ type hostRecorder struct {
 func (h *hostRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	h.hosts = append(h.hosts, r.URL.Host)
 	return h.next.RoundTrip(r)
+}
+
+// TestListBucketsListsTheCallersOwn: ListBuckets "returns a list of all
+// buckets owned by the authenticated sender of the request", never another
+// account's, and pages with max-buckets and a continuation token.
+func TestListBucketsListsTheCallersOwn(t *testing.T) {
+	world := strings.Replace(testWorld, "      - {name: central-bucket, region: us-east-1}",
+		"      - {name: central-bucket, region: us-east-1}\n      - {name: eu-bucket, region: eu-west-1}\n      - {name: central-archive, region: us-east-1}", 1)
+	s := start(t, awsemu.Options{}, world)
+	names := func(out *s3.ListBucketsOutput) []string {
+		var n []string
+		for _, b := range out.Buckets {
+			n = append(n, aws.ToString(b.Name))
+		}
+		return n
+	}
+	one, err := emutest.S3(oneCfg(s)).ListBuckets(ctx, &s3.ListBucketsInput{})
+	must(t, err)
+	if got := names(one); !slices.Equal(got, []string{"own-bucket"}) {
+		t.Errorf("account one lists %v, want only its own-bucket", got)
+	}
+	two := emutest.S3(twoCfg(s))
+	var pages [][]string
+	pg := s3.NewListBucketsPaginator(two, &s3.ListBucketsInput{MaxBuckets: aws.Int32(2)})
+	for pg.HasMorePages() {
+		out, err := pg.NextPage(ctx)
+		must(t, err)
+		pages = append(pages, names(out))
+	}
+	if want := [][]string{{"central-archive", "central-bucket"}, {"eu-bucket"}}; !reflect.DeepEqual(pages, want) {
+		t.Errorf("pages = %v, want %v", pages, want)
+	}
+	filtered, err := two.ListBuckets(ctx, &s3.ListBucketsInput{Prefix: aws.String("central-"), BucketRegion: aws.String("us-east-1")})
+	must(t, err)
+	if got := names(filtered); !slices.Equal(got, []string{"central-archive", "central-bucket"}) {
+		t.Errorf("prefix and region filter = %v", got)
+	}
+	_, err = two.ListBuckets(ctx, &s3.ListBucketsInput{MaxBuckets: aws.Int32(0)})
+	wantAPIError(t, err, "InvalidArgument", "max-buckets")
+	_, err = two.ListBuckets(ctx, &s3.ListBucketsInput{ContinuationToken: aws.String("bogus")})
+	wantAPIError(t, err, "InvalidArgument", "continuation token")
 }

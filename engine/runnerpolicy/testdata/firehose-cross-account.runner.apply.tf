@@ -55,6 +55,7 @@ data "aws_iam_policy_document" "flowplan_firehose_stream_runner_apply" {
       "iam:PutRolePolicy",
       "iam:TagRole",
       "iam:UpdateAssumeRolePolicy",
+      "iam:UpdateRole",
     ]
     resources = ["arn:aws:iam::*:role/flowplan/flowplan-firehose-source"]
 

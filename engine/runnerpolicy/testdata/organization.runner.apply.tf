@@ -57,6 +57,7 @@ data "aws_iam_policy_document" "flowplan_org_baseline_runner_apply" {
       "iam:PutRolePolicy",
       "iam:TagRole",
       "iam:UpdateAssumeRolePolicy",
+      "iam:UpdateRole",
     ]
     resources = ["arn:aws:iam::*:role/flowplan/flowplan-flow-logs"]
 

@@ -24,6 +24,7 @@ type applyArgs struct {
 func setupApply(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	a := &applyArgs{}
 	a.define(fs, "the changes")
+	a.defineAdoptRoles(fs)
 	fs.BoolVar(&a.autoApprove, "auto-approve", false, "apply without asking for confirmation")
 	fs.DurationVar(&a.lockTimeout, "lock-timeout", 0, "how long to wait while another apply of the spec holds its lock (`duration`, such as 10m; default: fail at once)")
 	a.planKey.define(fs)
@@ -59,7 +60,7 @@ func (a *applyArgs) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer release()
-	opts := b.engineOptions(a.targets)
+	opts := a.engineOptions(b)
 	opts.Shard = shard
 	b.startDiscovery()
 	plan, err := engine.MakePlan(ctx, b.provider, s, opts)
@@ -96,6 +97,9 @@ func (a *applyArgs) run(ctx context.Context, e *env, args []string) error {
 func (a *applyArgs) applySaved(ctx context.Context, e *env, path string, format render.Format, shard *engine.Shard) error {
 	if len(a.targets) > 0 {
 		return &usageError{cmd: "apply", msg: "--target cannot be used with a saved plan: the plan is applied exactly as saved; make a new plan with --target instead"}
+	}
+	if a.adoptRoles {
+		return &usageError{cmd: "apply", msg: "--adopt-roles cannot be used with a saved plan: the plan adopts what it was made to adopt; make a new plan with --adopt-roles instead"}
 	}
 	plan, err := engine.LoadPlanFile(path)
 	if err != nil {

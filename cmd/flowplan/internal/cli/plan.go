@@ -97,6 +97,21 @@ type runFlags struct {
 	backend backendFlags
 	targets stringList
 	shard   shardFlag
+	// adoptRoles is --adopt-roles, which plan and apply define.
+	adoptRoles bool
+}
+
+// defineAdoptRoles adds --adopt-roles.
+func (r *runFlags) defineAdoptRoles(fs *flag.FlagSet) {
+	fs.BoolVar(&r.adoptRoles, "adopt-roles", false,
+		"take over delivery roles of the spec's names that exist without flowplan's ownership tags (as adopt: true on each delivery_roles entry); without it such a role is a plan error")
+}
+
+// engineOptions are the engine options the flags ask for.
+func (r *runFlags) engineOptions(b *backend) engine.Options {
+	o := b.engineOptions(r.targets)
+	o.AdoptRoles = r.adoptRoles
+	return o
 }
 
 // define adds the flags; what --target limits is said in the help.
@@ -120,6 +135,7 @@ type planArgs struct {
 func setupPlan(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	a := &planArgs{kind: render.MarkerPlan}
 	a.define(fs, "the plan")
+	a.defineAdoptRoles(fs)
 	fs.StringVar(&a.outFile, "out", "", "save the plan to `file` (JSON, mode 0600) for a later 'flowplan apply FILE'; -out=FILE works too")
 	fs.BoolVar(&a.detailedExitcode, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
 	a.planKey.define(fs)
@@ -149,7 +165,7 @@ func (a *planArgs) run(ctx context.Context, e *env, args []string) error {
 	}
 	defer b.close()
 	b.startDiscovery()
-	opts := b.engineOptions(a.targets)
+	opts := a.engineOptions(b)
 	opts.Shard = shard
 	plan, err := engine.MakePlan(ctx, b.provider, s, opts)
 	b.progressDone()
