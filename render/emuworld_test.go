@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -216,6 +217,8 @@ type realCase struct {
 	world   string
 	faults  func(w *emuWorld)
 	targets []string
+	// id is the plan's ID; "golden-<name>" when empty.
+	id string
 }
 
 // realCases are the plans of the goldens, by golden name.
@@ -228,7 +231,12 @@ var realCases = map[string]realCase{
 	// A replacement and a create in another account, with what they need.
 	"targeted":  {world: "full", targets: []string{"111111111111/us-east-1/flow_log/rejects", "222222222222"}},
 	"unchanged": {world: "unchanged"},
-	"empty":     {world: "empty"},
+	// docs/plan-json.md's example.
+	"doc": {world: "doc", id: "7d1c2f0a9b8e4d6c", faults: func(w *emuWorld) {
+		w.emu.FailNext(awsemu.Failure{Service: "ec2", Action: "DescribeFlowLogs", Account: "222222222222", Region: "us-east-1",
+			Times: 100, Status: 403, Code: "UnauthorizedOperation", Message: "You are not authorized to perform this operation."})
+	}},
+	"empty": {world: "empty"},
 	"escaping": {world: "escaping", faults: func(w *emuWorld) {
 		w.emu.FailNext(awsemu.Failure{Service: "ec2", Action: "DescribeFlowLogs", Account: "111111111111", Region: "eu-west-1",
 			Times: 100, Status: 403, Code: "UnauthorizedOperation", Message: "<error> | `bad` **not bold** [x](y)"})
@@ -258,7 +266,7 @@ func realPlan(t testing.TB, name string) *engine.Plan {
 	if err != nil {
 		t.Fatalf("plan %s: %v", name, err)
 	}
-	p.ID = "golden-" + name
+	p.ID = cmp.Or(c.id, "golden-"+name)
 	plans[name] = p
 	return p
 }
@@ -339,7 +347,9 @@ var results = map[string]struct {
 //   - interrupted: the same, interrupted (as by SIGINT) when the first
 //     flow log batch starts: what was under way finishes, the rest is not
 //     attempted;
-//   - empty: the empty world's plan, which has nothing to do.
+//   - empty: the empty world's plan, which has nothing to do;
+//   - doc: the doc world's plan (docs/plan-json.md), with CreateFlowLogs
+//     failing.
 //
 // Each then applies again, without the failure, until the plan is empty.
 func realResult(t testing.TB, kind string) (*engine.Result, *engine.Plan) {
@@ -349,12 +359,15 @@ func realResult(t testing.TB, kind string) (*engine.Result, *engine.Plan) {
 	if r, ok := results[kind]; ok {
 		return r.res, r.plan
 	}
-	world := map[string]string{"failed": "full", "interrupted": "full", "empty": "empty"}[kind]
+	world := map[string]string{"failed": "full", "interrupted": "full", "empty": "empty", "doc": "doc"}[kind]
 	if world == "" {
 		t.Fatalf("no real result %q", kind)
 	}
 	w, s, converge := realWorld(t, world)
-	plan := w.plan(s, "golden-"+kind)
+	plan := w.plan(s, map[string]string{"doc": "3e5a90c1d2b84f67"}[kind])
+	if plan.ID == "" {
+		plan.ID = "golden-" + kind
+	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	switch kind {
@@ -362,6 +375,9 @@ func realResult(t testing.TB, kind string) (*engine.Result, *engine.Plan) {
 		w.emu.FailNext(awsemu.Failure{Service: "logs", Action: "CreateLogGroup", Account: "111111111111", Region: "eu-west-1",
 			Times: 10, Status: 400, Code: "AccessDeniedException",
 			Message: "User: arn:aws:sts::111111111111:assumed-role/flowplan-exec/flowplan-golden is not authorized to perform: logs:CreateLogGroup with an explicit deny"})
+	case "doc":
+		w.emu.FailNext(awsemu.Failure{Service: "ec2", Action: "CreateFlowLogs", Account: "111111111111", Region: "us-east-1",
+			Times: 10, Status: 400, Code: "FlowLogsLimitExceeded", Message: "You've reached the limit on the number of flow logs that you can create."})
 	case "interrupted":
 		var once sync.Once
 		w.beforeApply = func(_ context.Context, b *engine.Batch) {
@@ -377,7 +393,7 @@ func realResult(t testing.TB, kind string) (*engine.Result, *engine.Plan) {
 		t.Fatalf("apply %s: no result: %v", kind, err)
 	case kind == "empty" && err != nil:
 		t.Fatalf("apply %s: %v", kind, err)
-	case kind == "failed" && err == nil:
+	case (kind == "failed" || kind == "doc") && err == nil:
 		t.Fatalf("apply %s: no error", kind)
 	case kind == "interrupted" && !errors.As(err, &ie):
 		t.Fatalf("apply %s: error %v, want an *engine.InterruptedError", kind, err)
