@@ -28,9 +28,11 @@ import (
 // specs.
 //
 // Everything runs one call at a time (engine parallelism and provider
-// concurrency 1) on an emulator whose clock stands still, so that the IDs
-// the emulator generates from its world's seed (providers/awsemu/ids.go),
-// and so every address and ID in the goldens, are the same on every run.
+// concurrency 1; with parallelism 1 apply runs its batches in the plan's
+// order) on an emulator whose clock stands still, so that the IDs the
+// emulator generates from its world's seed and a counter
+// (providers/awsemu/ids.go), and so every address and ID in the goldens,
+// are the same on every run.
 
 // secretExternalID is the external ID of every account of the worlds'
 // specs; no output may contain it.
@@ -98,7 +100,7 @@ func (h *hookedProvider) Apply(ctx context.Context, b *engine.Batch) []engine.Ou
 	return h.Provider.Apply(ctx, b)
 }
 
-// options are the engine options of every golden run.
+// goldenOptions are the engine options of every golden run.
 func goldenOptions() engine.Options {
 	return engine.Options{Parallelism: 1, InterruptGrace: time.Minute}
 }
@@ -212,7 +214,8 @@ var (
 )
 
 // realCase is how a plan golden is made: the world archive, the faults
-// scripted after before.yaml is applied, and --target prefixes.
+// scripted after before.yaml is applied, --target prefixes and the plan's
+// ID.
 type realCase struct {
 	world   string
 	faults  func(w *emuWorld)
