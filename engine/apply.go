@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -372,6 +374,10 @@ func (e *executor) run(ctx context.Context) {
 		case <-finished:
 		}
 	}()
+	if cap(e.sem) == 1 {
+		e.runInOrder(ctx)
+		return
+	}
 	var wg sync.WaitGroup
 	for _, b := range e.batches {
 		wg.Add(1)
@@ -385,6 +391,25 @@ func (e *executor) run(ctx context.Context) {
 		}(b)
 	}
 	wg.Wait()
+}
+
+// runInOrder runs the batches one after another, by step and then
+// account-region: the order of the plan's changes. With parallelism 1 only
+// one batch runs at a time anyway; running them in a fixed order, rather
+// than as their goroutines happen to take the one slot, makes an apply
+// repeatable: the same plan on the same state makes the same calls in the
+// same order. Every batch a batch waits for (the one before it in its
+// account-region, and those finishing its dependencies) has an earlier
+// step, or the same step earlier in its account-region, so it has run.
+func (e *executor) runInOrder(ctx context.Context) {
+	order := slices.Clone(e.batches)
+	slices.SortStableFunc(order, func(a, b *batch) int {
+		return cmp.Or(cmp.Compare(a.step(), b.step()), cmp.Compare(a.scope(), b.scope()))
+	})
+	for _, b := range order {
+		e.runBatch(ctx, b)
+		close(b.done)
+	}
 }
 
 func (e *executor) report(typ EventType, scope, msg string) {

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -784,6 +785,46 @@ func TestBatchOrdering(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d flow log batches in %s/us-east-1, want 1", n, acctB)
+	}
+}
+
+// TestParallelismOneRunsInPlanOrder: with parallelism 1 the batches run
+// one after another in the plan's order (by step, then account-region),
+// the same on every run, so that an apply is repeatable: the same plan on
+// the same state makes the same calls in the same order.
+func TestParallelismOneRunsInPlanOrder(t *testing.T) {
+	var first []string
+	for i := range 20 {
+		p, s := fixture(false)
+		plan := makePlan(t, p, s, engine.Options{})
+		apply(t, p, plan, engine.Options{Parallelism: 1})
+		order := callOrder(p)
+		// The plan's changes, grouped as apply batches them, in its order.
+		var want []string
+		seen := map[string]bool{}
+		for _, c := range plan.Changes {
+			if c.Action == engine.NoOp || c.Action == engine.Replace {
+				continue
+			}
+			op := map[engine.Action]string{engine.Create: "create", engine.Update: "update", engine.Delete: "delete", engine.Adopt: "adopt"}[c.Action]
+			key := fmt.Sprintf("Apply %s/%s %s %s", c.Addr.Account, c.Addr.Region, op, c.Addr.Kind)
+			if !seen[key] {
+				seen[key] = true
+				want = append(want, key)
+			}
+		}
+		var got []string
+		for _, c := range order {
+			got = append(got, c[:strings.Index(c, " [")])
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("run %d: apply calls are not in the plan's order (-plan +apply):\n%s", i, diff)
+		}
+		if i == 0 {
+			first = order
+		} else if diff := cmp.Diff(first, order); diff != "" {
+			t.Fatalf("run %d made its calls in another order than run 0 (-run 0 +run %d):\n%s", i, i, diff)
+		}
 	}
 }
 

@@ -22,11 +22,14 @@ func TestDocExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Real output: the doc world's plan, and the apply of its plan
+	// without the discovery error (testdata/worlds/doc.txtar).
 	var plan, result bytes.Buffer
-	if err := Plan(&plan, examplePlan(), JSON, Options{}); err != nil {
+	if err := Plan(&plan, realPlan(t, "doc"), JSON, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := Result(&result, exampleResult(), examplePlan(), JSON, Options{}); err != nil {
+	res, applied := realResult(t, "doc")
+	if err := Result(&result, res, applied, JSON, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	text := string(doc)

@@ -29,15 +29,16 @@ type planCase struct {
 	opts Options
 }
 
-func planCases() []planCase {
-	return []planCase{
-		{"full", fullPlan(), Options{}},
-		{"unchanged", unchangedPlan(), Options{}},
-		{"empty", emptyPlan(), Options{}},
-		{"many", manyPlan(6, 4, 1), Options{}},
-		{"truncated", manyPlan(6, 4, 3), Options{MarkdownLimit: 6000, PlanFile: "plans/pr_42.json"}},
-		{"escaping", escapingPlan(), Options{}},
+// planCases are the plan goldens: real plans (realCases, manyPlan).
+func planCases(t testing.TB) []planCase {
+	var out []planCase
+	for _, name := range []string{"full", "targeted", "unchanged", "empty", "escaping"} {
+		out = append(out, planCase{name, realPlan(t, name), Options{}})
 	}
+	return append(out,
+		planCase{"many", manyPlan(t, 6, 4, 1), Options{}},
+		planCase{"truncated", manyPlan(t, 6, 4, 3), Options{MarkdownLimit: 6000, PlanFile: "plans/pr_42.json"}},
+	)
 }
 
 // golden compares got with testdata/name, or rewrites it with -update.
@@ -59,8 +60,10 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// TestPlanGolden renders real plans, made by the engine and the AWS
+// provider on emulator worlds (emuworld_test.go), in every format.
 func TestPlanGolden(t *testing.T) {
-	for _, tc := range planCases() {
+	for _, tc := range planCases(t) {
 		for _, f := range Formats {
 			if tc.name == "truncated" && f != Markdown {
 				continue
@@ -78,22 +81,28 @@ func TestPlanGolden(t *testing.T) {
 
 func TestPlanColorGolden(t *testing.T) {
 	var b bytes.Buffer
-	if err := Plan(&b, fullPlan(), Text, Options{Color: true}); err != nil {
+	if err := Plan(&b, realPlan(t, "full"), Text, Options{Color: true}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "full.color.txt.golden", b.Bytes())
 }
 
+// TestResultGolden renders real applies: one with a failure (and the
+// changes it stops skipped), one interrupted, and the apply of an empty
+// plan.
 func TestResultGolden(t *testing.T) {
+	failed, failedPlan := realResult(t, "failed")
+	interrupted, interruptedPlan := realResult(t, "interrupted")
+	empty, emptyPlan := realResult(t, "empty")
 	cases := []struct {
 		name   string
 		result *engine.Result
 		plan   *engine.Plan
 	}{
-		{"result", fullResult(), fullPlan()},
-		{"result_noplan", fullResult(), nil},
-		{"result_empty", &engine.Result{}, emptyPlan()},
-		{"result_interrupted", interruptedResult(), fullPlan()},
+		{"result", failed, failedPlan},
+		{"result_noplan", failed, nil},
+		{"result_empty", empty, emptyPlan},
+		{"result_interrupted", interrupted, interruptedPlan},
 	}
 	for _, tc := range cases {
 		for _, f := range Formats {
@@ -109,7 +118,7 @@ func TestResultGolden(t *testing.T) {
 }
 
 func TestTextSummaryLast(t *testing.T) {
-	for _, tc := range planCases() {
+	for _, tc := range planCases(t) {
 		var b bytes.Buffer
 		if err := Plan(&b, tc.plan, Text, Options{}); err != nil {
 			t.Fatal(err)
@@ -123,7 +132,7 @@ func TestTextSummaryLast(t *testing.T) {
 }
 
 func TestNoExternalID(t *testing.T) {
-	for _, tc := range planCases() {
+	for _, tc := range planCases(t) {
 		for _, f := range Formats {
 			var b bytes.Buffer
 			if err := Plan(&b, tc.plan, f, tc.opts); err != nil {
@@ -132,7 +141,8 @@ func TestNoExternalID(t *testing.T) {
 			if strings.Contains(b.String(), secretExternalID) {
 				t.Errorf("%s in %s contains the external ID", tc.name, f)
 			}
-			if err := Result(&b, fullResult(), tc.plan, f, tc.opts); err != nil {
+			res, _ := realResult(t, "failed")
+			if err := Result(&b, res, tc.plan, f, tc.opts); err != nil {
 				t.Fatal(err)
 			}
 			if strings.Contains(b.String(), secretExternalID) {
@@ -143,7 +153,7 @@ func TestNoExternalID(t *testing.T) {
 }
 
 func TestJSONRoundTrip(t *testing.T) {
-	for _, tc := range planCases() {
+	for _, tc := range planCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
 			if err := Plan(&b, tc.plan, JSON, Options{}); err != nil {
@@ -177,13 +187,15 @@ func TestJSONRoundTrip(t *testing.T) {
 	}
 }
 
+// TestJSONSummary: the full world's plan has the changes its world
+// describes (testdata/worlds/full.txtar), and the scope counts add up.
 func TestJSONSummary(t *testing.T) {
-	got := planJSON(fullPlan()).Summary
-	want := Counts{Create: 6, Update: 4, Replace: 2, Delete: 2, Adopt: 1, NoOp: 2}
+	got := planJSON(realPlan(t, "full")).Summary
+	want := Counts{Create: 9, Update: 5, Replace: 2, Delete: 1, Adopt: 2, NoOp: 1}
 	if diff := cmp.Diff(want, got.Counts); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
 	}
-	if !got.HasChanges || got.Errors != 2 || got.Notes != (NoteCounts{Unmanaged: 2, Orphan: 1, Conflict: 1, Warning: 1}) {
+	if !got.HasChanges || got.Errors != 1 || got.Notes != (NoteCounts{Unmanaged: 1, Warning: 1}) {
 		t.Errorf("summary = %+v", got)
 	}
 	var sum Counts
@@ -193,14 +205,15 @@ func TestJSONSummary(t *testing.T) {
 	if sum != got.Counts {
 		t.Errorf("scope counts add up to %+v, want %+v", sum, got.Counts)
 	}
-	if planJSON(unchangedPlan()).Summary.HasChanges {
-		t.Error("a plan of no-ops has changes")
+	if u := planJSON(realPlan(t, "unchanged")).Summary; u.HasChanges || u.Counts.NoOp == 0 {
+		t.Errorf("the unchanged plan's summary is %+v, want no-ops and no changes", u)
 	}
 }
 
 func TestResultJSONRoundTrip(t *testing.T) {
+	res, plan := realResult(t, "failed")
 	var b bytes.Buffer
-	if err := Result(&b, fullResult(), fullPlan(), JSON, Options{}); err != nil {
+	if err := Result(&b, res, plan, JSON, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	var got ResultJSON
@@ -209,10 +222,15 @@ func TestResultJSONRoundTrip(t *testing.T) {
 	if err := dec.Decode(&got); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(sortedResults(fullResult().Changes), got.Changes); diff != "" {
+	if diff := cmp.Diff(sortedResults(res.Changes), got.Changes); diff != "" {
 		t.Errorf("changes (-want +got):\n%s", diff)
 	}
-	if want := (ResultSummary{Applied: 6, Failed: 2, Skipped: 1}); got.Summary != want {
+	// The two log groups of eu-west-1 failed, and the two flow logs into
+	// them were skipped; the flow log into the bucket that does not exist
+	// failed; everything else was applied.
+	want := ResultSummary{Failed: 3, Skipped: 2}
+	want.Applied = len(res.Changes) - want.Failed - want.Skipped
+	if got.Summary != want {
 		t.Errorf("summary = %+v, want %+v", got.Summary, want)
 	}
 }
@@ -223,7 +241,7 @@ var (
 )
 
 func TestMarkdownLimit(t *testing.T) {
-	p := manyPlan(60, 12, 6) // 60 roles + 60×12×6 flow logs, a third of them no-ops
+	p := manyPlan(t, 20, 3, 8) // 20 roles and policies, 60 log groups, 480 flow logs; the last account's are no-ops
 	pending := 0
 	for _, c := range p.Changes {
 		if c.Action != engine.NoOp {
@@ -270,7 +288,7 @@ func TestMarkdownLimit(t *testing.T) {
 // TestMarkdownHints: the note on what was cut names the saved plan file
 // when there is one, and the command of the output otherwise.
 func TestMarkdownHints(t *testing.T) {
-	p := manyPlan(6, 4, 3)
+	p := manyPlan(t, 6, 4, 3)
 	tests := []struct {
 		opts Options
 		want string
@@ -287,8 +305,9 @@ func TestMarkdownHints(t *testing.T) {
 			t.Errorf("%+v: no %q in\n%s", tt.opts, tt.want, b.String())
 		}
 	}
+	res, plan := realResult(t, "failed")
 	var b bytes.Buffer
-	if err := Result(&b, fullResult(), fullPlan(), Markdown, Options{MarkdownLimit: 1500, PlanFile: "plan.fp"}); err != nil {
+	if err := Result(&b, res, plan, Markdown, Options{MarkdownLimit: 1500, PlanFile: "plan.fp"}); err != nil {
 		t.Fatal(err)
 	}
 	if want := "The text and JSON formats list every change. `flowplan show plan.fp` shows the plan that was applied."; !strings.Contains(b.String(), want) {
@@ -299,7 +318,7 @@ func TestMarkdownHints(t *testing.T) {
 // TestMarkdownMarker: Markdown output opens with the hidden marker of its
 // kind and spec, and the title names the kind.
 func TestMarkdownMarker(t *testing.T) {
-	p := fullPlan()
+	p := realPlan(t, "full")
 	tests := []struct {
 		kind, want, title string
 	}{
@@ -315,8 +334,9 @@ func TestMarkdownMarker(t *testing.T) {
 			t.Errorf("kind %q: output starts %q, want %q", tt.kind, firstLines(b.String(), 2), tt.want+tt.title)
 		}
 	}
+	res, _ := realResult(t, "failed")
 	var b bytes.Buffer
-	if err := Result(&b, fullResult(), nil, Markdown, Options{}); err != nil {
+	if err := Result(&b, res, nil, Markdown, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if want := "<!-- flowplan:apply -->\n### flowplan apply\n"; !strings.HasPrefix(b.String(), want) {
@@ -345,10 +365,11 @@ func TestMarker(t *testing.T) {
 }
 
 func TestMarkdownTableFolds(t *testing.T) {
-	p := manyPlan(60, 12, 1)
-	table := planTable(scopeSummaries(p), nil, 4000)
-	if len(table) > 4000 {
-		t.Errorf("table is %d bytes, limit 4000", len(table))
+	p := manyPlan(t, 20, 3, 8)
+	scopes := scopeSummaries(p)
+	table := planTable(scopes, nil, 2000)
+	if len(table) > 2000 {
+		t.Errorf("table is %d bytes, limit 2000", len(table))
 	}
 	// Every account-region is counted once, in a row or a fold row.
 	rowRE := regexp.MustCompile(`(?m)^\| [^*_]`)
@@ -359,11 +380,12 @@ func TestMarkdownTableFolds(t *testing.T) {
 		n, _ := strconv.Atoi(m[1])
 		folded += n
 	}
-	if want := len(scopeSummaries(p)); rows+folded != want || folded == 0 {
+	if want := len(scopes); rows+folded != want || folded == 0 {
 		t.Errorf("%d rows + %d folded, want %d scopes with some folded:\n%s", rows, folded, want, table)
 	}
-	// 60 roles and 60×12 flow logs, the last account's 13 all no-ops.
-	if !strings.Contains(table, "| **total** |  | 767 | 0 | 0 | 0 | 0 | 13 |") {
+	// 19 accounts to do: a role and its policy each, a log group and 8
+	// flow logs in each of 3 regions; the last account's 29 are no-ops.
+	if !strings.Contains(table, "| **total** |  | 551 | 0 | 0 | 0 | 0 | 29 |") {
 		t.Errorf("wrong total row:\n%s", table)
 	}
 }
@@ -380,7 +402,7 @@ func TestParseFormat(t *testing.T) {
 			t.Errorf("ParseFormat(%q) error = %v, want one listing the formats", s, err)
 		}
 	}
-	if err := Plan(&bytes.Buffer{}, emptyPlan(), Format("yaml"), Options{}); err == nil {
+	if err := Plan(&bytes.Buffer{}, realPlan(t, "empty"), Format("yaml"), Options{}); err == nil {
 		t.Error("Plan accepted format yaml")
 	}
 }
@@ -393,9 +415,10 @@ func (w *failWriter) Write(p []byte) (int, error) {
 }
 
 func TestWriteErrorKept(t *testing.T) {
+	res, _ := realResult(t, "failed")
 	for _, f := range Formats {
 		w := &failWriter{}
-		err := Plan(w, fullPlan(), f, Options{})
+		err := Plan(w, realPlan(t, "full"), f, Options{})
 		if err == nil || !strings.Contains(err.Error(), "disk full") {
 			t.Errorf("%s: error = %v, want disk full", f, err)
 		}
@@ -403,7 +426,7 @@ func TestWriteErrorKept(t *testing.T) {
 			t.Errorf("%s: %d writes after the first failure, want none", f, w.n-1)
 		}
 		w = &failWriter{}
-		if err := Result(w, fullResult(), nil, f, Options{}); err == nil {
+		if err := Result(w, res, nil, f, Options{}); err == nil {
 			t.Errorf("%s: result error is nil", f)
 		}
 	}
@@ -418,10 +441,11 @@ func TestNilInput(t *testing.T) {
 	}
 }
 
-// BenchmarkPlan renders an organisation-sized plan: 100 accounts × 12
-// regions × 5 VPCs plus a role per account (6100 changes).
+// BenchmarkPlan renders an organisation-sized real plan: 100 accounts ×
+// 4 regions × 5 VPCs, with a role, its policy and a log group per
+// account-region (2600 changes).
 func BenchmarkPlan(b *testing.B) {
-	p := manyPlan(100, 12, 5)
+	p := manyPlan(b, 100, 4, 5)
 	for _, f := range Formats {
 		b.Run(string(f), func(b *testing.B) {
 			b.ReportAllocs()

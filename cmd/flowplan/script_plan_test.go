@@ -128,6 +128,24 @@ func cmdPlanSum(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// cmdNamed prints FILE (a saved output, or "stdout" after a command) with
+// the seeded IDs replaced by their variable names ($VPC_prod_a) and flow
+// log IDs the world did not make by fl-new, as plansum does, so that a
+// whole text plan or apply result compares with cmp against one golden on
+// every backend. Rewrite the goldens with go test ./cmd/flowplan -update.
+//
+//	named FILE
+func cmdNamed(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: named FILE")
+	}
+	text := ts.ReadFile(args[0])
+	if st := state(ts); st.seeded != nil {
+		text = st.seeded.Names(text)
+	}
+	fmt.Fprint(ts.Stdout(), flowLogID.ReplaceAllString(text, "fl-new"))
+}
+
 // driftDoc is what driftsum reads of a JSON drift report.
 type driftDoc struct {
 	FormatVersion string `json:"format_version"`

@@ -135,6 +135,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"oob":                 cmdOOB,
 	"describe":            cmdDescribe,
 	"plansum":             cmdPlanSum,
+	"named":               cmdNamed,
 	"driftsum":            cmdDriftSum,
 	"names":               cmdNames,
 	"auditsum":            cmdAuditSum,
