@@ -304,3 +304,52 @@ func TestConcurrentMixedServices(t *testing.T) {
 		t.Error("legacy-vpc-logs has no log streams: nothing was delivered")
 	}
 }
+
+// TestPumpLooksOnlyAtChangedScopes: after a write in one account-region
+// the next delivery pump (DescribeFlowLogs pumps) looks at that
+// account-region only; after AssumeRole, which changes nothing deliveries
+// read, at none; after an IAM write, which any flow log's delivery may
+// read, at all of them. The clock stands still, so no window closes.
+func TestPumpLooksOnlyAtChangedScopes(t *testing.T) {
+	clock := newClock()
+	emu := awsemu.New(awsemu.Options{Clock: clock.Now, SigningClock: time.Now})
+	must(t, emu.LoadWorld(strings.NewReader(scaleWorld(2))))
+	one := scaleClient(emu, "AKIABENCHACCOUNT0001", "us-east-1")
+	two := scaleClient(emu, "AKIABENCHACCOUNT0002", "eu-west-1")
+	describe := func() {
+		t.Helper()
+		_, err := two.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{})
+		must(t, err)
+	}
+	step := func(what string, want uint64) {
+		t.Helper()
+		before := awsemu.PumpVisits(emu)
+		describe()
+		if got := awsemu.PumpVisits(emu) - before; got != want {
+			t.Fatalf("after %s the pump looked at %d account-regions, want %d", what, got, want)
+		}
+	}
+	step("loading the world", 4)
+	step("nothing", 0)
+	vpcs, err := one.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	must(t, err)
+	_, err = one.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{aws.ToString(vpcs.Vpcs[0].VpcId)},
+		Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
+	must(t, err)
+	step("a write in 111111111111/us-east-1", 1)
+	_, err = sts.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String("http://sandbox.awsemu"),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIABENCHACCOUNT0001", "bench-secret", ""), HTTPClient: emu.HTTPClient()}).
+		AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111111111111:role/fl-role"), RoleSessionName: aws.String("s")})
+	// fl-role trusts only the flow logs service: AssumeRole is refused,
+	// which changes nothing either.
+	if err == nil {
+		t.Fatal("AssumeRole of fl-role by a user succeeded")
+	}
+	step("AssumeRole", 0)
+	_, err = iam.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String("http://sandbox.awsemu"),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIABENCHACCOUNT0001", "bench-secret", ""), HTTPClient: emu.HTTPClient()}).
+		PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("fl-role"), PolicyName: aws.String("p"),
+			PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*"}]}`)})
+	must(t, err)
+	step("an IAM write", 4)
+}

@@ -79,6 +79,9 @@ type Emulator struct {
 	// pumps tracks which account-regions the delivery pump must look at
 	// again (flowlog_delivery.go).
 	pumps pumpTracker
+	// pumpVisits counts the account-regions pumps have looked at, for
+	// tests; guarded by mu.
+	pumpVisits uint64
 	// flowLogEvents records API creates and deletes of flow logs (see
 	// FlowLogEvents), guarded by eventsMu; not saved with the state.
 	eventsMu      sync.Mutex
@@ -342,7 +345,10 @@ func (e *Emulator) handle(c *call, act *action) (any, error) {
 	defer unlock()
 	if act.mutating {
 		switch {
-		case mode == lockScope:
+		case mode == lockScope || act.exclusive != nil:
+			// A scoped action that locks exclusively (CreateFlowLogs to
+			// S3) writes its account-region, and marks all itself when it
+			// writes global data (autoAttachBucketPolicy).
 			e.pumps.scopeChanged(scopeKey{c.key.Account, c.region})
 		case !act.credentialsOnly:
 			e.pumps.allChanged()

@@ -7,3 +7,11 @@ package awsemu
 func SetHandlerHook(e *Emulator, hook func(account, region, action string)) {
 	e.inHandler = func(c *call) { hook(c.key.Account, c.region, c.action) }
 }
+
+// PumpVisits is how many account-regions e's delivery pumps have looked
+// at so far.
+func PumpVisits(e *Emulator) uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.pumpVisits
+}

@@ -226,6 +226,7 @@ func (e *Emulator) pumpLocked(now time.Time) bool {
 			if !all && !due[k] {
 				continue
 			}
+			e.pumpVisits++
 			next, c := e.pumpRegion(st, acctID, regionName, a.Regions[regionName], now, touched)
 			changed = changed || c
 			e.pumps.pumped(k, next)

@@ -26,7 +26,9 @@ type action struct {
 	mutating bool
 	// exclusive, when set, reports whether this call must hold the
 	// emulator's lock for writing, excluding every other call, though its
-	// service's calls are scoped (see locks.go).
+	// service's calls are scoped (see locks.go). Such an action marks its
+	// own account-region changed for the delivery pump; its handler marks
+	// them all when it writes global data.
 	exclusive func(*call) bool
 	// credentialsOnly marks a mutating action that changes nothing but
 	// access keys, which no delivery reads: the delivery pump need not look
