@@ -81,7 +81,7 @@ func (e *Emulator) FlowLogs(accountID, region string) []FlowLog {
 // DeleteFlowLog deletes a flow log out of band, as someone using the
 // console would; drift tests use it.
 func (e *Emulator) DeleteFlowLog(accountID, region, flowLogID string) error {
-	return e.withState(func(st *state) error {
+	return e.changeState(func(st *state) error {
 		r, err := regionFor(st, accountID, region)
 		if err != nil {
 			return err
@@ -90,7 +90,7 @@ func (e *Emulator) DeleteFlowLog(accountID, region, flowLogID string) error {
 			return fmt.Errorf("delete flow log %s/%s/%s: no such flow log", accountID, region, flowLogID)
 		}
 		delete(r.FlowLogs, flowLogID)
-		return e.autoSaveLocked()
+		return nil
 	})
 }
 
@@ -98,7 +98,7 @@ func (e *Emulator) DeleteFlowLog(accountID, region, flowLogID string) error {
 // gateway, attachment or flow log) out of band: set adds or replaces tags,
 // remove deletes keys.
 func (e *Emulator) SetTags(accountID, region, resourceID string, set map[string]string, remove []string) error {
-	return e.withState(func(st *state) error {
+	return e.changeState(func(st *state) error {
 		r, err := regionFor(st, accountID, region)
 		if err != nil {
 			return err
@@ -116,28 +116,28 @@ func (e *Emulator) SetTags(accountID, region, resourceID string, set map[string]
 		for _, k := range remove {
 			delete(*t, k)
 		}
-		return e.autoSaveLocked()
+		return nil
 	})
 }
 
 // SetBucketPolicy replaces (or, with an empty policy, deletes) a bucket
 // policy out of band, validated as PutBucketPolicy validates it.
 func (e *Emulator) SetBucketPolicy(bucketName, policy string) error {
-	return e.withState(func(st *state) error {
+	return e.changeState(func(st *state) error {
 		b := st.Buckets[bucketName]
 		if b == nil {
 			return fmt.Errorf("set bucket policy %s: no such bucket", bucketName)
 		}
 		if policy == "" {
 			b.Policy = ""
-			return e.autoSaveLocked()
+			return nil
 		}
 		stored, aerr := checkBucketPolicy(st, b, policy)
 		if aerr != nil {
 			return fmt.Errorf("set bucket policy %s: %s: %s", bucketName, aerr.Code, aerr.Message)
 		}
 		b.Policy = stored
-		return e.autoSaveLocked()
+		return nil
 	})
 }
 
@@ -145,7 +145,7 @@ func (e *Emulator) SetBucketPolicy(bucketName, policy string) error {
 func (e *Emulator) BucketPolicy(bucketName string) (string, error) {
 	var out string
 	var err error
-	e.readState(func(st *state) {
+	e.readGlobal(func(st *state) {
 		b := st.Buckets[bucketName]
 		if b == nil {
 			err = fmt.Errorf("bucket policy %s: no such bucket", bucketName)
@@ -154,13 +154,6 @@ func (e *Emulator) BucketPolicy(bucketName string) (string, error) {
 		out = b.Policy
 	})
 	return out, err
-}
-
-func (e *Emulator) autoSaveLocked() error {
-	if e.opts.AutoSavePath == "" {
-		return nil
-	}
-	return e.saveFileLocked(e.opts.AutoSavePath)
 }
 
 func regionFor(st *state, accountID, region string) (*region, error) {
@@ -177,6 +170,6 @@ func regionFor(st *state, accountID, region string) (*region, error) {
 // Accounts lists the world's account IDs, sorted.
 func (e *Emulator) Accounts() []string {
 	var out []string
-	e.readState(func(st *state) { out = slices.Sorted(maps.Keys(st.Accounts)) })
+	e.readGlobal(func(st *state) { out = slices.Sorted(maps.Keys(st.Accounts)) })
 	return out
 }

@@ -211,6 +211,9 @@ func (e *Emulator) autoAttachBucketPolicy(st *state, b *bucket, acct, regionName
 		logs = "AWSLogs/aws-account-id=" + acct + "/*"
 	}
 	source := arnFor(p, "logs", regionName, acct, "*")
+	// A bucket policy is global data: every flow log delivering to the
+	// bucket may deliver now, or no longer.
+	e.pumps.allChanged()
 	b.Policy = `{"Version":"2012-10-17","Statement":[` +
 		`{"Sid":"AWSLogDeliveryWrite","Effect":"Allow","Principal":{"Service":"delivery.logs.amazonaws.com"},` +
 		`"Action":"s3:PutObject","Resource":"` + s3ARN(p, b.Name+"/"+prefix+logs) + `",` +

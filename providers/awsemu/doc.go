@@ -28,7 +28,16 @@
 // the sandbox credentials and a region. Over HTTP (flowplan sandbox
 // serve), serve emu.Handler() on loopback and set Options.AutoSavePath, so
 // that every successful call that changes state is saved for the next
-// --sandbox run. Save/Load do the same with any io.Writer/io.Reader.
+// --sandbox run; with Options.AutoSaveInterval the saves are batched (one
+// write of the file for every change within the interval) and Close,
+// called when serving stops, saves the rest. Save/Load do the same with
+// any io.Writer/io.Reader.
+//
+// Calls in different account-regions run in parallel: each account-region
+// has its own lock. The data of the global services (IAM, S3, STS keys,
+// Organizations) has one lock, which every call holds for reading and
+// only their writes (and the flow log delivery pump and saves) hold for
+// writing; locks.go says which call takes what, and in what order.
 //
 // Package emutest starts an emulator on 127.0.0.1 and builds SDK configs.
 // Go clients over a socket should use its Transport: aws-sdk-go-v2 v1.48

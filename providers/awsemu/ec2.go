@@ -28,7 +28,7 @@ var ec2Actions = map[string]*action{
 	"DescribeFlowLogs":                  {fn: describeFlowLogs, pumps: true, params: append([]string{"FlowLogId"}, describeParams...)},
 	"DescribeRegions":                   {fn: describeRegions, params: []string{"AllRegions", "DryRun", "Filter", "RegionName"}},
 	"DescribeTags":                      {fn: describeTags, params: describeParams},
-	"CreateFlowLogs": {fn: createFlowLogs, mutating: true, params: []string{"ClientToken", "DeliverCrossAccountRole",
+	"CreateFlowLogs": {fn: createFlowLogs, mutating: true, exclusive: createFlowLogsExclusive, params: []string{"ClientToken", "DeliverCrossAccountRole",
 		"DeliverLogsPermissionArn", "DestinationOptions", "DryRun", "LogDestination", "LogDestinationType", "LogFormat",
 		"LogGroupName", "MaxAggregationInterval", "ResourceId", "ResourceType", "TagFieldSpecification",
 		"TagSpecification", "TrafficType"}},

@@ -616,6 +616,17 @@ func readCreateFlowLogs(c *call) (createFlowLogsInput, *apiError) {
 	return in, nil
 }
 
+// createFlowLogsExclusive reports whether a CreateFlowLogs call must
+// exclude every other call: one to S3 may attach a policy to the bucket
+// (autoAttachBucketPolicy), and buckets are global data (locks.go). To
+// CloudWatch Logs (the default) and Firehose it only reads global data.
+// An unknown destination type is refused by the handler; it locks
+// exclusively too, the safe side.
+func createFlowLogsExclusive(c *call) bool {
+	t := c.form.str("LogDestinationType")
+	return t != "" && t != "cloud-watch-logs" && t != "kinesis-data-firehose"
+}
+
 func createFlowLogs(c *call) (any, error) {
 	if err := dryRun(c); err != nil {
 		return nil, err

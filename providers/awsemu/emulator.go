@@ -42,6 +42,11 @@ type Options struct {
 	// after every successful call that changes it, so that separate processes
 	// (flowplan sandbox serve and flowplan --sandbox) see each other's changes.
 	AutoSavePath string
+	// AutoSaveInterval, when positive, batches those saves: a change is
+	// saved within the interval, with every other change made meanwhile,
+	// and Close saves what is left. Zero saves before every such call
+	// returns.
+	AutoSaveInterval time.Duration
 	// Seed drives generated IDs when the world file sets none.
 	Seed int64
 	// EnforceIAM authorizes every request of a role session (credentials
@@ -58,24 +63,36 @@ type Options struct {
 type Emulator struct {
 	opts Options
 
-	// mu guards st. Calls that change state hold it for writing, the rest
-	// for reading.
-	mu sync.RWMutex
-	st *state
+	// mu guards st's global data, and all of it when held for writing;
+	// scopes hold the locks of each account-region's data. See locks.go
+	// for which call takes what, and the order.
+	mu      sync.RWMutex
+	st      *state
+	scopeMu sync.Mutex
+	scopes  map[scopeKey]*sync.RWMutex
 
 	faults   *faultInjector
 	counts   *counter
 	throttle *throttler
 	reqSeq   atomic.Uint64
 
-	// stateGen counts changes of st; pumpedGen is stateGen as the last
-	// delivery pump saw it, and nextPump when a window next closes (see
-	// flowlog_delivery.go). All three are guarded by mu.
-	stateGen, pumpedGen uint64
-	nextPump            time.Time
+	// pumps tracks which account-regions the delivery pump must look at
+	// again (flowlog_delivery.go).
+	pumps pumpTracker
+	// pumpVisits counts the account-regions pumps have looked at, for
+	// tests; guarded by mu.
+	pumpVisits uint64
 	// flowLogEvents records API creates and deletes of flow logs (see
-	// FlowLogEvents); guarded by mu, not saved with the state.
+	// FlowLogEvents), guarded by eventsMu; not saved with the state.
+	eventsMu      sync.Mutex
 	flowLogEvents []FlowLogEvent
+
+	// saves batches the auto-saves of AutoSavePath (persist.go).
+	saves saver
+
+	// inHandler, when set (tests only), is called with the call's locks
+	// held, just before its handler runs.
+	inHandler func(c *call)
 
 	// policies caches parsed policy documents (nil for unparsable ones).
 	policyMu sync.Mutex
@@ -98,6 +115,8 @@ func New(opts Options) *Emulator {
 		counts:   newCounter(),
 		throttle: newThrottler(opts.Throttling),
 		policies: map[string]*iampolicy.Policy{},
+		scopes:   map[scopeKey]*sync.RWMutex{},
+		pumps:    newPumpTracker(),
 	}
 	return e
 }
@@ -166,8 +185,8 @@ type call struct {
 	bodySHA string
 	req     *http.Request
 	now     time.Time
-	// mutating is true when the action changes state; st is then locked
-	// for writing.
+	// mutating is true when the action changes state; its lock is then
+	// held for writing.
 	mutating bool
 	st       *state
 }
@@ -300,8 +319,9 @@ func resetConnection(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// dispatch runs the action's handler under the state lock, first
-// delivering what flow logs have to deliver when the action reads it.
+// dispatch runs the action's handler under its locks (locks.go), first
+// delivering what flow logs have to deliver when the action reads it, and
+// auto-saves a change.
 func (e *Emulator) dispatch(c *call, act *action) (any, error) {
 	c.mutating = act.mutating
 	if act.pumps {
@@ -309,13 +329,30 @@ func (e *Emulator) dispatch(c *call, act *action) (any, error) {
 			return nil, newError(http.StatusInternalServerError, "InternalError", "auto-save state: %v", err)
 		}
 	}
+	resp, err := e.handle(c, act)
+	if err == nil && act.mutating {
+		if serr := e.stateSaved(); serr != nil {
+			return nil, newError(http.StatusInternalServerError, "InternalError", "auto-save state: %v", serr)
+		}
+	}
+	return resp, err
+}
+
+// handle runs the action's handler with its locks held.
+func (e *Emulator) handle(c *call, act *action) (any, error) {
+	mode := lockModeOf(c, act)
+	unlock := e.lockCall(c, mode)
+	defer unlock()
 	if act.mutating {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		e.stateChanged()
-	} else {
-		e.mu.RLock()
-		defer e.mu.RUnlock()
+		switch {
+		case mode == lockScope || act.exclusive != nil:
+			// A scoped action that locks exclusively (CreateFlowLogs to
+			// S3) writes its account-region, and marks all itself when it
+			// writes global data (autoAttachBucketPolicy).
+			e.pumps.scopeChanged(scopeKey{c.key.Account, c.region})
+		case !act.credentialsOnly:
+			e.pumps.allChanged()
+		}
 	}
 	c.st = e.st
 	if c.st.Accounts[c.key.Account] == nil {
@@ -324,14 +361,12 @@ func (e *Emulator) dispatch(c *call, act *action) (any, error) {
 	if aerr := e.authorize(c); aerr != nil {
 		return nil, aerr
 	}
+	if e.inHandler != nil {
+		e.inHandler(c)
+	}
 	resp, err := act.fn(c)
 	if ae, ok := err.(*apiError); ok && ae == nil {
 		err = nil // a nil *apiError returned as error is success
-	}
-	if err == nil && act.mutating && e.opts.AutoSavePath != "" {
-		if serr := e.saveFileLocked(e.opts.AutoSavePath); serr != nil {
-			return nil, newError(http.StatusInternalServerError, "InternalError", "auto-save state: %v", serr)
-		}
 	}
 	return resp, err
 }
@@ -379,16 +414,34 @@ func (e *Emulator) authenticate(c *call, sig *sigv4) *apiError {
 	return nil
 }
 
-// withState runs fn with the state locked for writing; out-of-band helpers use it.
+// withState runs fn with every lock of the state held (e.mu for
+// writing); out-of-band helpers use it.
 func (e *Emulator) withState(fn func(st *state) error) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.stateChanged()
+	e.pumps.allChanged()
 	return fn(e.st)
 }
 
-// readState runs fn with the state locked for reading.
+// changeState is withState, then an auto-save when fn succeeded.
+func (e *Emulator) changeState(fn func(st *state) error) error {
+	if err := e.withState(fn); err != nil {
+		return err
+	}
+	return e.stateSaved()
+}
+
+// readState runs fn with every lock of the state held, so that fn may
+// read any of it.
 func (e *Emulator) readState(fn func(st *state)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	fn(e.st)
+}
+
+// readGlobal runs fn with e.mu held for reading: fn may read global data
+// only (locks.go).
+func (e *Emulator) readGlobal(fn func(st *state)) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	fn(e.st)

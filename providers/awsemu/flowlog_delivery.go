@@ -80,36 +80,106 @@ func windowOf(fl *flowLog) time.Duration {
 	return 0
 }
 
-// pumpDue reports whether a pump could deliver anything: the state
-// changed since the last one, or a window has closed since. The caller
-// holds e.mu (either way).
-func (e *Emulator) pumpDue(now time.Time) bool {
-	return e.pumpedGen != e.stateGen || !now.Before(e.nextPump)
+// pumpTracker records which account-regions a pump must look at: those
+// whose data changed since their last pump (dirty), those whose next
+// window has closed (next), and all of them after a change of global data
+// (roles, bucket policies and the like, which every flow log's delivery
+// status may read). An account-region that is none of these has nothing
+// to deliver: its last pump found no window closing before its next, and
+// nothing its deliveries read has changed. Its mu is a leaf lock.
+type pumpTracker struct {
+	mu    sync.Mutex
+	all   bool
+	dirty map[scopeKey]bool
+	// next is when each account-region's next window closes; absent when
+	// none of its flow logs delivers. earliest is the least of them (zero
+	// when there are none).
+	next     map[scopeKey]time.Time
+	earliest time.Time
+}
+
+func newPumpTracker() pumpTracker {
+	return pumpTracker{all: true, dirty: map[scopeKey]bool{}, next: map[scopeKey]time.Time{}}
+}
+
+// scopeChanged records a change of an account-region's data.
+func (p *pumpTracker) scopeChanged(k scopeKey) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.dirty[k] = true
+}
+
+// allChanged records a change of global data.
+func (p *pumpTracker) allChanged() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.all = true
+}
+
+// due reports whether a pump could deliver anything.
+func (p *pumpTracker) due(now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.all || len(p.dirty) > 0 || (!p.earliest.IsZero() && !now.Before(p.earliest))
+}
+
+// take returns whether every account-region is due, else the due ones, and
+// forgets them: the pump that takes them looks at them.
+func (p *pumpTracker) take(now time.Time) (all bool, due map[scopeKey]bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	all, due = p.all, p.dirty
+	for k, t := range p.next {
+		if !now.Before(t) {
+			due[k] = true
+		}
+	}
+	p.all, p.dirty = false, map[scopeKey]bool{}
+	return all, due
+}
+
+// pumped records when an account-region's next window closes (zero: never).
+func (p *pumpTracker) pumped(k scopeKey, next time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if next.IsZero() {
+		delete(p.next, k)
+	} else {
+		p.next[k] = next
+	}
+}
+
+// reckon works out the earliest next window of all account-regions, after
+// a pump; an account-region of a replaced state that is gone is dropped.
+func (p *pumpTracker) reckon(st *state) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.earliest = time.Time{}
+	for k, t := range p.next {
+		if a := st.Accounts[k.account]; a == nil || a.Regions[k.region] == nil {
+			delete(p.next, k)
+			continue
+		}
+		p.earliest = earliest(p.earliest, t)
+	}
 }
 
 // deliver runs the pump when it is due. It is cheap when nothing is: one
-// comparison under the read lock.
+// look at the tracker. The pump writes the log streams of many
+// account-regions and the objects of buckets, so it holds e.mu for
+// writing.
 func (e *Emulator) deliver(now time.Time) error {
-	e.mu.RLock()
-	due := e.pumpDue(now)
-	e.mu.RUnlock()
-	if !due {
+	if !e.pumps.due(now) {
 		return nil
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !e.pumpDue(now) {
-		return nil
-	}
-	if e.pumpLocked(now) && e.opts.AutoSavePath != "" {
-		return e.saveFileLocked(e.opts.AutoSavePath)
+	changed := e.pumpLocked(now)
+	e.mu.Unlock()
+	if changed {
+		return e.stateSaved()
 	}
 	return nil
 }
-
-// stateChanged records that the state changed, so that the next pump
-// looks at every flow log again. The caller holds e.mu for writing.
-func (e *Emulator) stateChanged() { e.stateGen++ }
 
 // eniIndex finds a region's interfaces by VPC and subnet, sorted by ID.
 type eniIndex struct {
@@ -142,59 +212,70 @@ func (x *eniIndex) interfaces(r *region, fl *flowLog) []*eni {
 }
 
 // pumpLocked delivers every due window of every flow log that can deliver
-// now and reports whether anything changed. The caller holds e.mu for
-// writing.
+// now, in the account-regions that may have one (pumpTracker), and reports
+// whether anything changed. The caller holds e.mu for writing.
 func (e *Emulator) pumpLocked(now time.Time) bool {
 	st := e.st
+	all, due := e.pumps.take(now)
 	changed := false
-	var next time.Time
 	touched := map[*bucket]bool{}
 	for _, acctID := range slices.Sorted(maps.Keys(st.Accounts)) {
 		a := st.Accounts[acctID]
 		for _, regionName := range slices.Sorted(maps.Keys(a.Regions)) {
-			r := a.Regions[regionName]
-			var idx *eniIndex
-			for _, id := range slices.Sorted(maps.Keys(r.FlowLogs)) {
-				fl := r.FlowLogs[id]
-				w := windowOf(fl)
-				if w == 0 {
-					continue
-				}
-				from := deliveryStart(fl, w, now)
-				if now.Before(from.Add(w + deliveryDelay)) {
-					next = earliest(next, from.Add(w+deliveryDelay))
-					continue
-				}
-				// The next window closes after the last one that has.
-				closed := now.Add(-deliveryDelay).Truncate(w)
-				next = earliest(next, closed.Add(w+deliveryDelay))
-				if status, _ := e.deliveryStatus(st, acctID, regionName, fl); status != deliverySuccess {
-					continue
-				}
-				if idx == nil {
-					idx = indexENIs(r)
-				}
-				d := &delivery{st: st, acct: acctID, reg: r, fl: fl, enis: idx.interfaces(r, fl)}
-				for ws := from; ws.Before(closed); ws = ws.Add(w) {
-					if b := d.window(ws, w); b != nil {
-						touched[b] = true
-					}
-				}
-				d.trimStreams()
-				fl.DeliveredUntil = closed
-				changed = true
+			k := scopeKey{acctID, regionName}
+			if !all && !due[k] {
+				continue
 			}
+			e.pumpVisits++
+			next, c := e.pumpRegion(st, acctID, regionName, a.Regions[regionName], now, touched)
+			changed = changed || c
+			e.pumps.pumped(k, next)
 		}
 	}
 	for b := range touched {
 		trimObjects(b)
 	}
-	e.nextPump, e.pumpedGen = next, e.stateGen
-	if next.IsZero() {
-		// Nothing delivers: only a change of state can make it.
-		e.nextPump = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
+	e.pumps.reckon(st)
 	return changed
+}
+
+// pumpRegion delivers the due windows of an account-region's flow logs,
+// adding the buckets it wrote to touched. It returns when its next window
+// closes (zero when none of its flow logs delivers) and whether anything
+// changed.
+func (e *Emulator) pumpRegion(st *state, acctID, regionName string, r *region, now time.Time, touched map[*bucket]bool) (next time.Time, changed bool) {
+	var idx *eniIndex
+	for _, id := range slices.Sorted(maps.Keys(r.FlowLogs)) {
+		fl := r.FlowLogs[id]
+		w := windowOf(fl)
+		if w == 0 {
+			continue
+		}
+		from := deliveryStart(fl, w, now)
+		if now.Before(from.Add(w + deliveryDelay)) {
+			next = earliest(next, from.Add(w+deliveryDelay))
+			continue
+		}
+		// The next window closes after the last one that has.
+		closed := now.Add(-deliveryDelay).Truncate(w)
+		next = earliest(next, closed.Add(w+deliveryDelay))
+		if status, _ := e.deliveryStatus(st, acctID, regionName, fl); status != deliverySuccess {
+			continue
+		}
+		if idx == nil {
+			idx = indexENIs(r)
+		}
+		d := &delivery{st: st, acct: acctID, reg: r, fl: fl, enis: idx.interfaces(r, fl)}
+		for ws := from; ws.Before(closed); ws = ws.Add(w) {
+			if b := d.window(ws, w); b != nil {
+				touched[b] = true
+			}
+		}
+		d.trimStreams()
+		fl.DeliveredUntil = closed
+		changed = true
+	}
+	return next, changed
 }
 
 func earliest(a, b time.Time) time.Time {

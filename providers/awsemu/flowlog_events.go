@@ -21,22 +21,24 @@ const maxFlowLogEvents = 10000
 // while (a delete before the create). Flow logs of world files and
 // out-of-band changes (DeleteFlowLog) are not in it.
 func (e *Emulator) FlowLogEvents() []FlowLogEvent {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
+	e.eventsMu.Lock()
+	defer e.eventsMu.Unlock()
 	return slices.Clone(e.flowLogEvents)
 }
 
 // ResetFlowLogEvents forgets the recorded events.
 func (e *Emulator) ResetFlowLogEvents() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.eventsMu.Lock()
+	defer e.eventsMu.Unlock()
 	e.flowLogEvents = nil
 }
 
-// recordFlowLogEvent appends an event; the caller holds the state lock for
-// writing, as every mutating action does.
+// recordFlowLogEvent appends an event. Calls in different account-regions
+// record theirs at once; eventsMu orders them.
 func (c *call) recordFlowLogEvent(op, flowLogID, resourceID string) {
 	e := c.e
+	e.eventsMu.Lock()
+	defer e.eventsMu.Unlock()
 	if len(e.flowLogEvents) >= maxFlowLogEvents {
 		e.flowLogEvents = slices.Delete(e.flowLogEvents, 0, maxFlowLogEvents/2)
 	}

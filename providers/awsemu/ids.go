@@ -12,9 +12,13 @@ import (
 // counter, so a world file always produces the same IDs, and a saved state
 // continues the same sequence after it is loaded.
 
-// nextBytes returns n pseudo-random bytes and advances the counter. The
-// caller holds the state lock.
+// nextBytes returns n pseudo-random bytes and advances the counter. Calls
+// in different account-regions make IDs at once: idMu orders them, so
+// each gets its own (in the order they asked, which is only deterministic
+// for calls made one at a time).
 func (s *state) nextBytes(n int) []byte {
+	s.idMu.Lock()
+	defer s.idMu.Unlock()
 	var out []byte
 	for len(out) < n {
 		s.Counter++

@@ -1,6 +1,7 @@
 package awsemu
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,12 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Save writes the emulator's whole state as JSON.
 func (e *Emulator) Save(w io.Writer) error {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	return e.saveLocked(w)
 }
 
@@ -44,7 +47,7 @@ func (e *Emulator) Load(r io.Reader) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.st = st
-	e.stateChanged()
+	e.pumps.allChanged()
 	return nil
 }
 
@@ -144,44 +147,150 @@ func (r *region) fillMaps() {
 	}
 }
 
-// SaveStateFile writes the state to path atomically (a temporary file
-// renamed over it), with mode 0600: the state holds secret keys.
-func (e *Emulator) SaveStateFile(path string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.saveFileLocked(path)
+// saver batches the auto-saves of Options.AutoSavePath when
+// Options.AutoSaveInterval is set: a change marks the state unsaved and
+// starts a timer, if none runs; when it fires the state is saved once for
+// every change made meanwhile. Close saves what is left.
+type saver struct {
+	// fileMu orders the writes of state files, so that an older snapshot
+	// never replaces a newer one. It is taken before e.mu (locks.go).
+	fileMu sync.Mutex
+	// mu guards the rest; a leaf lock.
+	mu      sync.Mutex
+	unsaved bool
+	timer   *time.Timer
+	// err is the error of the last auto-save, until one succeeds.
+	err error
 }
 
-func (e *Emulator) saveFileLocked(path string) error {
+// SaveStateFile writes the state to path atomically (a temporary file
+// renamed over it), with mode 0600: the state holds secret keys. The state
+// is copied with every lock held; the file is written after they are
+// released, so that calls go on meanwhile.
+func (e *Emulator) SaveStateFile(path string) error {
+	e.saves.fileMu.Lock()
+	defer e.saves.fileMu.Unlock()
+	auto := path == e.opts.AutoSavePath
+	data, err := e.snapshot(auto)
+	if err == nil {
+		err = writeStateFile(path, data)
+	}
+	if err != nil {
+		err = fmt.Errorf("save state %s: %w", path, err)
+	}
+	if auto {
+		e.saves.mu.Lock()
+		e.saves.err = err
+		if err != nil {
+			e.saves.unsaved = true
+		}
+		e.saves.mu.Unlock()
+	}
+	return err
+}
+
+// snapshot encodes the state, after dropping what has expired, with e.mu
+// held for writing. For the auto-save file it marks the state saved: a
+// change made after this is in the next save.
+func (e *Emulator) snapshot(auto bool) ([]byte, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	e.dropExpiredKeys()
+	var buf bytes.Buffer
+	if err := e.saveLocked(&buf); err != nil {
+		return nil, err
+	}
+	if auto {
+		e.saves.mu.Lock()
+		e.saves.unsaved = false
+		e.saves.mu.Unlock()
+	}
+	return buf.Bytes(), nil
+}
+
+func writeStateFile(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("save state %s: %w", path, err)
+		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".sandbox-*.json")
 	if err != nil {
-		return fmt.Errorf("save state %s: %w", path, err)
+		return err
 	}
 	defer os.Remove(tmp.Name())
 	if err := tmp.Chmod(0o600); err != nil {
 		tmp.Close()
-		return fmt.Errorf("save state %s: %w", path, err)
+		return err
 	}
-	if err := e.saveLocked(tmp); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return fmt.Errorf("save state %s: %w", path, err)
+		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save state %s: %w", path, err)
+		return err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save state %s: %w", path, err)
+	return os.Rename(tmp.Name(), path)
+}
+
+// stateSaved auto-saves after a change: at once when AutoSaveInterval is
+// zero, else it marks the state unsaved and makes sure a save is coming.
+// It is called with no lock held.
+func (e *Emulator) stateSaved() error {
+	if e.opts.AutoSavePath == "" {
+		return nil
+	}
+	if e.opts.AutoSaveInterval <= 0 {
+		return e.SaveStateFile(e.opts.AutoSavePath)
+	}
+	e.saves.mu.Lock()
+	defer e.saves.mu.Unlock()
+	e.saves.unsaved = true
+	if e.saves.timer == nil {
+		e.saves.timer = time.AfterFunc(e.opts.AutoSaveInterval, e.timedSave)
 	}
 	return nil
 }
 
+func (e *Emulator) timedSave() {
+	e.saves.mu.Lock()
+	e.saves.timer = nil
+	e.saves.mu.Unlock()
+	// A failure is kept in saves.err: Flush and Close report it.
+	_ = e.Flush()
+}
+
+// Flush saves the state to Options.AutoSavePath when a change since the
+// last save is unsaved, and reports the error of the last auto-save when
+// it failed. It does nothing without AutoSavePath.
+func (e *Emulator) Flush() error {
+	if e.opts.AutoSavePath == "" {
+		return nil
+	}
+	e.saves.mu.Lock()
+	unsaved, err := e.saves.unsaved, e.saves.err
+	e.saves.mu.Unlock()
+	if !unsaved {
+		return err
+	}
+	return e.SaveStateFile(e.opts.AutoSavePath)
+}
+
+// Close stops the timer of batched auto-saves and saves what is unsaved
+// (Flush); 'flowplan sandbox serve' calls it when it stops, so that no
+// change is lost. The emulator stays usable: a later change starts a new
+// timer.
+func (e *Emulator) Close() error {
+	e.saves.mu.Lock()
+	if e.saves.timer != nil {
+		e.saves.timer.Stop()
+		e.saves.timer = nil
+	}
+	e.saves.mu.Unlock()
+	return e.Flush()
+}
+
 // dropExpiredKeys forgets temporary credentials that have expired, old
 // client tokens and the flow logs of deleted resources past their linger.
-// The caller holds the write lock.
+// The caller holds e.mu for writing.
 func (e *Emulator) dropExpiredKeys() {
 	now := e.now()
 	for id, k := range e.st.Keys {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -126,5 +127,87 @@ func TestLoadRefusesBadState(t *testing.T) {
 				t.Fatalf("Load error = %v, want one containing %q", err, tt.msg)
 			}
 		})
+	}
+}
+
+// savedGroups lists the log groups of account one in us-east-1 that a
+// state file holds, by loading it into a new emulator.
+func savedGroups(t *testing.T, path, prefix string) int {
+	t.Helper()
+	next := awsemu.New(awsemu.Options{})
+	must(t, next.LoadStateFile(path))
+	out, err := cloudwatchlogs.NewFromConfig(inProcessCfg(next, 1)).DescribeLogGroups(ctx,
+		&cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(prefix)})
+	must(t, err)
+	return len(out.LogGroups)
+}
+
+// TestAutoSaveBatched: with AutoSaveInterval, a write is not saved by the
+// call that made it but by Flush, by Close, or by the timer, atomically
+// each time (no temporary file is left beside the state).
+func TestAutoSaveBatched(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sandbox.json")
+	emu := awsemu.New(awsemu.Options{AutoSavePath: path, AutoSaveInterval: time.Hour})
+	must(t, emu.LoadWorld(strings.NewReader(testWorld)))
+	must(t, emu.SaveStateFile(path)) // the world, to start from
+	defer emu.Close()
+	logs := cloudwatchlogs.NewFromConfig(inProcessCfg(emu, 1))
+	create := func(name string) {
+		_, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name)})
+		must(t, err)
+	}
+	create("/batched/one")
+	if n := savedGroups(t, path, "/batched/"); n != 0 {
+		t.Fatalf("the write was saved at once (%d groups): not batched", n)
+	}
+	must(t, emu.Flush())
+	if n := savedGroups(t, path, "/batched/"); n != 1 {
+		t.Fatalf("after Flush the file holds %d groups, want 1", n)
+	}
+	create("/batched/two")
+	create("/batched/three")
+	must(t, emu.Close())
+	if n := savedGroups(t, path, "/batched/"); n != 3 {
+		t.Fatalf("after Close the file holds %d groups, want 3", n)
+	}
+	entries, err := os.ReadDir(dir)
+	must(t, err)
+	if len(entries) != 1 {
+		t.Fatalf("%d files beside the state, want only it: %v", len(entries), entries)
+	}
+
+	// The timer saves by itself. This waits for it, bounded only to catch
+	// a timer that never fires.
+	timed := awsemu.New(awsemu.Options{AutoSavePath: path, AutoSaveInterval: 10 * time.Millisecond})
+	must(t, timed.LoadWorld(strings.NewReader(testWorld)))
+	defer timed.Close()
+	_, err = cloudwatchlogs.NewFromConfig(inProcessCfg(timed, 1)).CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/timed/one")})
+	must(t, err)
+	for deadline := time.Now().Add(30 * time.Second); savedGroups(t, path, "/timed/") != 1; {
+		if time.Now().After(deadline) {
+			t.Fatal("the save timer never saved the write")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestAutoSaveBatchedError: a batched save that fails is reported by
+// Close, naming the file.
+func TestAutoSaveBatchedError(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "file")
+	must(t, os.WriteFile(blocker, nil, 0o600))
+	path := filepath.Join(blocker, "sandbox.json") // a directory that is a file
+	emu := awsemu.New(awsemu.Options{AutoSavePath: path, AutoSaveInterval: time.Hour})
+	must(t, emu.LoadWorld(strings.NewReader(testWorld)))
+	_, err := cloudwatchlogs.NewFromConfig(inProcessCfg(emu, 1)).CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/lost")})
+	must(t, err)
+	err = emu.Close()
+	if err == nil || !strings.Contains(err.Error(), "save state "+path) {
+		t.Fatalf("Close = %v, want the failed save of %s", err, path)
+	}
+	// It stays reported: the change is still unsaved.
+	if err := emu.Flush(); err == nil {
+		t.Fatal("Flush after a failed save reports nothing")
 	}
 }

@@ -76,7 +76,7 @@ func routeS3(c *call) (*action, *apiError) {
 		q.Del(k)
 	}
 	var bucketName, key string
-	c.e.readState(func(st *state) { bucketName, key = bucketOf(c.req, st) })
+	c.e.readGlobal(func(st *state) { bucketName, key = bucketOf(c.req, st) })
 	switch {
 	case bucketName == "" && c.req.Method == http.MethodGet:
 		c.action = "ListBuckets"

@@ -22,8 +22,18 @@ const (
 // action is one API operation.
 type action struct {
 	fn func(*call) (any, error)
-	// mutating actions take the state lock for writing and trigger auto-save.
+	// mutating actions take their lock for writing and trigger auto-save.
 	mutating bool
+	// exclusive, when set, reports whether this call must hold the
+	// emulator's lock for writing, excluding every other call, though its
+	// service's calls are scoped (see locks.go). Such an action marks its
+	// own account-region changed for the delivery pump; its handler marks
+	// them all when it writes global data.
+	exclusive func(*call) bool
+	// credentialsOnly marks a mutating action that changes nothing but
+	// access keys, which no delivery reads: the delivery pump need not look
+	// at flow logs again after it.
+	credentialsOnly bool
 	// pumps marks actions that read what flow logs deliver: flow logs
 	// deliver what is due first (flowlog_delivery.go).
 	pumps bool
@@ -45,16 +55,19 @@ type service struct {
 	// messageKey is the JSON error message member ("message" or "Message").
 	messageKey string
 	// global services count and throttle under region "global".
-	global  bool
+	global bool
+	// scoped services read and write the caller's account-region, under its
+	// scope lock (locks.go); the others' calls lock global data.
+	scoped  bool
 	actions map[string]*action
 }
 
 var services = map[string]*service{
-	"ec2":           {name: "ec2", protocol: protoEC2, actions: ec2Actions},
+	"ec2":           {name: "ec2", protocol: protoEC2, scoped: true, actions: ec2Actions},
 	"iam":           {name: "iam", protocol: protoQuery, namespace: iamNamespace, global: true, actions: iamActions},
 	"sts":           {name: "sts", protocol: protoQuery, namespace: stsNamespace, actions: stsActions},
-	"logs":          {name: "logs", protocol: protoJSON, targetPrefix: "Logs_20140328", messageKey: "message", actions: logsActions},
-	"firehose":      {name: "firehose", protocol: protoJSON, targetPrefix: "Firehose_20150804", messageKey: "message", actions: firehoseActions},
+	"logs":          {name: "logs", protocol: protoJSON, targetPrefix: "Logs_20140328", messageKey: "message", scoped: true, actions: logsActions},
+	"firehose":      {name: "firehose", protocol: protoJSON, targetPrefix: "Firehose_20150804", messageKey: "message", scoped: true, actions: firehoseActions},
 	"organizations": {name: "organizations", protocol: protoJSON, targetPrefix: "AWSOrganizationsV20161128", messageKey: "Message", global: true, actions: orgActions},
 	"s3":            {name: "s3", protocol: protoS3, global: true},
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -12,12 +13,16 @@ import (
 const stateFormatVersion = 1
 
 // state is everything the emulator knows. It is saved and loaded as JSON, so
-// every field is exported and tagged; it is guarded by Emulator.mu.
+// every saved field is exported and tagged; it is guarded by Emulator.mu
+// and the scope locks (locks.go).
 type state struct {
 	FormatVersion int `json:"format_version"`
-	// Seed and Counter drive deterministic ID generation.
+	// Seed and Counter drive deterministic ID generation; idMu guards
+	// Counter (a leaf lock: calls of several account-regions make IDs at
+	// once).
 	Seed    int64  `json:"seed"`
 	Counter uint64 `json:"counter"`
+	idMu    sync.Mutex
 	// Accounts by account ID.
 	Accounts map[string]*account `json:"accounts"`
 	// Keys are credentials by access key ID, long-lived and minted by AssumeRole.

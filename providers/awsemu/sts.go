@@ -12,7 +12,7 @@ import (
 )
 
 var stsActions = map[string]*action{
-	"AssumeRole":        {fn: stsAssumeRole, mutating: true},
+	"AssumeRole":        {fn: stsAssumeRole, mutating: true, credentialsOnly: true},
 	"GetCallerIdentity": {fn: stsGetCallerIdentity},
 }
 

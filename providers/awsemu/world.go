@@ -270,7 +270,7 @@ func (e *Emulator) ApplyWorld(w *World) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.st = b.st
-	e.stateChanged()
+	e.pumps.allChanged()
 	return nil
 }
 

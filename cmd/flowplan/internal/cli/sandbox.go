@@ -35,6 +35,10 @@ const (
 	// sandboxIAMDelay is how long a new role is unusable in the sandbox: long
 	// enough to show flowplan waiting for IAM, short enough for a demo.
 	sandboxIAMDelay = 2 * time.Second
+	// sandboxSaveInterval is how often 'sandbox serve' saves its state at
+	// most: the writes of many calls go into one save of the file, and the
+	// last ones are saved when the server stops.
+	sandboxSaveInterval = 250 * time.Millisecond
 )
 
 // sandboxEndpoint is the endpoint the SDK is given for the in-process
@@ -130,8 +134,10 @@ func (sb *sandbox) configure(o *awsprovider.Options) {
 	}
 }
 
-// close stops serving and saves the state; a connection to another
-// process's server has nothing to close.
+// close stops serving (letting the calls under way finish), stops the
+// emulator's batched saves and saves the state, so that every change a
+// client was told of is in the file; a connection to another process's
+// server has nothing to close.
 func (sb *sandbox) close() error {
 	if sb.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -142,6 +148,9 @@ func (sb *sandbox) close() error {
 		return nil
 	}
 	sb.inProcess = false
+	if err := sb.emu.Close(); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
 	return sb.emu.SaveStateFile(sandboxStatePath)
 }
 
@@ -170,7 +179,7 @@ func runningServer(ctx context.Context) (string, bool) {
 func sandboxSubcommands() []subcommand {
 	return []subcommand{
 		{"reset", "sandbox reset [--world FILE]", "start the sandbox over from the built-in world (or --world)", setupSandboxReset},
-		{"serve", "sandbox serve [--addr HOST:PORT] [--world FILE] [--faults LIST]", "serve the sandbox to any AWS client until stopped", setupSandboxServe},
+		{"serve", "sandbox serve [--addr HOST:PORT] [--world FILE] [--faults LIST] [--save-interval D]", "serve the sandbox to any AWS client until stopped", setupSandboxServe},
 		{"bench", "sandbox bench [--accounts A] [--regions R] [--vpcs V] [--subnets S] [--destination s3|cloudwatch] [--latency 20ms] [--apply] [--format text|json] [--parallelism N]",
 			"measure plan (and apply) on a generated organisation of any size, in memory (docs/bench.md)", setupSandboxBench},
 	}
@@ -207,9 +216,10 @@ func runSandboxReset(e *env, world string) error {
 
 // serveArgs are the flags of 'sandbox serve'.
 type serveArgs struct {
-	addr, world string
-	iamDelay    time.Duration
-	faults      faultsFlag
+	addr, world  string
+	iamDelay     time.Duration
+	saveInterval time.Duration
+	faults       faultsFlag
 }
 
 func setupSandboxServe(fs *flag.FlagSet) func(context.Context, *env, []string) error {
@@ -217,12 +227,17 @@ func setupSandboxServe(fs *flag.FlagSet) func(context.Context, *env, []string) e
 	fs.StringVar(&a.addr, "addr", "127.0.0.1:4566", "listen `address`; loopback by default (the sandbox's keys are printed, not secret)")
 	fs.StringVar(&a.world, "world", "", "when no sandbox state exists yet, seed it from this world `file`")
 	fs.DurationVar(&a.iamDelay, "iam-delay", sandboxIAMDelay, "how long a new IAM role stays unusable")
+	fs.DurationVar(&a.saveInterval, "save-interval", sandboxSaveInterval, "save the state file at most this often, with every change since the last save,\n"+
+		"and when stopped by SIGINT or SIGTERM; 0 saves it after every change")
 	fs.Var(&a.faults, "faults", "inject faults to rehearse failure: a `list` such as throttle=0.1,error=0.05,ghost=0.05,latency=20ms\n"+
 		"(throttle, error, reset and ghost are probabilities per call; ghost loses the response of a write that was made;\n"+
 		"throttle=aws uses AWS's token buckets; latency delays every call; seed=N repeats a run)")
 	return func(ctx context.Context, e *env, rest []string) error {
 		if len(rest) > 0 {
 			return &usageError{cmd: "sandbox serve", msg: fmt.Sprintf("unexpected argument %q", rest[0])}
+		}
+		if a.saveInterval < 0 {
+			return &usageError{cmd: "sandbox serve", msg: fmt.Sprintf("--save-interval %s is negative", a.saveInterval)}
 		}
 		return runSandboxServe(ctx, e, a)
 	}
@@ -232,7 +247,7 @@ func runSandboxServe(ctx context.Context, e *env, a *serveArgs) error {
 	if url, ok := runningServer(ctx); ok {
 		return fmt.Errorf("a sandbox server is already running at %s", url)
 	}
-	emu := awsemu.New(awsemu.Options{IAMPropagationDelay: a.iamDelay, AutoSavePath: sandboxStatePath,
+	emu := awsemu.New(awsemu.Options{IAMPropagationDelay: a.iamDelay, AutoSavePath: sandboxStatePath, AutoSaveInterval: a.saveInterval,
 		Latency: a.faults.latency, Throttling: a.faults.buckets, RandomFaults: a.faults.random})
 	if _, err := loadSandboxState(emu, a.world); err != nil {
 		return err
