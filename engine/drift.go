@@ -592,26 +592,9 @@ func principalCovers(p any, service string) bool {
 	case string:
 		return x == "*"
 	case map[string]any:
-		return slices.Contains(strings1(x["Service"]), service) || slices.Contains(strings1(x["AWS"]), "*")
+		return slices.Contains(stringList(x["Service"]), service) || slices.Contains(stringList(x["AWS"]), "*")
 	}
 	return false
-}
-
-// strings1 reads a policy element that is one string or a list of them.
-func strings1(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, it := range x {
-			if s, ok := it.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }
 
 // diffSides renders diffs as what the spec wants and what AWS has:

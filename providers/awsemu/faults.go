@@ -2,6 +2,7 @@ package awsemu
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"sort"
@@ -235,11 +236,7 @@ func isWrite(svc *service, act *action) bool { return act.mutating && svc.name !
 func (e *Emulator) Counts() map[CallKey]int {
 	e.counts.mu.Lock()
 	defer e.counts.mu.Unlock()
-	out := make(map[CallKey]int, len(e.counts.m))
-	for k, v := range e.counts.m {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(e.counts.m)
 }
 
 // Writes returns how many calls reached each action that changes an
@@ -249,11 +246,7 @@ func (e *Emulator) Counts() map[CallKey]int {
 func (e *Emulator) Writes() map[CallKey]int {
 	e.counts.mu.Lock()
 	defer e.counts.mu.Unlock()
-	out := make(map[CallKey]int, len(e.counts.writes))
-	for k, v := range e.counts.writes {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(e.counts.writes)
 }
 
 // Count sums the counters of one service action over every account-region.
