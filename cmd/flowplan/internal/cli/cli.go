@@ -87,8 +87,8 @@ func commands() []command {
 	return []command{
 		{"init", "init [-f FILE] [--name NAME] (--account ID... | --organization --assume-role NAME | --sandbox) [--region REGION]...", "write a starter spec that describes the flow logs that exist", setupInit, false},
 		{"validate", "validate [-f SPEC]", "check a spec file and print a one-line summary", setupValidate, false},
-		{"plan", "plan [-f SPEC] [--out FILE] [--format text|json|markdown] [--max-chars N] [--detailed-exitcode] [--target ADDR]... [--shard K/N|auto] [--sandbox]", "show what apply would change (read-only)", setupPlan, false},
-		{"apply", "apply [-f SPEC | PLANFILE] [--auto-approve] [--target ADDR]... [--shard K/N|auto] [--sandbox]", "carry out a plan, from a spec or a saved plan file", setupApply, false},
+		{"plan", "plan [-f SPEC] [--out FILE] [--format text|json|markdown] [--max-chars N] [--detailed-exitcode] [--target ADDR]... [--shard K/N|auto] [--adopt-roles] [--sandbox]", "show what apply would change (read-only)", setupPlan, false},
+		{"apply", "apply [-f SPEC | PLANFILE] [--auto-approve] [--target ADDR]... [--shard K/N|auto] [--adopt-roles] [--sandbox]", "carry out a plan, from a spec or a saved plan file", setupApply, false},
 		{"show", "show PLANFILE [--format text|json|markdown] [--max-chars N] | show --merge PLANFILE... [--format ...]", "render a saved plan file, or merge the plans of shards, without calling AWS", setupShow, false},
 		{"drift", "drift [-f SPEC] [--format text|json|markdown] [--out FILE] [--target ADDR]... [--strict] [--ignore KIND,...] [--shard K/N|auto] [--sandbox]", "report what differs from the spec, how bad it is and how to fix it (exit 2 when drifted)", setupDrift, false},
 		{"audit", "audit [-f SPEC] [--format text|json|csv|markdown|html|ocsf] [--out FILE] [--fail-under PCT] [--evidence [--max-age 1h]] [--all-vpcs] [--target ADDR]... [--shard K/N|auto] [--sandbox] | audit --merge AUDIT.json... [--format ...] [--out FILE]", "report which targets have a compliant flow log, per account × region, with evidence that logs arrive", setupAudit, false},
