@@ -79,19 +79,24 @@ func (p *Provider) callerAccount(ctx context.Context) string {
 	return id
 }
 
-// baseAccount asks STS, once per run, which account the base credentials
-// belong to.
+// baseAccount returns the account the base credentials belong to.
 func (p *Provider) baseAccount(ctx context.Context) (string, error) {
+	id, err := p.baseIdentity(ctx)
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(id.Account), nil
+}
+
+// baseIdentity asks STS, once per run, who the base credentials are: the
+// account check of accounts without assume_role, the organization's own
+// account and the audit's evidence header all use the one answer.
+func (p *Provider) baseIdentity(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
 	p.startOnce.Do(func() {
 		c := sts.NewFromConfig(p.scopedConfig(callScope{account: "caller", region: p.opts.Region}, p.opts.Region, p.base.Credentials))
-		out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		if err != nil {
-			p.startErr = err
-			return
-		}
-		p.startAccount = aws.ToString(out.Account)
+		p.startIdentity, p.startErr = c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	})
-	return p.startAccount, p.startErr
+	return p.startIdentity, p.startErr
 }
 
 // orgMember is one organisation account as listed.

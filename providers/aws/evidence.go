@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/flowplan/flowplan/engine"
 )
@@ -123,8 +122,7 @@ func millis(ms int64) time.Time {
 // CallerIdentity returns who the base credentials are, as STS says: the
 // ARN, account and user ID the audit's evidence header names.
 func (p *Provider) CallerIdentity(ctx context.Context) (arn, account, userID string, err error) {
-	c := sts.NewFromConfig(p.scopedConfig(callScope{account: "caller", region: p.opts.Region}, p.opts.Region, p.base.Credentials))
-	out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	out, err := p.baseIdentity(ctx)
 	if err != nil {
 		return "", "", "", wrap("get caller identity of", "the credentials", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/flowplan/flowplan/engine"
@@ -115,12 +116,12 @@ type Provider struct {
 
 	mu       sync.Mutex
 	sessions map[string]*session
-	// startOnce guards startAccount and startErr: the account of the base
-	// credentials, asked of STS once per run (see baseAccount).
-	startOnce    sync.Once
-	startAccount string
-	startErr     error
-	sems         map[string]chan struct{}
+	// startOnce guards startIdentity and startErr: who the base
+	// credentials are, asked of STS once per run (see baseIdentity).
+	startOnce     sync.Once
+	startIdentity *sts.GetCallerIdentityOutput
+	startErr      error
+	sems          map[string]chan struct{}
 	// bucketRegions caches each bucket's region between discovery and apply.
 	bucketRegions sync.Map
 	// bucketLocks holds a *sync.Mutex per bucket (see lockBucket).
