@@ -54,18 +54,28 @@ func (a *applier) liveRole(ctx context.Context, c *iam.Client, ch *engine.Change
 	default:
 		return nil, errors.New("change names no role")
 	}
-	have, err := getRole(ctx, c, name)
+	_, live, err := a.rereadRole(ctx, c, name, "changing")
 	if err != nil {
-		return nil, annotate("read role "+name+" before changing it", err)
+		return nil, err
 	}
-	if have == nil {
-		return nil, markNotFound(fmt.Errorf("role %s no longer exists", name))
-	}
-	live := roleResource(a.b.Account.ID, have)
 	if err := a.checkManaged(ch, live); err != nil {
 		return nil, err
 	}
 	return live, nil
+}
+
+// rereadRole reads a role from IAM just before a write (before what, in
+// doing), as IAM has it and as a resource, for the ownership checks; a
+// role IAM no longer has is engine.ErrNotFound.
+func (a *applier) rereadRole(ctx context.Context, c *iam.Client, name, doing string) (*iamtypes.Role, *engine.Resource, error) {
+	have, err := getRole(ctx, c, name)
+	if err != nil {
+		return nil, nil, annotate("read role "+name+" before "+doing+" it", err)
+	}
+	if have == nil {
+		return nil, nil, markNotFound(fmt.Errorf("role %s no longer exists", name))
+	}
+	return have, roleResource(a.b.Account.ID, have), nil
 }
 
 // adoptRole takes over a role that exists without flowplan's ownership
@@ -79,14 +89,10 @@ func (a *applier) adoptRole(ctx context.Context, c *iam.Client, ch *engine.Chang
 		return nil, errors.New("change needs the discovered role and the desired one")
 	}
 	name := ch.Before.Role.Name
-	have, err := getRole(ctx, c, name)
+	have, live, err := a.rereadRole(ctx, c, name, "adopting")
 	if err != nil {
-		return nil, annotate("read role "+name+" before adopting it", err)
+		return nil, err
 	}
-	if have == nil {
-		return nil, markNotFound(fmt.Errorf("role %s no longer exists", name))
-	}
-	live := roleResource(a.b.Account.ID, have)
 	want, _ := ch.After.Owner()
 	switch owner, _ := live.Owner(); {
 	case want == "" || (a.b.Spec != "" && want != a.b.Spec):
